@@ -1,0 +1,69 @@
+// The resource registry: every served kind, described once (see types.ts).
+import { allResources } from './resources/index.js';
+import type { ResourceDef } from './types.js';
+
+export interface GroupVersion {
+  group: string;
+  version: string;
+}
+
+export function apiVersionOf(def: { group: string; version: string }): string {
+  return def.group === '' ? def.version : `${def.group}/${def.version}`;
+}
+
+export function parseApiVersion(apiVersion: string): GroupVersion {
+  const i = apiVersion.indexOf('/');
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+export class Registry {
+  readonly resources: readonly ResourceDef[];
+  private byPath = new Map<string, ResourceDef>();
+  private byKind = new Map<string, ResourceDef>();
+
+  constructor(resources: readonly ResourceDef[]) {
+    this.resources = resources;
+    for (const r of resources) {
+      const path = `${r.group}/${r.version}/${r.plural}`;
+      if (this.byPath.has(path)) throw new Error(`duplicate resource ${path}`);
+      this.byPath.set(path, r);
+      this.byKind.set(`${r.group}/${r.version}/${r.kind}`, r);
+    }
+  }
+
+  /** Lookup by URL parts: group ('' for core), version, plural resource name. */
+  lookup(group: string, version: string, plural: string): ResourceDef | undefined {
+    return this.byPath.get(`${group}/${version}/${plural}`);
+  }
+
+  lookupKind(apiVersion: string, kind: string): ResourceDef | undefined {
+    const gv = parseApiVersion(apiVersion);
+    return this.byKind.get(`${gv.group}/${gv.version}/${kind}`);
+  }
+
+  /** All group/versions, core first, then groups in registration order. */
+  groupVersions(): GroupVersion[] {
+    const seen = new Set<string>();
+    const out: GroupVersion[] = [];
+    for (const r of this.resources) {
+      const k = apiVersionOf(r);
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push({ group: r.group, version: r.version });
+      }
+    }
+    return out;
+  }
+
+  inGroupVersion(group: string, version: string): ResourceDef[] {
+    return this.resources.filter((r) => r.group === group && r.version === version);
+  }
+}
+
+let defaultRegistry: Registry | undefined;
+export function registry(): Registry {
+  defaultRegistry ??= new Registry(allResources);
+  return defaultRegistry;
+}

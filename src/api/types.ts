@@ -2,7 +2,7 @@
 // OpenAPI, tables, defaults, validation, field selectors, scale) is derived from its ResourceDef, so
 // adding a kind is one file in src/api/resources/.
 
-// biome-ignore lint/suspicious/noExplicitAny: objects are arbitrary JSON until validated
+// Objects are arbitrary JSON until validated.
 export type Obj = Record<string, any>;
 
 export type SubresourceName =

@@ -80,6 +80,11 @@ export interface WatchHandlers {
   onEvents(events: WatchEvent[]): void;
   /** The watch ended abnormally (e.g. Compacted, store closed). No more events follow. */
   onError(err: K8tsError): void;
+  /**
+   * Optional: every event under the prefix with revision <= `revision` has been delivered. Drivers that
+   * can tell (sqlite, memory) call it after each commit so caches know they are current.
+   */
+  onProgress?(revision: number): void;
 }
 
 export interface Watch {

@@ -1,0 +1,92 @@
+// Discovery documents (/api, /apis, /api/v1, /apis/G/V), derived from the registry.
+import { apiVersionOf, type Registry } from '../api/registry.js';
+import type { ResourceDef, SubresourceName } from '../api/types.js';
+import { createHash } from 'node:crypto';
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+interface SubresourceInfo {
+  verbs: string[];
+  kind?: string;
+  group?: string;
+  version?: string;
+}
+
+/** Verbs and response kinds of each subresource, as upstream advertises them. */
+const SUBRESOURCES: Record<SubresourceName, SubresourceInfo> = {
+  status: { verbs: ['get', 'patch', 'update'] },
+  scale: { verbs: ['get', 'patch', 'update'], kind: 'Scale', group: 'autoscaling', version: 'v1' },
+  binding: { verbs: ['create'], kind: 'Binding' },
+  log: { verbs: ['get'], kind: 'Pod' },
+  exec: { verbs: ['create', 'get'], kind: 'PodExecOptions' },
+  attach: { verbs: ['create', 'get'], kind: 'PodAttachOptions' },
+  portforward: { verbs: ['create', 'get'], kind: 'PodPortForwardOptions' },
+  proxy: { verbs: ['create', 'delete', 'get', 'patch', 'update'], kind: 'ProxyOptions' },
+  eviction: { verbs: ['create'], kind: 'Eviction', group: 'policy', version: 'v1' },
+  token: { verbs: ['create'], kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1' },
+  ephemeralcontainers: { verbs: ['get', 'patch', 'update'] },
+};
+
+function storageVersionHash(def: ResourceDef): string {
+  return createHash('sha256').update(`${def.group}/${def.version}/${def.kind}`).digest('base64').slice(0, 11);
+}
+
+export function apiResourceList(reg: Registry, group: string, version: string): object {
+  const resources: object[] = [];
+  for (const def of reg.inGroupVersion(group, version)) {
+    const main: Record<string, unknown> = {
+      name: def.plural,
+      singularName: def.singular,
+      namespaced: def.namespaced,
+      kind: def.kind,
+      verbs: def.verbs ?? ALL_VERBS,
+    };
+    if (def.shortNames?.length) main.shortNames = def.shortNames;
+    if (def.categories?.length) main.categories = def.categories;
+    main.storageVersionHash = storageVersionHash(def);
+    resources.push(main);
+    for (const sub of def.subresources ?? []) {
+      const info = SUBRESOURCES[sub];
+      const r: Record<string, unknown> = {
+        name: `${def.plural}/${sub}`,
+        singularName: '',
+        namespaced: def.namespaced,
+        kind: info.kind ?? def.kind,
+        verbs: info.verbs,
+      };
+      if (info.group) {
+        r.group = info.group;
+        r.version = info.version;
+      }
+      resources.push(r);
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };
+}
+
+export function apiVersions(serverAddress: string): object {
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
+}
+
+function groupEntry(reg: Registry, group: string): object {
+  const versions = reg
+    .groupVersions()
+    .filter((gv) => gv.group === group)
+    .map((gv) => ({ groupVersion: apiVersionOf(gv), version: gv.version }));
+  return { name: group, versions, preferredVersion: versions[0] };
+}
+
+export function apiGroupList(reg: Registry): object {
+  const groups: string[] = [];
+  for (const gv of reg.groupVersions()) if (gv.group !== '' && !groups.includes(gv.group)) groups.push(gv.group);
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => groupEntry(reg, g)) };
+}
+
+export function apiGroup(reg: Registry, group: string): object | undefined {
+  if (!reg.groupVersions().some((gv) => gv.group === group)) return undefined;
+  return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(reg, group) };
+}

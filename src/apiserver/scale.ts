@@ -1,0 +1,69 @@
+// The scale subresource: an autoscaling/v1 Scale view of a workload's replicas.
+import type { Obj, ResourceDef } from '../api/types.js';
+import { K8tsError } from '../errors.js';
+
+function at(obj: Obj, path: string): unknown {
+  let cur: unknown = obj;
+  for (const p of path.split('.')) cur = (cur as Obj | undefined)?.[p];
+  return cur;
+}
+
+function setAt(obj: Obj, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) cur = cur[p] ??= {};
+  cur[parts[parts.length - 1]] = value;
+}
+
+function selectorString(sel: Obj | undefined): string {
+  if (!sel) return '';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    const vals = (e.values ?? []).join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}
+
+export function scaleOf(def: ResourceDef, obj: Obj): Obj {
+  const s = def.scale!;
+  const m = obj.metadata;
+  const status: Obj = { replicas: Number(at(obj, s.statusReplicasPath) ?? 0) };
+  if (s.labelSelectorPath) {
+    const sel = selectorString(at(obj, s.labelSelectorPath) as Obj | undefined);
+    if (sel) status.selector = sel;
+  }
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+    },
+    spec: { replicas: Number(at(obj, s.specReplicasPath) ?? 0) },
+    status,
+  };
+}
+
+/** Writes a Scale's spec.replicas into the parent object (with the Scale's resourceVersion precondition). */
+export function applyScale(def: ResourceDef, parent: Obj, scale: Obj): Obj {
+  const replicas = scale?.spec?.replicas;
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new K8tsError('Invalid', `Scale.autoscaling "${parent.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
+      name: parent.metadata.name,
+      group: 'autoscaling',
+      kind: 'Scale',
+      causes: [{ reason: 'FieldValueInvalid', message: 'must be greater than or equal to 0', field: 'spec.replicas' }],
+    });
+  }
+  setAt(parent, def.scale!.specReplicasPath, replicas);
+  const rv = scale.metadata?.resourceVersion;
+  if (rv) parent.metadata.resourceVersion = rv;
+  return parent;
+}

@@ -1,0 +1,301 @@
+// The API server: routes requests to discovery, health, OpenAPI and the resource handlers.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { apiVersionOf, type Registry, registry as defaultRegistry } from '../api/registry.js';
+import type { Obj, ResourceDef } from '../api/types.js';
+import { K8tsError } from '../errors.js';
+import type { Backend } from '../storage/backend.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import {
+  type ApiContext,
+  createObject,
+  deleteObject,
+  listObjects,
+  parseDeleteOptions,
+  replaceObject,
+  type Target,
+  updateObject,
+  type WriteOptions,
+} from './handlers.js';
+import { decodeBody, mediaType, readBody, sendError, sendJson } from './http.js';
+import { ObjectStore, qualifiedResource } from './objectstore.js';
+import { applyPatch } from './patch.js';
+import { parseRequest, type ResourceRequest } from './requestinfo.js';
+import { scaleOf, applyScale } from './scale.js';
+import { bindPod } from './binding.js';
+import { parseIncludeObject, toTable, wantsTable } from './tables.js';
+import { serveWatch } from './watch.js';
+import { bootstrapNamespaces } from './bootstrap.js';
+
+export interface ApiServerOptions {
+  backend: Backend;
+  registry?: Registry;
+  now?: () => Date;
+  /** Build info reported by /version. */
+  version?: Record<string, string>;
+}
+
+export const KUBE_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-k8ts' };
+
+export class ApiServer {
+  readonly registry: Registry;
+  readonly store: ObjectStore;
+  readonly ctx: ApiContext;
+  private server?: Server;
+  private readonly versionInfo: object;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.registry = opts.registry ?? defaultRegistry();
+    this.store = new ObjectStore(opts.backend);
+    const namespaces = this.registry.lookup('', 'v1', 'namespaces');
+    if (!namespaces) throw new Error('the registry has no namespaces resource');
+    this.ctx = { store: this.store, now: opts.now ?? (() => new Date()), namespaces };
+    this.versionInfo = {
+      ...KUBE_VERSION,
+      gitCommit: 'k8ts',
+      gitTreeState: 'clean',
+      buildDate: '2026-01-01T00:00:00Z',
+      goVersion: `node${process.versions.node}`,
+      compiler: 'tsc',
+      platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+      ...opts.version,
+    };
+  }
+
+  /** Creates the namespaces that always exist. */
+  async start(): Promise<void> {
+    await bootstrapNamespaces(this.ctx);
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    await this.start();
+    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    this.store.stop();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    }
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const info = parseRequest(req.method ?? 'GET', url.pathname, url.searchParams);
+      if (info.type === 'other') {
+        this.serveOther(req, res, url);
+        return;
+      }
+      await this.serveResource(req, res, info, url.searchParams);
+    } catch (err) {
+      sendError(res, err);
+    }
+  }
+
+  private serveOther(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const parts = path.split('/').filter(Boolean);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundPath(path);
+    if (path === '/version') return sendJson(res, 200, this.versionInfo);
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return;
+    }
+    if (path === '/api') return sendJson(res, 200, apiVersions(req.socket.localAddress + ':' + req.socket.localPort));
+    if (path === '/apis') return sendJson(res, 200, apiGroupList(this.registry));
+    if (parts[0] === 'api' && parts.length === 2) {
+      if (!this.registry.groupVersions().some((gv) => gv.group === '' && gv.version === parts[1])) throw notFoundPath(path);
+      return sendJson(res, 200, apiResourceList(this.registry, '', parts[1]));
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const g = apiGroup(this.registry, parts[1]);
+      if (!g) throw notFoundPath(path);
+      return sendJson(res, 200, g);
+    }
+    if (parts[0] === 'apis' && parts.length === 3) {
+      if (!this.registry.groupVersions().some((gv) => gv.group === parts[1] && gv.version === parts[2])) {
+        throw notFoundPath(path);
+      }
+      return sendJson(res, 200, apiResourceList(this.registry, parts[1], parts[2]));
+    }
+    throw notFoundPath(path);
+  }
+
+  private async serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: ResourceRequest,
+    query: URLSearchParams,
+  ): Promise<void> {
+    const def = this.registry.lookup(info.group, info.version, info.resource);
+    if (!def) throw notFoundPath(new URL(req.url ?? '/', 'http://x').pathname);
+    const t: Target = { def, namespace: def.namespaced ? info.namespace : undefined, name: info.name };
+    if (def.namespaced && info.namespace === undefined && info.verb !== 'list' && info.verb !== 'watch') {
+      throw notFoundPath(new URL(req.url ?? '/', 'http://x').pathname);
+    }
+    const opts: WriteOptions = {
+      dryRun: query.getAll('dryRun').includes('All'),
+      fieldManager: query.get('fieldManager') ?? undefined,
+    };
+    const table = wantsTable(req.headers.accept) ? parseIncludeObject(query.get('includeObject')) : undefined;
+    const ctx = this.ctx;
+
+    if (info.subresource) {
+      await this.serveSubresource(req, res, info, t, query, opts);
+      return;
+    }
+    switch (info.verb) {
+      case 'get': {
+        const obj = await ctx.store.get(def, t.namespace, t.name!);
+        return this.sendObject(res, 200, def, obj, table);
+      }
+      case 'list': {
+        const { list, items } = await listObjects(ctx, t, query);
+        if (table) return sendJson(res, 200, toTable(def, items, table, list.metadata));
+        return sendJson(res, 200, list);
+      }
+      case 'watch':
+        await serveWatch(this.store, { def, namespace: t.namespace, name: t.name, query, table }, res);
+        return;
+      case 'create': {
+        if (t.name !== undefined) throw new K8tsError('MethodNotAllowed', `POST is not supported on a named ${def.kind}`);
+        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const obj = await createObject(ctx, t, body, opts);
+        return this.sendObject(res, 201, def, obj);
+      }
+      case 'update': {
+        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const obj = await replaceObject(ctx, t, body, opts);
+        return this.sendObject(res, 200, def, obj);
+      }
+      case 'patch': {
+        const raw = await readBody(req);
+        const obj = await applyPatch(ctx, t, req.headers['content-type'], raw, opts, query);
+        return this.sendObject(res, 200, def, obj);
+      }
+      case 'delete': {
+        const raw = await readBody(req);
+        const body = raw.length > 0 ? decodeBody(raw, 'application/json') : undefined;
+        const out = await deleteObject(ctx, t, parseDeleteOptions(body, query));
+        if (out.deleted && !returnsDeletedObject(def)) {
+          return sendJson(res, 200, successStatus(def, out.object));
+        }
+        return this.sendObject(res, out.deleted ? 200 : 202, def, out.object);
+      }
+      case 'deletecollection': {
+        const raw = await readBody(req);
+        const body = raw.length > 0 ? decodeBody(raw, 'application/json') : undefined;
+        const delOpts = parseDeleteOptions(body, query);
+        const { list, items } = await listObjects(ctx, t, query);
+        const deleted: Obj[] = [];
+        for (const o of items) {
+          const out = await deleteObject(ctx, { def, namespace: o.metadata.namespace, name: o.metadata.name }, delOpts).catch(
+            (err) => {
+              if (err instanceof K8tsError && err.code === 'NotFound') return undefined;
+              throw err;
+            },
+          );
+          if (out) deleted.push(out.object);
+        }
+        return sendJson(res, 200, { ...list, items: deleted });
+      }
+      default:
+        throw new K8tsError('MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    }
+  }
+
+  private async serveSubresource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: ResourceRequest,
+    t: Target,
+    query: URLSearchParams,
+    opts: WriteOptions,
+  ): Promise<void> {
+    const { def } = t;
+    const sub = info.subresource!;
+    if (!def.subresources?.includes(sub as never) || t.name === undefined) {
+      throw notFoundPath(new URL(req.url ?? '/', 'http://x').pathname);
+    }
+    const ctx = this.ctx;
+    if (sub === 'status') {
+      if (info.verb === 'get') return this.sendObject(res, 200, def, await ctx.store.get(def, t.namespace, t.name));
+      if (info.verb === 'update') {
+        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        return this.sendObject(res, 200, def, await replaceObject(ctx, t, body, { ...opts, subresource: 'status' }));
+      }
+      if (info.verb === 'patch') {
+        const obj = await applyPatch(ctx, t, req.headers['content-type'], await readBody(req), { ...opts, subresource: 'status' }, query);
+        return this.sendObject(res, 200, def, obj);
+      }
+    }
+    if (sub === 'scale' && def.scale) {
+      if (info.verb === 'get') return sendJson(res, 200, scaleOf(def, await ctx.store.get(def, t.namespace, t.name)));
+      if (info.verb === 'update' || info.verb === 'patch') {
+        const raw = await readBody(req);
+        const updated = await updateObject(
+          ctx,
+          t,
+          async (current) => applyScale(def, current, await scaleBody(ctx, t, current, info.verb, req, raw, query)),
+          opts,
+        );
+        return sendJson(res, 200, scaleOf(def, updated));
+      }
+    }
+    if (sub === 'binding' && info.verb === 'create') {
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      await bindPod(ctx, t, body, opts);
+      return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    }
+    throw new K8tsError('MethodNotAllowed', `${info.verb} is not supported on ${qualifiedResource(def)}/${sub}`);
+  }
+
+  private sendObject(res: ServerResponse, status: number, def: ResourceDef, obj: Obj, table?: ReturnType<typeof parseIncludeObject>): void {
+    if (table) return sendJson(res, status, toTable(def, [obj], table, { resourceVersion: obj.metadata?.resourceVersion }));
+    sendJson(res, status, obj);
+  }
+}
+
+async function scaleBody(
+  ctx: ApiContext,
+  t: Target,
+  current: Obj,
+  verb: string,
+  req: IncomingMessage,
+  raw: Buffer,
+  query: URLSearchParams,
+): Promise<Obj> {
+  if (verb === 'update') return decodeBody(raw, req.headers['content-type']) as Obj;
+  // A patch on /scale applies to the Scale object, not to the parent.
+  const { patchDocument } = await import('./patch.js');
+  return patchDocument(ctx, t, scaleOf(t.def, current), mediaType(req.headers['content-type']), raw, query);
+}
+
+/** Upstream returns a Status for immediate deletes of most kinds. */
+function returnsDeletedObject(_def: ResourceDef): boolean {
+  return false;
+}
+
+function successStatus(def: ResourceDef, obj: Obj): object {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: obj.metadata?.name, group: def.group || undefined, kind: def.plural, uid: obj.metadata?.uid },
+  };
+}
+
+function notFoundPath(path: string): K8tsError {
+  return new K8tsError('NotFound', `the server could not find the requested resource (${path})`);
+}
+
+export { apiVersionOf };

@@ -16,6 +16,9 @@ export class Watcher implements Watch {
   private pendingError: K8tsError | undefined;
   private scheduled = false;
   private ended = false;
+  /** Highest committed revision known to be fully offered to this watcher (for onProgress). */
+  private progressRev = 0;
+  private progressSent = 0;
 
   constructor(
     private readonly hub: WatchHub,
@@ -56,6 +59,13 @@ export class Watcher implements Watch {
     }
   }
 
+  /** Everything up to `revision` has been offered; reported through onProgress once live. */
+  progress(revision: number): void {
+    if (!this.active || !this.handlers.onProgress || revision <= this.progressRev) return;
+    this.progressRev = revision;
+    if (this.held === null) this.schedule();
+  }
+
   /** Ends the watch with an error after delivering what is already queued. */
   fail(err: K8tsError): void {
     if (!this.active) return;
@@ -94,6 +104,14 @@ export class Watcher implements Watch {
         this.hub.remove(this);
       }
     }
+    if (this.held === null && this.progressRev > this.progressSent && !this.pendingError && !this.ended) {
+      this.progressSent = this.progressRev;
+      try {
+        this.handlers.onProgress?.(this.progressRev);
+      } catch {
+        // Progress is advisory; a failing consumer must not break the commit path.
+      }
+    }
     if (this.pendingError && !this.ended) {
       this.ended = true;
       this.queue = [];
@@ -127,7 +145,11 @@ export class WatchHub {
   /** One commit's events, in revision order. */
   publish(events: WatchEvent[]): void {
     if (this.watchers.size === 0) return;
-    for (const w of this.watchers) for (const e of events) w.offer(e);
+    const last = events[events.length - 1]?.kv.modRevision ?? 0;
+    for (const w of this.watchers) {
+      for (const e of events) w.offer(e);
+      w.progress(last);
+    }
   }
 
   failAll(err: K8tsError): void {

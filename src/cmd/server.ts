@@ -1,0 +1,79 @@
+// `k8ts server`: the control plane (API server over the embedded store or etcd), ready for kubectl.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ApiServer } from '../apiserver/server.js';
+import type { Backend } from '../storage/backend.js';
+import { startCompactor } from '../storage/compactor.js';
+import { openBackend } from '../storage/index.js';
+import { type FlagSpec, parseFlags, usage } from './flags.js';
+
+export const SERVER_FLAGS: FlagSpec = {
+  'data-dir': { type: 'string', help: 'where state, keys and kubeconfig live' },
+  port: { type: 'number', default: 6443, help: 'API server port (0 picks a free one)' },
+  'bind-address': { type: 'string', default: '127.0.0.1', help: 'address the API server listens on' },
+  'datastore-endpoint': { type: 'string', default: '', help: 'empty: SQLite in the data dir; etcd://host:port[,host:port]' },
+  'disable-agent': { type: 'boolean', default: false, help: 'run the control plane only, no local node' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+export function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/k8ts' : join(homedir(), '.k8ts');
+}
+
+export function kubeconfig(server: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: k8ts
+  cluster:
+    server: ${server}
+users:
+- name: admin
+  user: {}
+contexts:
+- name: k8ts
+  context:
+    cluster: k8ts
+    user: admin
+current-context: k8ts
+`;
+}
+
+export async function runServer(args: string[]): Promise<void> {
+  const flags = parseFlags(args, SERVER_FLAGS);
+  if (flags.help) {
+    console.log(`usage: k8ts server [flags]\n${usage(SERVER_FLAGS)}`);
+    return;
+  }
+  const dataDir = (flags['data-dir'] as string | undefined) ?? defaultDataDir();
+  mkdirSync(dataDir, { recursive: true });
+  const endpoint = (flags['datastore-endpoint'] as string) || `sqlite://${join(dataDir, 'state.db')}`;
+  const started = Date.now();
+  const backend: Backend = await openBackend(endpoint);
+  const compactor = startCompactor(backend);
+  const api = new ApiServer({ backend });
+  const addr = await api.listen(flags.port as number, flags['bind-address'] as string);
+  const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+  const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfig(url), { mode: 0o600 });
+  console.log(`k8ts: API server ready at ${url} (store: ${backend.name}) in ${Date.now() - started} ms`);
+  console.log(`k8ts: kubeconfig written to ${kubeconfigPath}; try: KUBECONFIG=${kubeconfigPath} kubectl get ns`);
+  if (!flags['disable-agent']) {
+    console.log('k8ts: the local node agent is not built yet; running the control plane alone');
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`k8ts: ${signal}: stopping`);
+    compactor.stop();
+    await api.close();
+    await backend.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

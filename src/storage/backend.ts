@@ -103,7 +103,11 @@ export interface Backend {
    * with Compacted when fromRevision is older than the compacted revision.
    */
   watch(prefix: string, opts: WatchOptions, handlers: WatchHandlers): Watch;
-  /** Drop history at and below `revision`; reads and watches that need it fail with Compacted. */
+  /**
+   * Drop history older than `revision`: the state at `revision` stays readable (as in etcd), reads at
+   * an older revision and watches from an older fromRevision fail with Compacted. Compacting at or
+   * below the compacted revision is a no-op; above the current revision fails with FutureRevision.
+   */
   compact(revision: number): Promise<void>;
   /** The latest committed revision. */
   currentRevision(): Promise<number>;
@@ -153,7 +157,14 @@ export function prefixEnd(prefix: string): string {
 export function compactedError(requested: number, compacted: number): K8tsError {
   return new K8tsError(
     'Compacted',
-    `revision ${requested} has been compacted; the oldest available revision is ${compacted + 1}`,
+    `revision ${requested} has been compacted; the oldest available revision is ${compacted}`,
+  );
+}
+
+export function futureRevisionError(requested: number, current: number): K8tsError {
+  return new K8tsError(
+    'FutureRevision',
+    `revision ${requested} is newer than the store's current revision ${current}`,
   );
 }
 

@@ -44,7 +44,7 @@ export interface EtcdOptions {
 
 /** Path of the etcd binary, installing Debian's etcd-server when it is missing. */
 export function etcdBinary(): string {
-  const fromEnv = process.env.ETCD_BIN;
+  const fromEnv = process.env.K8TS_ETCD_BIN;
   if (fromEnv) return fromEnv;
   if (existsSync(DEFAULT_BIN)) return DEFAULT_BIN;
   const r = spawnSync('apt-get', ['install', '-y', 'etcd-server'], {
@@ -104,7 +104,8 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdCluster> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all(members.map(stopProcess));
+      // One at a time: etcd members stopped together stall on leadership transfer until SIGKILL.
+      for (const m of [...members].reverse()) await stopProcess(m);
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -126,9 +127,9 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdCluster> {
         '--election-timeout=500',
         `--max-request-bytes=${MAX_REQUEST_BYTES}`,
         '--logger=zap',
-        '--log-level=warn',
+        `--log-level=${process.env.K8TS_ETCD_LOG_LEVEL ?? 'warn'}`,
       ];
-      m.process = spawn(bin, args, { stdio: ['ignore', log, log] });
+      m.process = spawn(bin, args, { stdio: ['ignore', log, log], env: etcdFreeEnv() });
       closeSync(log);
     }
     await Promise.all(members.map((m) => waitHealthy(m, opts.startTimeoutMs ?? 30_000)));
@@ -137,6 +138,11 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdCluster> {
     throw err;
   }
   return cluster;
+}
+
+/** etcd reads ETCD_* variables as flags and refuses to start when they clash with ours. */
+function etcdFreeEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCD_')));
 }
 
 async function waitHealthy(m: EtcdMember, timeoutMs: number): Promise<void> {

@@ -2,7 +2,7 @@
 // a single request (a Txn where a precondition is needed), so etcd's atomicity is ours.
 
 import * as grpc from '@grpc/grpc-js';
-import { K8tsError } from '../../errors.js';
+import { isK8tsError, K8tsError } from '../../errors.js';
 import {
   type Backend,
   checkKey,
@@ -12,6 +12,7 @@ import {
   compactedError,
   type DeleteOptions,
   type DeleteResult,
+  futureRevisionError,
   type GetResult,
   type KeyValue,
   type ListOptions,
@@ -181,16 +182,20 @@ class EtcdBackend implements Backend {
     return this.call<PbTxnResponse>('Txn', req);
   }
 
-  /** Reads at a compacted revision fail with Compacted, saying which revisions are still there. */
+  /** Reads at a past revision: Compacted and FutureRevision errors say which revisions exist. */
   private async atRevision<T>(revision: number | undefined, read: () => Promise<T>): Promise<T> {
-    if (revision !== undefined && revision <= this.compactedKnown) {
+    if (revision !== undefined && revision < this.compactedKnown) {
       throw compactedError(revision, this.compactedKnown);
     }
     try {
       return await read();
     } catch (err) {
-      if (revision !== undefined && err instanceof K8tsError && err.code === 'Compacted') {
-        throw compactedError(revision, await this.compactedRevision().catch(() => revision));
+      if (revision === undefined) throw err;
+      if (isK8tsError(err, 'Compacted')) {
+        throw compactedError(revision, await this.compactedRevision().catch(() => revision + 1));
+      }
+      if (isK8tsError(err, 'FutureRevision')) {
+        throw futureRevisionError(revision, await this.currentRevision().catch(() => revision - 1));
       }
       throw err;
     }
@@ -335,14 +340,15 @@ class EtcdBackend implements Backend {
             PbWatchResponse
           >,
         toKv: this.toKv,
-        sawCompaction: (etcdRev) => this.sawCompaction(etcdRev - 1),
+        sawCompaction: (rev) => this.sawCompaction(rev),
         forget: (x) => this.watches.delete(x),
         retryBudgetMs: this.watchRetryMs,
       },
       this.fullKey(prefix),
       this.fullKey(prefixEnd(prefix)),
-      from + 1,
+      from,
       handlers,
+      opts.fromRevision === 0,
     );
     if (this.closed) {
       w.fail(closedError(DRIVER));
@@ -358,43 +364,22 @@ class EtcdBackend implements Backend {
   }
 
   // ---- revisions and compaction ----
-  //
-  // Our contract says compact(X) makes revision X itself unreadable ("oldest available is X + 1"), while
-  // etcd's Compact(C) keeps revision C readable and drops only what is below it. So compact(X) asks etcd
-  // for Compact(X + 1) and the compacted revision we report is etcd's minus one. The one exception is
-  // compact(current), where X + 1 does not exist yet: etcd compacts at X and we refuse reads at X ourselves.
+  // The contract's compaction is etcd's: after compact(X) the state at X stays readable, older reads fail.
 
   async compact(revision: number): Promise<void> {
     checkRevision('revision', revision);
     this.ensureOpen();
     if (revision <= this.compactedKnown) return;
     try {
-      await this.etcdCompact(revision + 1);
+      await this.call('Compact', { revision, physical: true }, this.compactTimeoutMs);
     } catch (err) {
-      if (!(err instanceof K8tsError && err.code === 'FutureRevision')) throw err;
-      try {
-        await this.etcdCompact(revision);
-      } catch (err2) {
-        if (err2 instanceof K8tsError && err2.code === 'FutureRevision') {
-          throw new K8tsError(
-            'FutureRevision',
-            `cannot compact at revision ${revision}: it has not been written yet`,
-          );
-        }
-        throw err2;
-      }
-    }
-    this.sawCompaction(revision);
-  }
-
-  /** Physical compaction in etcd's terms; an already-compacted revision is not an error. */
-  private async etcdCompact(etcdRevision: number): Promise<void> {
-    try {
-      await this.call('Compact', { revision: etcdRevision, physical: true }, this.compactTimeoutMs);
-    } catch (err) {
-      if (err instanceof K8tsError && err.code === 'Compacted') return;
+      // Already compacted at or past this revision (by us or another client): nothing to do.
+      if (isK8tsError(err, 'Compacted')) return;
+      if (isK8tsError(err, 'FutureRevision'))
+        throw futureRevisionError(revision, await this.currentRevision());
       throw err;
     }
+    this.sawCompaction(revision);
   }
 
   private sawCompaction(revision: number): void {
@@ -409,31 +394,29 @@ class EtcdBackend implements Backend {
 
   /**
    * etcd has no call that returns the compacted revision, but a read below it fails. Start from what we
-   * know (one request when nobody else compacted) and binary-search etcd's first readable revision.
+   * know (one request when nobody else compacted) and binary-search the oldest readable revision.
    */
   async compactedRevision(): Promise<number> {
     this.ensureOpen();
     const known = this.compactedKnown;
-    if (await this.readableAt(known + 1)) return known;
-    let lo = known + 1; // not readable
+    if (await this.readableAt(Math.max(known, 1))) return known;
+    let lo = Math.max(known, 1); // not readable
     let hi = await this.currentRevision(); // readable
     while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
       if (await this.readableAt(mid)) hi = mid;
       else lo = mid;
     }
-    this.sawCompaction(hi - 1);
+    this.sawCompaction(hi);
     return this.compactedKnown;
   }
 
-  private async readableAt(etcdRevision: number): Promise<boolean> {
+  private async readableAt(revision: number): Promise<boolean> {
     try {
-      await this.range({ key: this.fullKey('/'), revision: etcdRevision, count_only: true });
+      await this.range({ key: this.fullKey('/'), revision, count_only: true });
       return true;
     } catch (err) {
-      if (err instanceof K8tsError && err.code === 'Compacted') return false;
-      // Past the newest revision: nothing there can have been compacted.
-      if (err instanceof K8tsError && err.code === 'FutureRevision') return true;
+      if (isK8tsError(err, 'Compacted')) return false;
       throw err;
     }
   }

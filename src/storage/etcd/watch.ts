@@ -19,7 +19,7 @@ export type WatchStream = ClientDuplexStream<PbWatchRequest, PbWatchResponse>;
 export interface EtcdWatchDeps {
   openStream(): WatchStream;
   toKv(kv: PbKeyValue): KeyValue;
-  /** Called with etcd's compacted revision (the oldest revision etcd can still serve). */
+  /** Called with the compacted revision etcd reported. */
   sawCompaction(revision: number): void;
   /** Called once when the watch ends for any reason. */
   forget(w: EtcdWatch): void;
@@ -32,8 +32,8 @@ const MAX_BACKOFF_MS = 1000;
 
 export class EtcdWatch implements Watch {
   private stream: WatchStream | null = null;
-  /** The next revision we still owe the caller. */
-  private next: number;
+  /** The last revision delivered (or the caller's fromRevision). */
+  private last: number;
   private done = false;
   private retryTimer: NodeJS.Timeout | null = null;
   /** When the current outage began (0 while healthy). */
@@ -44,10 +44,12 @@ export class EtcdWatch implements Watch {
     private readonly deps: EtcdWatchDeps,
     private readonly key: Buffer,
     private readonly rangeEnd: Buffer,
-    startRevision: number,
+    fromRevision: number,
     private readonly handlers: WatchHandlers,
+    /** fromRevision is only our guess of "now" (watch from 0): never fail it with Compacted. */
+    private fromNow = false,
   ) {
-    this.next = startRevision;
+    this.last = fromRevision;
   }
 
   start(): void {
@@ -70,8 +72,10 @@ export class EtcdWatch implements Watch {
       if (this.stream === stream)
         this.broken(new K8tsError('StoreUnavailable', 'etcd closed the watch stream'));
     });
+    // Start at `last` itself rather than last + 1 (its events are skipped below): etcd then refuses the
+    // watch exactly when `last` is older than the compacted revision, which is our contract's boundary.
     stream.write({
-      create_request: { key: this.key, range_end: this.rangeEnd, start_revision: this.next, prev_kv: true },
+      create_request: { key: this.key, range_end: this.rangeEnd, start_revision: this.last, prev_kv: true },
     });
   }
 
@@ -101,8 +105,14 @@ export class EtcdWatch implements Watch {
     if (this.done) return;
     if (resp.compact_revision > 0) {
       this.deps.sawCompaction(resp.compact_revision);
-      // etcd's compact_revision is still served; in our terms the compacted revision is the one before.
-      this.fail(compactedError(this.next - 1, resp.compact_revision - 1));
+      if (this.fromNow) {
+        // Another client compacted past our idea of "now": start from the oldest revision still there.
+        this.fromNow = false;
+        this.last = resp.compact_revision;
+        this.restart();
+        return;
+      }
+      this.fail(compactedError(this.last, resp.compact_revision));
       return;
     }
     if (resp.canceled) {
@@ -118,12 +128,14 @@ export class EtcdWatch implements Watch {
     if (resp.events.length === 0) return;
     const events: WatchEvent[] = [];
     for (const ev of resp.events) {
-      // After a resume etcd starts exactly at `next`; the guard keeps delivery duplicate-free regardless.
-      if (ev.kv.mod_revision < this.next) continue;
+      // Events at `last` were delivered already (or precede the caller's fromRevision).
+      if (ev.kv.mod_revision <= this.last) continue;
       events.push(this.toEvent(ev));
     }
     if (events.length === 0) return;
-    this.next = events[events.length - 1].kv.modRevision + 1;
+    this.last = events[events.length - 1].kv.modRevision;
+    // From here on a Compacted error would mean the caller really misses events.
+    this.fromNow = false;
     this.handlers.onEvents(events);
   }
 
@@ -134,7 +146,14 @@ export class EtcdWatch implements Watch {
     return out;
   }
 
-  /** The stream failed: reopen from `next` after a backoff, unless the outage outlasted the budget. */
+  private restart(): void {
+    const stream = this.stream;
+    this.stream = null;
+    stream?.cancel();
+    this.start();
+  }
+
+  /** The stream failed: reopen from `last` after a backoff, unless the outage outlasted the budget. */
   private broken(err: unknown): void {
     if (this.done) return;
     const stream = this.stream;

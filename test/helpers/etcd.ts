@@ -31,6 +31,8 @@ export interface EtcdCluster {
   endpoints: string[];
   /** Stop one member (for failover tests); the rest keep running. */
   stopMember(index: number): Promise<void>;
+  /** SIGKILL one member (no graceful leadership transfer); the rest keep running. */
+  killMember(index: number): Promise<void>;
   /** Stop every member and delete the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -47,11 +49,15 @@ export function etcdBinary(): string {
   const fromEnv = process.env.K8TS_ETCD_BIN;
   if (fromEnv) return fromEnv;
   if (existsSync(DEFAULT_BIN)) return DEFAULT_BIN;
-  const r = spawnSync('apt-get', ['install', '-y', 'etcd-server'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  if (r.status !== 0 || !existsSync(DEFAULT_BIN)) {
+  const asRoot = process.getuid?.() === 0;
+  const apt = (...args: string[]) =>
+    spawnSync(asRoot ? 'apt-get' : 'sudo', asRoot ? args : ['-n', 'apt-get', ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status === 0;
+  // Try without refreshing the package lists first; a fresh machine may need the update.
+  if (!apt('install', '-y', 'etcd-server')) apt('update');
+  if (!existsSync(DEFAULT_BIN) && (!apt('install', '-y', 'etcd-server') || !existsSync(DEFAULT_BIN))) {
     throw new Error(`etcd is not installed at ${DEFAULT_BIN} and "apt-get install -y etcd-server" failed`);
   }
   return DEFAULT_BIN;
@@ -101,6 +107,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdCluster> {
     members,
     endpoints: members.map((m) => m.endpoint),
     stopMember: (index) => stopProcess(members[index]),
+    killMember: (index) => stopProcess(members[index], 'SIGKILL'),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -172,14 +179,14 @@ function logTail(m: EtcdMember): string {
   }
 }
 
-/** SIGTERM by pid, then SIGKILL if it has not exited within 5 s. */
-async function stopProcess(m: EtcdMember): Promise<void> {
+/** SIGTERM (or the given signal) by pid, then SIGKILL if it has not exited within 5 s. */
+async function stopProcess(m: EtcdMember, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const proc = m.process;
   m.process = null;
   if (!proc || proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
   const pid = proc.pid;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  process.kill(pid, 'SIGTERM');
+  process.kill(pid, signal);
   const timer = setTimeout(() => {
     try {
       process.kill(pid, 'SIGKILL');

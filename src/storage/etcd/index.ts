@@ -276,7 +276,10 @@ class EtcdBackend implements Backend {
   async update(key: string, value: Buffer, opts: UpdateOptions): Promise<WriteResult> {
     checkKey(key);
     checkValue(key, value);
-    checkRevision('expectedModRevision', opts?.expectedModRevision);
+    if (typeof opts?.expectedModRevision !== 'number') {
+      throw new K8tsError('BadRequest', `update of ${key} needs expectedModRevision`);
+    }
+    checkRevision('expectedModRevision', opts.expectedModRevision);
     this.ensureOpen();
     const k = this.fullKey(key);
     const res = await this.txn({

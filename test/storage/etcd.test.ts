@@ -19,7 +19,9 @@ after(async () => {
   await single?.stop();
 });
 
-runConformance('etcd', () => openEtcdBackend({ endpoints: single.endpoints, prefix: '/k8ts-conformance' }));
+runConformance('etcd', () =>
+  openEtcdBackend({ endpoints: single.endpoints, prefix: '/k8ts-conformance', compactWindowMs: 0 }),
+);
 
 /** Opens a backend, runs fn, closes it. */
 async function using<T>(open: Promise<Backend>, fn: (b: Backend) => Promise<T>): Promise<T> {
@@ -80,6 +82,28 @@ describe('etcd driver', () => {
       await expectCode(b.create('/too-big', Buffer.alloc(2 * 1024 * 1024)), 'ValueTooLarge');
       assert.equal(await b.currentRevision(), before);
     });
+  });
+
+  it('runs the periodic compactor it was opened with, and stops it on close', async () => {
+    let now = 1_000_000;
+    await using(
+      openEtcdBackend({
+        endpoints: single.endpoints,
+        compactWindowMs: 60_000,
+        compactIntervalMs: 5,
+        now: () => now,
+      }),
+      async (b) => {
+        const w = await b.create(`/windowed/${Date.now()}`, enc('x'));
+        // Each step moves the injected clock a full window ahead, so the next ticks compact up to w.
+        const deadline = Date.now() + 5000;
+        while ((await b.compactedRevision()) < w.revision) {
+          assert.ok(Date.now() < deadline, 'the compactor did not compact');
+          now += 60_000;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+    );
   });
 
   it('fails to open with StoreUnavailable when no member answers', async () => {

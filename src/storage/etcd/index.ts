@@ -24,6 +24,7 @@ import {
   type WatchOptions,
   type WriteResult,
 } from '../backend.js';
+import { type Compactor, DEFAULT_COMPACT_WINDOW_MS, startCompactor } from '../compactor.js';
 import { fromGrpcError } from './errors.js';
 import {
   etcdServices,
@@ -52,6 +53,12 @@ export interface EtcdBackendOptions {
   compactTimeoutMs?: number;
   /** How long a broken watch keeps reconnecting before failing with StoreUnavailable. Default 15 s. */
   watchRetryMs?: number;
+  /** History kept by the periodic compactor, in ms; 0 turns it off. Default 5 minutes. */
+  compactWindowMs?: number;
+  /** How often the periodic compactor runs. Default: the smaller of 30 s and the window. */
+  compactIntervalMs?: number;
+  /** Clock for the periodic compactor (tests). */
+  now?: () => number;
 }
 
 const DRIVER = 'etcd';
@@ -87,6 +94,15 @@ export async function openEtcdBackend(opts: EtcdBackendOptions): Promise<Backend
     await backend.close();
     throw err;
   }
+  const windowMs = opts.compactWindowMs ?? DEFAULT_COMPACT_WINDOW_MS;
+  if (windowMs > 0) {
+    // Every client of a shared cluster may run one: compacting at or below etcd's revision is a no-op.
+    backend.compactor = startCompactor(backend, {
+      windowMs,
+      intervalMs: opts.compactIntervalMs,
+      now: opts.now,
+    });
+  }
   return backend;
 }
 
@@ -108,6 +124,7 @@ class EtcdBackend implements Backend {
   private readonly watchClient: grpc.Client;
   private readonly watches = new Set<EtcdWatch>();
   private closed = false;
+  compactor: Compactor | undefined;
   /** Highest revision seen in any response: "now" for watch({fromRevision: 0}). */
   private lastSeen = 0;
   /** A lower bound for etcd's compacted revision (from our compactions and watch errors). */
@@ -427,6 +444,7 @@ class EtcdBackend implements Backend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.compactor?.stop();
     for (const w of [...this.watches]) w.fail(closedError(DRIVER));
     this.kv.close();
     this.watchClient.close();

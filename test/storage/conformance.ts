@@ -35,6 +35,15 @@ function uniquePrefix(): string {
   return `/conformance/${process.pid}-${Date.now().toString(36)}-${prefixCounter}-${randomBytes(3).toString('hex')}/`;
 }
 
+/**
+ * Writes a marker key beside `prefix` (not under it) and returns its revision: a watch start that is
+ * never 0 (which would mean "from now"), even on a fresh store.
+ */
+async function revisionMark(b: Backend, prefix: string): Promise<number> {
+  const key = `${prefix.slice(0, -1)}-mark/${randomBytes(4).toString('hex')}`;
+  return (await b.create(key, Buffer.alloc(0))).revision;
+}
+
 /** Asserts that `p` rejects with a K8tsError carrying `code`. */
 export async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<K8tsError> {
   try {
@@ -471,7 +480,7 @@ export function runConformance(
     describe('watch', () => {
       it('delivers PUT and DELETE events with previous values', () =>
         withStore(async (b, p) => {
-          const start = await b.currentRevision();
+          const start = await revisionMark(b, p);
           const w = new WatchRecorder(b, p, start);
           try {
             const c = await b.create(`${p}a`, enc('1'));
@@ -500,7 +509,7 @@ export function runConformance(
 
       it('only delivers events under the prefix', () =>
         withStore(async (b, p) => {
-          const w = new WatchRecorder(b, `${p}in/`, await b.currentRevision());
+          const w = new WatchRecorder(b, `${p}in/`, await revisionMark(b, p));
           try {
             await b.create(`${p}out/a`, enc('x'));
             await b.create(`${p}inside`, enc('x'));
@@ -568,7 +577,7 @@ export function runConformance(
 
       it('stops delivering after cancel', () =>
         withStore(async (b, p) => {
-          const w = new WatchRecorder(b, p, await b.currentRevision());
+          const w = new WatchRecorder(b, p, await revisionMark(b, p));
           await b.create(`${p}a`, enc('1'));
           await w.until(() => w.events.length >= 1, 'first event');
           w.cancel();
@@ -581,7 +590,7 @@ export function runConformance(
 
       it('streams many concurrent writers in order with no gap or duplicate (16 writers x 50 writes)', () =>
         withStore(async (b, p) => {
-          const start = await b.currentRevision();
+          const start = await revisionMark(b, p);
           const live = new WatchRecorder(b, p, start);
           let late: WatchRecorder | undefined;
           try {
@@ -632,7 +641,7 @@ export function runConformance(
       it('ends an open watch with StoreClosed when the store closes', async () => {
         const b = await open();
         const p = uniquePrefix();
-        const w = new WatchRecorder(b, p, await b.currentRevision());
+        const w = new WatchRecorder(b, p, await revisionMark(b, p));
         await b.create(`${p}a`, enc('1'));
         await w.until(() => w.events.length >= 1, 'first event');
         await b.close();

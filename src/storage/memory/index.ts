@@ -1,0 +1,1 @@
+export { type MemoryBackendOptions, openMemoryBackend } from './memory-backend.js';

@@ -1,0 +1,359 @@
+// The embedded driver: current state in memory, durable history in one SQLite file (see log-db.ts).
+//
+// Group commit: a write is checked against the committed state plus the writes still waiting for the
+// disk (the overlay), gets the next revision, and joins the pending batch. One flush per event-loop turn
+// writes the whole batch in a single fsynced transaction; only then are the writers answered, the
+// in-memory state updated and watchers fed. So a write is acknowledged only once durable, and 64
+// concurrent writers share one fsync instead of paying for 64.
+//
+// Compaction raises the compacted revision at once (reads below it fail from then on) and drops the
+// superseded rows in short transactions, yielding to the event loop between them so writers never
+// wait for a long delete.
+
+import { join } from 'node:path';
+import { isK8tsError, type K8tsError } from '../../errors.js';
+import {
+  type Backend,
+  checkKey,
+  checkPrefix,
+  checkValue,
+  closedError,
+  compactedError,
+  type DeleteOptions,
+  type DeleteResult,
+  futureRevisionError,
+  type GetResult,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  prefixEnd,
+  type UpdateOptions,
+  type Watch,
+  type WatchEvent,
+  type WatchHandlers,
+  type WatchOptions,
+  type WriteResult,
+} from '../backend.js';
+import { type Compactor, DEFAULT_COMPACT_WINDOW_MS, startCompactor } from '../compactor.js';
+import { CurrentState, copyKv } from '../current-state.js';
+import { readRevision } from '../read-revision.js';
+import { failedWatch, type Watcher, WatchHub } from '../watch-hub.js';
+import { eventOf, type PlannedWrite, planWrite, type WriteOp } from '../write-plan.js';
+import { type FileStats, LogDb } from './log-db.js';
+
+export const DEFAULT_DB_FILE = 'k8ts.db';
+
+export interface SqliteBackendOptions {
+  /** Directory holding the database file (DEFAULT_DB_FILE). One of dataDir or path is required. */
+  dataDir?: string;
+  /** Explicit database file path. */
+  path?: string;
+  /** History kept by the periodic compactor, in ms; 0 turns it off. Default 5 minutes. */
+  compactWindowMs?: number;
+  /** How often the periodic compactor runs. Default: the smaller of 30 s and the window. */
+  compactIntervalMs?: number;
+  /** Revisions compacted per transaction. Default 1000. */
+  compactBatchRevisions?: number;
+  /** Clock for the periodic compactor (tests). */
+  now?: () => number;
+}
+
+interface PendingWrite {
+  write: PlannedWrite;
+  resolve: (w: PlannedWrite) => void;
+  reject: (err: K8tsError) => void;
+}
+
+/** Revisions of history read per step while a watch catches up; steps yield to the event loop. */
+const HISTORY_STEP_REVISIONS = 2000;
+/** Time a catch-up or compaction may hold the event loop before yielding. */
+const SLICE_MS = 8;
+
+export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<SqliteBackend> {
+  const path = opts.path ?? (opts.dataDir ? join(opts.dataDir, DEFAULT_DB_FILE) : undefined);
+  if (!path) throw new TypeError('openSqliteBackend needs dataDir or path');
+  const backend = new SqliteBackend(new LogDb(path), opts);
+  backend.start(opts);
+  return backend;
+}
+
+export class SqliteBackend implements Backend {
+  readonly name = 'sqlite';
+  private readonly state = new CurrentState();
+  private readonly hub = new WatchHub();
+  private revision: number;
+  private compacted: number;
+  private closed = false;
+
+  private pending: PendingWrite[] = [];
+  /** Latest value of keys with pending writes (null: deleted), checked before the committed state. */
+  private readonly overlay = new Map<string, KeyValue | null>();
+  private flushScheduled = false;
+
+  private compactor: Compactor | undefined;
+  private compaction: Promise<void> = Promise.resolve();
+  private readonly compactBatch: number;
+
+  /** Counters for tests and benchmarks. */
+  readonly counters = { commits: 0, committedWrites: 0, compactTransactions: 0 };
+
+  constructor(
+    private readonly db: LogDb,
+    opts: SqliteBackendOptions,
+  ) {
+    this.compactBatch = opts.compactBatchRevisions ?? 1000;
+    const { kvs, maxRevision } = db.loadCurrent();
+    for (const kv of kvs) this.state.set(kv);
+    this.compacted = db.meta('compacted');
+    // A delete at the compacted revision leaves no row behind, so the revision can exceed every row.
+    this.revision = Math.max(maxRevision, this.compacted);
+  }
+
+  /** Starts background work: an interrupted compaction resumes, and the periodic compactor runs. */
+  start(opts: SqliteBackendOptions): void {
+    if (this.db.meta('compact_done') < this.compacted) this.runCompaction(this.compacted);
+    const windowMs = opts.compactWindowMs ?? DEFAULT_COMPACT_WINDOW_MS;
+    if (windowMs > 0) {
+      this.compactor = startCompactor(this, {
+        windowMs,
+        intervalMs: opts.compactIntervalMs,
+        now: opts.now,
+      });
+    }
+  }
+
+  get path(): string {
+    return this.db.path;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw closedError(this.name);
+  }
+
+  async get(key: string, opts: { revision?: number } = {}): Promise<GetResult> {
+    this.ensureOpen();
+    checkKey(key);
+    const at = readRevision(opts.revision, this.revision, this.compacted);
+    const kv = at === this.revision ? this.state.get(key) : this.db.getAt(key, at);
+    return { kv: kv ? copyKv(kv) : null, revision: at };
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.ensureOpen();
+    checkPrefix(prefix);
+    const at = readRevision(opts.revision, this.revision, this.compacted);
+    if (at === this.revision)
+      return { ...this.state.list(prefix, opts.limit, opts.continueFrom), revision: at };
+
+    const keys = this.db.keysAt(prefix, prefixEnd(prefix), at);
+    let start = 0;
+    if (opts.continueFrom !== undefined) {
+      const after = opts.continueFrom;
+      let hi = keys.length;
+      while (start < hi) {
+        const mid = (start + hi) >>> 1;
+        if (keys[mid].key <= after) start = mid + 1;
+        else hi = mid;
+      }
+    }
+    const end = opts.limit ? Math.min(keys.length, start + opts.limit) : keys.length;
+    const items: KeyValue[] = [];
+    for (let i = start; i < end; i++) items.push(this.db.kvAt(keys[i].rev));
+    return { items, count: keys.length, more: end < keys.length, revision: at };
+  }
+
+  async create(key: string, value: Buffer): Promise<WriteResult> {
+    const w = await this.write({ kind: 'create', key, value });
+    return { revision: w.revision };
+  }
+
+  async update(key: string, value: Buffer, opts: UpdateOptions): Promise<WriteResult> {
+    const w = await this.write({ kind: 'update', key, value, expectedModRevision: opts.expectedModRevision });
+    return { revision: w.revision };
+  }
+
+  async delete(key: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    const w = await this.write({ kind: 'delete', key, expectedModRevision: opts.expectedModRevision });
+    return { revision: w.revision, prev: copyKv(w.prev!) };
+  }
+
+  private write(op: WriteOp): Promise<PlannedWrite> {
+    this.ensureOpen();
+    checkKey(op.key);
+    if (op.kind !== 'delete') checkValue(op.key, op.value);
+    const latest = this.overlay.has(op.key)
+      ? (this.overlay.get(op.key) ?? undefined)
+      : this.state.get(op.key);
+    const write = planWrite(op, latest, this.revision + this.pending.length + 1);
+    this.overlay.set(op.key, write.kv);
+    return new Promise<PlannedWrite>((resolve, reject) => {
+      this.pending.push({ write, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate runs after this turn's I/O callbacks, so requests arriving together share a commit.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every pending write in one transaction, then applies and announces them. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.overlay.clear();
+    const writes = batch.map((p) => p.write);
+    try {
+      this.db.append(writes);
+    } catch (err) {
+      // Nothing of the batch is durable (the transaction rolled back), so nothing is applied.
+      for (const p of batch) p.reject(err as K8tsError);
+      return;
+    }
+    this.counters.commits++;
+    this.counters.committedWrites += writes.length;
+    const events: WatchEvent[] = [];
+    for (const w of writes) {
+      if (w.kv) this.state.set(w.kv);
+      else this.state.delete(w.key);
+      events.push(eventOf(w));
+    }
+    this.revision = writes[writes.length - 1].revision;
+    this.hub.publish(events);
+    for (const p of batch) p.resolve(p.write);
+  }
+
+  watch(prefix: string, opts: WatchOptions, handlers: WatchHandlers): Watch {
+    let from: number;
+    try {
+      this.ensureOpen();
+      checkPrefix(prefix);
+      from = opts.fromRevision || this.revision;
+      if (from < this.compacted) throw compactedError(from, this.compacted);
+    } catch (err) {
+      if (isK8tsError(err)) return failedWatch(handlers, err);
+      throw err;
+    }
+    // History covers (from, upTo]; live events start right after upTo. Both are fixed in this same
+    // synchronous step, so nothing committed can fall between them.
+    const upTo = this.revision;
+    const w = this.hub.open(prefix, handlers, Math.max(from, upTo), from < upTo);
+    if (from < upTo) this.catchUp(w, prefix, from, upTo);
+    return w;
+  }
+
+  /** Feeds a watcher history from the log in slices, then lets it go live. */
+  private catchUp(w: Watcher, prefix: string, from: number, upTo: number): void {
+    const end = prefixEnd(prefix);
+    let cursor = from;
+    const step = (): void => {
+      const started = performance.now();
+      while (w.active && !this.closed) {
+        // A compaction that started since the last slice may have dropped rows this watch still needs.
+        if (this.compacted > cursor) {
+          w.fail(compactedError(cursor, this.compacted));
+          return;
+        }
+        const to = Math.min(upTo, cursor + HISTORY_STEP_REVISIONS);
+        try {
+          w.backlog(this.db.history(cursor, to, prefix, end));
+        } catch (err) {
+          if (isK8tsError(err)) w.fail(err);
+          return;
+        }
+        cursor = to;
+        if (cursor >= upTo) {
+          w.goLive();
+          return;
+        }
+        if (performance.now() - started > SLICE_MS) {
+          setImmediate(step);
+          return;
+        }
+      }
+    };
+    step();
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.ensureOpen();
+    if (revision > this.revision) throw futureRevisionError(revision, this.revision);
+    if (revision <= this.compacted) return this.compaction;
+    // From here on reads below `revision` fail, before any row is dropped.
+    this.compacted = revision;
+    this.db.setMeta('compacted', revision);
+    return this.runCompaction(revision);
+  }
+
+  /** Queues the row deletion for a compaction; runs are serialized. */
+  private runCompaction(target: number): Promise<void> {
+    const run = this.compaction.catch(() => {}).then(() => this.dropHistory(target));
+    this.compaction = run;
+    return run;
+  }
+
+  private async dropHistory(target: number): Promise<void> {
+    let done = this.db.meta('compact_done');
+    let sliceStart = performance.now();
+    while (done < target) {
+      if (this.closed) return;
+      const hi = Math.min(target, done + this.compactBatch);
+      this.db.compactRange(done, hi);
+      this.counters.compactTransactions++;
+      done = hi;
+      if (performance.now() - sliceStart > SLICE_MS / 2) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    if (this.closed) return;
+    await yieldToEventLoop();
+    if (this.closed) return;
+    this.db.checkpoint();
+    await this.releaseSpace();
+  }
+
+  /** Hands free pages beyond a 10% reserve back to the filesystem, a slice at a time. */
+  private async releaseSpace(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      const s = this.db.stats();
+      const excess = s.freePages - Math.max(256, Math.floor(s.pageCount / 10));
+      if (excess <= 0) return;
+      this.db.releaseFreePages(Math.min(excess, 512));
+      await yieldToEventLoop();
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    this.ensureOpen();
+    return this.revision;
+  }
+
+  async compactedRevision(): Promise<number> {
+    this.ensureOpen();
+    return this.compacted;
+  }
+
+  /** File statistics (pages, free pages, log rows); for tests and benchmarks. */
+  fileStats(): FileStats {
+    this.ensureOpen();
+    return this.db.stats();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Writes already accepted get their answer: commit them now rather than drop them.
+    if (this.pending.length > 0) this.flush();
+    this.closed = true;
+    this.compactor?.stop();
+    await this.compaction.catch(() => {});
+    this.hub.failAll(closedError(this.name));
+    this.db.close();
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

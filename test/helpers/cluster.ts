@@ -1,0 +1,88 @@
+// Runs a real `k8ts server` process for e2e tests and drives it with the real kubectl binaries.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const K8TS_BIN = resolve('dist/src/cmd/k8ts.js');
+export const KUBECTL_VERSIONS = ['1.27', '1.33'] as const;
+export type KubectlVersion = '1.27' | '1.28' | '1.29' | '1.30' | '1.31' | '1.32' | '1.33';
+
+export function kubectlPath(v: KubectlVersion): string {
+  return `/usr/lib/google-cloud-sdk/bin/kubectl.${v}`;
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Cluster {
+  url: string;
+  dataDir: string;
+  kubeconfig: string;
+  pid: number;
+  process: ChildProcess;
+  kubectl(v: KubectlVersion, args: string[], opts?: { input?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(opts: { args?: string[]; dataDir?: string } = {}): Promise<Cluster> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
+  const child = spawn(process.execPath, [K8TS_BIN, 'server', '--data-dir', dataDir, '--port', '0', '--disable-agent', ...(opts.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`k8ts server did not become ready:\n${output}`)), 20_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = output.match(/API server ready at (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`k8ts server exited with ${code}:\n${output}`));
+    });
+  });
+  const kubeconfig = join(dataDir, 'admin.kubeconfig');
+  readFileSync(kubeconfig); // written before "ready" is printed
+  const cluster: Cluster = {
+    url,
+    dataDir,
+    kubeconfig,
+    pid: child.pid!,
+    process: child,
+    kubectl(v, args, o = {}) {
+      return new Promise((res) => {
+        const p = execFile(
+          kubectlPath(v),
+          ['--kubeconfig', kubeconfig, ...args],
+          { env: { PATH: process.env.PATH, HOME: dataDir, ...o.env }, timeout: o.timeoutMs ?? 30_000, maxBuffer: 64 << 20 },
+          (err, stdout, stderr) => {
+            const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
+            res({ code, stdout, stderr });
+          },
+        );
+        if (o.input !== undefined) p.stdin!.end(o.input);
+      });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        process.kill(child.pid!, 'SIGTERM');
+        const t = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}

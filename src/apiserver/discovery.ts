@@ -1,7 +1,8 @@
 // Discovery documents (/api, /apis, /api/v1, /apis/G/V), derived from the registry.
+
+import { createHash } from 'node:crypto';
 import { apiVersionOf, type Registry } from '../api/registry.js';
 import type { ResourceDef, SubresourceName } from '../api/types.js';
-import { createHash } from 'node:crypto';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -61,7 +62,12 @@ export function apiResourceList(reg: Registry, group: string, version: string): 
       resources.push(r);
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: apiVersionOf({ group, version }),
+    resources,
+  };
 }
 
 export function apiVersions(serverAddress: string): object {
@@ -82,7 +88,8 @@ function groupEntry(reg: Registry, group: string): object {
 
 export function apiGroupList(reg: Registry): object {
   const groups: string[] = [];
-  for (const gv of reg.groupVersions()) if (gv.group !== '' && !groups.includes(gv.group)) groups.push(gv.group);
+  for (const gv of reg.groupVersions())
+    if (gv.group !== '' && !groups.includes(gv.group)) groups.push(gv.group);
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => groupEntry(reg, g)) };
 }
 

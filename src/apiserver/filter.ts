@@ -25,7 +25,8 @@ export function buildFilter(def: ResourceDef, query: URLSearchParams): ObjectFil
       return r.op === '=' ? v === r.value : v !== r.value;
     };
   });
-  const f = ((obj: Obj) => labels.matches(obj.metadata?.labels) && checks.every((c) => c(obj))) as ObjectFilter;
+  const f = ((obj: Obj) =>
+    labels.matches(obj.metadata?.labels) && checks.every((c) => c(obj))) as ObjectFilter;
   f.everything = labels.empty && checks.length === 0;
   return f;
 }

@@ -52,7 +52,9 @@ export function checkBody(t: Target, body: unknown): Obj {
   const { def } = t;
   const gv = apiVersionOf(def);
   if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
-    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`);
+    throw badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`,
+    );
   }
   if (obj.kind !== undefined && obj.kind !== def.kind) {
     throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${def.kind})`);
@@ -66,24 +68,35 @@ export function checkBody(t: Target, body: unknown): Obj {
   if (def.namespaced) {
     const ns = obj.metadata.namespace;
     if (ns !== undefined && ns !== '' && t.namespace !== undefined && ns !== t.namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     if (t.namespace !== undefined) obj.metadata.namespace = t.namespace;
   } else if (obj.metadata.namespace) {
     delete obj.metadata.namespace;
   }
   if (t.name !== undefined && obj.metadata.name !== undefined && obj.metadata.name !== t.name) {
-    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${t.name})`);
+    throw badRequest(
+      `the name of the object (${obj.metadata.name}) does not match the name on the URL (${t.name})`,
+    );
   }
   return obj;
 }
 
-export async function requireNamespace(ctx: ApiContext, def: ResourceDef, namespace: string | undefined): Promise<void> {
+export async function requireNamespace(
+  ctx: ApiContext,
+  def: ResourceDef,
+  namespace: string | undefined,
+): Promise<void> {
   if (!def.namespaced) return;
   if (!namespace) throw badRequest(`${qualifiedResource(def)} is namespaced: a namespace is required`);
   const ns = await ctx.store.tryGet(ctx.namespaces, undefined, namespace);
   if (!ns) {
-    throw new K8tsError('NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+    throw new K8tsError('NotFound', `namespaces "${namespace}" not found`, {
+      name: namespace,
+      kind: 'namespaces',
+    });
   }
   if (ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') {
     throw new K8tsError(
@@ -111,7 +124,12 @@ export function hasStatusSubresource(def: ResourceDef): boolean {
   return def.subresources?.includes('status') ?? false;
 }
 
-export async function createObject(ctx: ApiContext, t: Target, body: unknown, opts: WriteOptions): Promise<Obj> {
+export async function createObject(
+  ctx: ApiContext,
+  t: Target,
+  body: unknown,
+  opts: WriteOptions,
+): Promise<Obj> {
   const { def } = t;
   const obj = checkBody(t, body);
   const m = obj.metadata;
@@ -152,7 +170,11 @@ export async function updateObject(
     }
     const next = prepareUpdate(def, desired, current, opts.subresource);
     if (sameObject(next, current)) return current;
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && !current.metadata.deletionGracePeriodSeconds) {
+    if (
+      next.metadata.deletionTimestamp &&
+      (next.metadata.finalizers ?? []).length === 0 &&
+      !current.metadata.deletionGracePeriodSeconds
+    ) {
       // The last finalizer is gone from an object being deleted: finish the deletion.
       if (opts.dryRun) return next;
       return ctx.store.delete(def, t.namespace, t.name!, current.metadata.resourceVersion);
@@ -190,7 +212,12 @@ function prepareUpdate(def: ResourceDef, desired: Obj, current: Obj, subresource
   return next;
 }
 
-export async function replaceObject(ctx: ApiContext, t: Target, body: unknown, opts: WriteOptions & { subresource?: string }): Promise<Obj> {
+export async function replaceObject(
+  ctx: ApiContext,
+  t: Target,
+  body: unknown,
+  opts: WriteOptions & { subresource?: string },
+): Promise<Obj> {
   const obj = checkBody(t, body);
   if (!obj.metadata.name) obj.metadata.name = t.name;
   return updateObject(ctx, t, () => obj, opts);
@@ -209,7 +236,8 @@ export function parseDeleteOptions(body: unknown, query: URLSearchParams): Delet
   const grace = query.get('gracePeriodSeconds') ?? b.gracePeriodSeconds;
   if (grace !== undefined && grace !== null) {
     const n = Number(grace);
-    if (!Number.isInteger(n)) throw badRequest(`gracePeriodSeconds must be an integer, not ${JSON.stringify(grace)}`);
+    if (!Number.isInteger(n))
+      throw badRequest(`gracePeriodSeconds must be an integer, not ${JSON.stringify(grace)}`);
     opts.gracePeriodSeconds = Math.max(0, n);
   }
   const policy = query.get('propagationPolicy') ?? b.propagationPolicy;
@@ -250,7 +278,11 @@ export async function deleteObject(ctx: ApiContext, t: Target, opts: DeleteOptio
     const current = await ctx.store.get(def, t.namespace, t.name!);
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== current.metadata.uid) {
-      throw conflict(def, t.name!, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      throw conflict(
+        def,
+        t.name!,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
       throw conflict(
@@ -345,7 +377,11 @@ export async function listObjects(ctx: ApiContext, t: Target, query: URLSearchPa
     for (;;) {
       const want = limit > 0 ? limit - items.length : 0;
       const page = await ctx.store
-        .listPage(def, t.namespace, { revision, limit: want > 0 ? Math.max(want, 100) : 0, continueFrom: from })
+        .listPage(def, t.namespace, {
+          revision,
+          limit: want > 0 ? Math.max(want, 100) : 0,
+          continueFrom: from,
+        })
         .catch((err) => {
           if (isK8tsError(err, 'Compacted') && token) throw expiredContinue();
           throw err;

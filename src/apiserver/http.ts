@@ -53,7 +53,10 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
     }
   }
   if (type.includes('protobuf')) {
-    throw new K8tsError('UnsupportedMediaType', `the media type ${JSON.stringify(type)} is not supported; send JSON or YAML`);
+    throw new K8tsError(
+      'UnsupportedMediaType',
+      `the media type ${JSON.stringify(type)} is not supported; send JSON or YAML`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -62,7 +65,12 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json',

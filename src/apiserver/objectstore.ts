@@ -29,11 +29,15 @@ export function alreadyExists(def: ResourceDef, name: string): K8tsError {
 }
 
 export function conflict(def: ResourceDef, name: string, why: string): K8tsError {
-  return new K8tsError('Conflict', `Operation cannot be fulfilled on ${qualifiedResource(def)} "${name}": ${why}`, {
-    name,
-    group: def.group || undefined,
-    kind: def.plural,
-  });
+  return new K8tsError(
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(def)} "${name}": ${why}`,
+    {
+      name,
+      group: def.group || undefined,
+      kind: def.plural,
+    },
+  );
 }
 
 export const STALE =
@@ -52,7 +56,10 @@ function parseRv(def: ResourceDef, name: string, rv: string | undefined): number
   if (rv === undefined || rv === '') return undefined;
   const n = Number(rv);
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new K8tsError('BadRequest', `invalid resourceVersion ${JSON.stringify(rv)} for ${qualifiedResource(def)} "${name}"`);
+    throw new K8tsError(
+      'BadRequest',
+      `invalid resourceVersion ${JSON.stringify(rv)} for ${qualifiedResource(def)} "${name}"`,
+    );
   }
   return n;
 }
@@ -129,7 +136,12 @@ export class ObjectStore {
     }
   }
 
-  async delete(def: ResourceDef, namespace: string | undefined, name: string, expectedRv?: string): Promise<Obj> {
+  async delete(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    expectedRv?: string,
+  ): Promise<Obj> {
     try {
       const res = await this.backend.delete(objectKey(def, namespace, name), {
         expectedModRevision: parseRv(def, name, expectedRv),

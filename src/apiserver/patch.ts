@@ -22,7 +22,8 @@ function parseJson(raw: Buffer): unknown {
 /** RFC 7386 JSON merge patch. */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Obj = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Obj) } : {};
+  const out: Obj =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Obj) } : {};
   for (const [k, v] of Object.entries(patch as Obj)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);

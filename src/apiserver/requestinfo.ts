@@ -34,7 +34,11 @@ export interface OtherRequest {
 // while /api/v1/namespaces/NAME/pods is a namespaced collection.
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
-export function parseRequest(method: string, pathname: string, query: URLSearchParams): ResourceRequest | OtherRequest {
+export function parseRequest(
+  method: string,
+  pathname: string,
+  query: URLSearchParams,
+): ResourceRequest | OtherRequest {
   const parts = pathname.split('/').filter((p) => p !== '');
   let i = 0;
   let group = '';

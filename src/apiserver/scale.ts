@@ -55,12 +55,22 @@ export function scaleOf(def: ResourceDef, obj: Obj): Obj {
 export function applyScale(def: ResourceDef, parent: Obj, scale: Obj): Obj {
   const replicas = scale?.spec?.replicas;
   if (!Number.isInteger(replicas) || replicas < 0) {
-    throw new K8tsError('Invalid', `Scale.autoscaling "${parent.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
-      name: parent.metadata.name,
-      group: 'autoscaling',
-      kind: 'Scale',
-      causes: [{ reason: 'FieldValueInvalid', message: 'must be greater than or equal to 0', field: 'spec.replicas' }],
-    });
+    throw new K8tsError(
+      'Invalid',
+      `Scale.autoscaling "${parent.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      {
+        name: parent.metadata.name,
+        group: 'autoscaling',
+        kind: 'Scale',
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'must be greater than or equal to 0',
+            field: 'spec.replicas',
+          },
+        ],
+      },
+    );
   }
   setAt(parent, def.scale!.specReplicasPath, replicas);
   const rv = scale.metadata?.resourceVersion;

@@ -16,7 +16,10 @@ export interface LabelSelector {
 const EVERYTHING: LabelSelector = { matches: () => true, empty: true };
 
 function badSelector(text: string, why: string): K8tsError {
-  return new K8tsError('BadRequest', `unable to parse requirement: ${why} in selector ${JSON.stringify(text)}`);
+  return new K8tsError(
+    'BadRequest',
+    `unable to parse requirement: ${why} in selector ${JSON.stringify(text)}`,
+  );
 }
 
 /** Splits on commas that are not inside parentheses. */
@@ -52,26 +55,28 @@ function checkValue(text: string, value: string): string {
 export function parseLabelSelector(text: string | null | undefined): LabelSelector {
   if (!text || text.trim() === '') return EVERYTHING;
   const reqs: LabelRequirement[] = [];
-  for (const part of splitTop(text)) {
-    let m: RegExpMatchArray | null;
-    if ((m = part.match(/^(\S+)\s+(in|notin)\s*\((.*)\)$/))) {
-      const values = m[3]
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v, i, a) => v !== '' || a.length === 1);
-      reqs.push({ key: checkKey(text, m[1]), op: m[2] as 'in' | 'notin', values: values.map((v) => checkValue(text, v)) });
-    } else if ((m = part.match(/^!\s*(\S+)$/))) {
-      reqs.push({ key: checkKey(text, m[1]), op: '!' });
-    } else if ((m = part.match(/^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/))) {
-      const op = m[2] === '!=' ? '!=' : '=';
-      reqs.push({ key: checkKey(text, m[1]), op, values: [checkValue(text, m[3])] });
-    } else if ((m = part.match(/^([^=!\s()]+)$/))) {
-      reqs.push({ key: checkKey(text, m[1]), op: 'exists' });
-    } else {
-      throw badSelector(text, `found '${part}', expected: in, notin, =, ==, !=, gt, lt`);
-    }
-  }
+  for (const part of splitTop(text)) reqs.push(parseRequirement(text, part));
   return { empty: false, matches: (labels) => reqs.every((r) => requirementMatches(r, labels ?? {})) };
+}
+
+function parseRequirement(text: string, part: string): LabelRequirement {
+  const set = part.match(/^(\S+)\s+(in|notin)\s*\((.*)\)$/);
+  if (set) {
+    const values = set[3].split(',').map((v) => v.trim());
+    return {
+      key: checkKey(text, set[1]),
+      op: set[2] as 'in' | 'notin',
+      values: values.map((v) => checkValue(text, v)),
+    };
+  }
+  const absent = part.match(/^!\s*(\S+)$/);
+  if (absent) return { key: checkKey(text, absent[1]), op: '!' };
+  const eq = part.match(/^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/);
+  if (eq)
+    return { key: checkKey(text, eq[1]), op: eq[2] === '!=' ? '!=' : '=', values: [checkValue(text, eq[3])] };
+  const exists = part.match(/^([^=!\s()]+)$/);
+  if (exists) return { key: checkKey(text, exists[1]), op: 'exists' };
+  throw badSelector(text, `found '${part}', expected: in, notin, =, ==, !=, gt, lt`);
 }
 
 function requirementMatches(r: LabelRequirement, labels: Record<string, string>): boolean {
@@ -95,11 +100,17 @@ function requirementMatches(r: LabelRequirement, labels: Record<string, string>)
 
 /** metav1.LabelSelector (matchLabels + matchExpressions) as used in workload specs. */
 export function labelSelectorFromSpec(
-  sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined,
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
 ): LabelSelector {
   if (!sel) return { matches: () => false, empty: true };
   const reqs: LabelRequirement[] = [];
-  for (const [key, value] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key, op: '=', values: [value] });
+  for (const [key, value] of Object.entries(sel.matchLabels ?? {}))
+    reqs.push({ key, op: '=', values: [value] });
   for (const e of sel.matchExpressions ?? []) {
     const op = e.operator;
     if (op === 'In') reqs.push({ key: e.key, op: 'in', values: e.values ?? [] });
@@ -107,7 +118,10 @@ export function labelSelectorFromSpec(
     else if (op === 'Exists') reqs.push({ key: e.key, op: 'exists' });
     else if (op === 'DoesNotExist') reqs.push({ key: e.key, op: '!' });
   }
-  return { empty: reqs.length === 0, matches: (labels) => reqs.every((r) => requirementMatches(r, labels ?? {})) };
+  return {
+    empty: reqs.length === 0,
+    matches: (labels) => reqs.every((r) => requirementMatches(r, labels ?? {})),
+  };
 }
 
 export interface FieldRequirement {
@@ -127,7 +141,11 @@ export function parseFieldSelector(text: string | null | undefined): FieldSelect
   const requirements: FieldRequirement[] = [];
   for (const part of text.split(',')) {
     const m = part.match(/^\s*([^=!\s]+)\s*(==|=|!=)\s*(.*?)\s*$/);
-    if (!m) throw new K8tsError('BadRequest', `invalid field selector: ${JSON.stringify(part)}: expected field=value or field!=value`);
+    if (!m)
+      throw new K8tsError(
+        'BadRequest',
+        `invalid field selector: ${JSON.stringify(part)}: expected field=value or field!=value`,
+      );
     requirements.push({ field: m[1], op: m[2] === '!=' ? '!=' : '=', value: m[3].replace(/\\(.)/g, '$1') });
   }
   return { requirements, empty: false };

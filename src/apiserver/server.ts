@@ -1,10 +1,12 @@
 // The API server: routes requests to discovery, health, OpenAPI and the resource handlers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { apiVersionOf, type Registry, registry as defaultRegistry } from '../api/registry.js';
+import { apiVersionOf, registry as defaultRegistry, type Registry } from '../api/registry.js';
 import type { Obj, ResourceDef } from '../api/types.js';
 import { K8tsError } from '../errors.js';
 import type { Backend } from '../storage/backend.js';
+import { bindPod } from './binding.js';
+import { bootstrapNamespaces } from './bootstrap.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import {
   type ApiContext,
@@ -21,11 +23,9 @@ import { decodeBody, mediaType, readBody, sendError, sendJson } from './http.js'
 import { ObjectStore, qualifiedResource } from './objectstore.js';
 import { applyPatch } from './patch.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
-import { scaleOf, applyScale } from './scale.js';
-import { bindPod } from './binding.js';
+import { applyScale, scaleOf } from './scale.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
-import { bootstrapNamespaces } from './bootstrap.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -44,7 +44,7 @@ export class ApiServer {
   private server?: Server;
   private readonly versionInfo: object;
 
-  constructor(private readonly opts: ApiServerOptions) {
+  constructor(opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
     this.store = new ObjectStore(opts.backend);
     const namespaces = this.registry.lookup('', 'v1', 'namespaces');
@@ -103,28 +103,41 @@ export class ApiServer {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const parts = path.split('/').filter(Boolean);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundPath(path);
-    if (path === '/version') return sendJson(res, 200, this.versionInfo);
+    if (path === '/version') {
+      sendJson(res, 200, this.versionInfo);
+      return;
+    }
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('ok');
       return;
     }
-    if (path === '/api') return sendJson(res, 200, apiVersions(req.socket.localAddress + ':' + req.socket.localPort));
-    if (path === '/apis') return sendJson(res, 200, apiGroupList(this.registry));
+    if (path === '/api') {
+      sendJson(res, 200, apiVersions(req.socket.localAddress + ':' + req.socket.localPort));
+      return;
+    }
+    if (path === '/apis') {
+      sendJson(res, 200, apiGroupList(this.registry));
+      return;
+    }
     if (parts[0] === 'api' && parts.length === 2) {
-      if (!this.registry.groupVersions().some((gv) => gv.group === '' && gv.version === parts[1])) throw notFoundPath(path);
-      return sendJson(res, 200, apiResourceList(this.registry, '', parts[1]));
+      if (!this.registry.groupVersions().some((gv) => gv.group === '' && gv.version === parts[1]))
+        throw notFoundPath(path);
+      sendJson(res, 200, apiResourceList(this.registry, '', parts[1]));
+      return;
     }
     if (parts[0] === 'apis' && parts.length === 2) {
       const g = apiGroup(this.registry, parts[1]);
       if (!g) throw notFoundPath(path);
-      return sendJson(res, 200, g);
+      sendJson(res, 200, g);
+      return;
     }
     if (parts[0] === 'apis' && parts.length === 3) {
       if (!this.registry.groupVersions().some((gv) => gv.group === parts[1] && gv.version === parts[2])) {
         throw notFoundPath(path);
       }
-      return sendJson(res, 200, apiResourceList(this.registry, parts[1], parts[2]));
+      sendJson(res, 200, apiResourceList(this.registry, parts[1], parts[2]));
+      return;
     }
     throw notFoundPath(path);
   }
@@ -155,40 +168,51 @@ export class ApiServer {
     switch (info.verb) {
       case 'get': {
         const obj = await ctx.store.get(def, t.namespace, t.name!);
-        return this.sendObject(res, 200, def, obj, table);
+        this.sendObject(res, 200, def, obj, table);
+        return;
       }
       case 'list': {
         const { list, items } = await listObjects(ctx, t, query);
-        if (table) return sendJson(res, 200, toTable(def, items, table, list.metadata));
-        return sendJson(res, 200, list);
+        if (table) {
+          sendJson(res, 200, toTable(def, items, table, list.metadata));
+          return;
+        }
+        sendJson(res, 200, list);
+        return;
       }
       case 'watch':
         await serveWatch(this.store, { def, namespace: t.namespace, name: t.name, query, table }, res);
         return;
       case 'create': {
-        if (t.name !== undefined) throw new K8tsError('MethodNotAllowed', `POST is not supported on a named ${def.kind}`);
+        if (t.name !== undefined)
+          throw new K8tsError('MethodNotAllowed', `POST is not supported on a named ${def.kind}`);
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const obj = await createObject(ctx, t, body, opts);
-        return this.sendObject(res, 201, def, obj);
+        this.sendObject(res, 201, def, obj);
+        return;
       }
       case 'update': {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const obj = await replaceObject(ctx, t, body, opts);
-        return this.sendObject(res, 200, def, obj);
+        this.sendObject(res, 200, def, obj);
+        return;
       }
       case 'patch': {
         const raw = await readBody(req);
         const obj = await applyPatch(ctx, t, req.headers['content-type'], raw, opts, query);
-        return this.sendObject(res, 200, def, obj);
+        this.sendObject(res, 200, def, obj);
+        return;
       }
       case 'delete': {
         const raw = await readBody(req);
         const body = raw.length > 0 ? decodeBody(raw, 'application/json') : undefined;
         const out = await deleteObject(ctx, t, parseDeleteOptions(body, query));
         if (out.deleted && !returnsDeletedObject(def)) {
-          return sendJson(res, 200, successStatus(def, out.object));
+          sendJson(res, 200, successStatus(def, out.object));
+          return;
         }
-        return this.sendObject(res, out.deleted ? 200 : 202, def, out.object);
+        this.sendObject(res, out.deleted ? 200 : 202, def, out.object);
+        return;
       }
       case 'deletecollection': {
         const raw = await readBody(req);
@@ -197,18 +221,24 @@ export class ApiServer {
         const { list, items } = await listObjects(ctx, t, query);
         const deleted: Obj[] = [];
         for (const o of items) {
-          const out = await deleteObject(ctx, { def, namespace: o.metadata.namespace, name: o.metadata.name }, delOpts).catch(
-            (err) => {
-              if (err instanceof K8tsError && err.code === 'NotFound') return undefined;
-              throw err;
-            },
-          );
+          const out = await deleteObject(
+            ctx,
+            { def, namespace: o.metadata.namespace, name: o.metadata.name },
+            delOpts,
+          ).catch((err) => {
+            if (err instanceof K8tsError && err.code === 'NotFound') return undefined;
+            throw err;
+          });
           if (out) deleted.push(out.object);
         }
-        return sendJson(res, 200, { ...list, items: deleted });
+        sendJson(res, 200, { ...list, items: deleted });
+        return;
       }
       default:
-        throw new K8tsError('MethodNotAllowed', `the server does not allow this method on the requested resource`);
+        throw new K8tsError(
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`,
+        );
     }
   }
 
@@ -227,39 +257,75 @@ export class ApiServer {
     }
     const ctx = this.ctx;
     if (sub === 'status') {
-      if (info.verb === 'get') return this.sendObject(res, 200, def, await ctx.store.get(def, t.namespace, t.name));
+      if (info.verb === 'get') {
+        this.sendObject(res, 200, def, await ctx.store.get(def, t.namespace, t.name));
+        return;
+      }
       if (info.verb === 'update') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
-        return this.sendObject(res, 200, def, await replaceObject(ctx, t, body, { ...opts, subresource: 'status' }));
+        this.sendObject(res, 200, def, await replaceObject(ctx, t, body, { ...opts, subresource: 'status' }));
+        return;
       }
       if (info.verb === 'patch') {
-        const obj = await applyPatch(ctx, t, req.headers['content-type'], await readBody(req), { ...opts, subresource: 'status' }, query);
-        return this.sendObject(res, 200, def, obj);
+        const obj = await applyPatch(
+          ctx,
+          t,
+          req.headers['content-type'],
+          await readBody(req),
+          { ...opts, subresource: 'status' },
+          query,
+        );
+        this.sendObject(res, 200, def, obj);
+        return;
       }
     }
     if (sub === 'scale' && def.scale) {
-      if (info.verb === 'get') return sendJson(res, 200, scaleOf(def, await ctx.store.get(def, t.namespace, t.name)));
+      if (info.verb === 'get') {
+        sendJson(res, 200, scaleOf(def, await ctx.store.get(def, t.namespace, t.name)));
+        return;
+      }
       if (info.verb === 'update' || info.verb === 'patch') {
         const raw = await readBody(req);
         const updated = await updateObject(
           ctx,
           t,
-          async (current) => applyScale(def, current, await scaleBody(ctx, t, current, info.verb, req, raw, query)),
+          async (current) =>
+            applyScale(def, current, await scaleBody(ctx, t, current, info.verb, req, raw, query)),
           opts,
         );
-        return sendJson(res, 200, scaleOf(def, updated));
+        sendJson(res, 200, scaleOf(def, updated));
+        return;
       }
     }
     if (sub === 'binding' && info.verb === 'create') {
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       await bindPod(ctx, t, body, opts);
-      return sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      sendJson(res, 201, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        code: 201,
+      });
+      return;
     }
-    throw new K8tsError('MethodNotAllowed', `${info.verb} is not supported on ${qualifiedResource(def)}/${sub}`);
+    throw new K8tsError(
+      'MethodNotAllowed',
+      `${info.verb} is not supported on ${qualifiedResource(def)}/${sub}`,
+    );
   }
 
-  private sendObject(res: ServerResponse, status: number, def: ResourceDef, obj: Obj, table?: ReturnType<typeof parseIncludeObject>): void {
-    if (table) return sendJson(res, status, toTable(def, [obj], table, { resourceVersion: obj.metadata?.resourceVersion }));
+  private sendObject(
+    res: ServerResponse,
+    status: number,
+    def: ResourceDef,
+    obj: Obj,
+    table?: ReturnType<typeof parseIncludeObject>,
+  ): void {
+    if (table) {
+      sendJson(res, status, toTable(def, [obj], table, { resourceVersion: obj.metadata?.resourceVersion }));
+      return;
+    }
     sendJson(res, status, obj);
   }
 }
@@ -290,7 +356,12 @@ function successStatus(def: ResourceDef, obj: Obj): object {
     apiVersion: 'v1',
     metadata: {},
     status: 'Success',
-    details: { name: obj.metadata?.name, group: def.group || undefined, kind: def.plural, uid: obj.metadata?.uid },
+    details: {
+      name: obj.metadata?.name,
+      group: def.group || undefined,
+      kind: def.plural,
+      uid: obj.metadata?.uid,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // meta.k8s.io/v1 Table responses (what `kubectl get` asks for), built from each kind's table definition.
-import type { Obj, ResourceDef } from '../api/types.js';
+
 import { age } from '../api/table.js';
+import type { Obj, ResourceDef } from '../api/types.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -10,7 +11,13 @@ export function wantsTable(accept: string | undefined): boolean {
 }
 
 const DEFAULT_COLUMNS = [
-  { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+  {
+    name: 'Name',
+    type: 'string',
+    format: 'name',
+    description: 'Name must be unique within a namespace.',
+    priority: 0,
+  },
   { name: 'Age', type: 'string', format: '', description: 'Time since the object was created.', priority: 0 },
 ];
 

@@ -5,7 +5,10 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 
 export function validateMetadata(obj: Obj, _def: ResourceDef): FieldError[] {
   const name = obj.metadata?.name;
-  if (!name) return [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' }];
+  if (!name)
+    return [
+      { type: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' },
+    ];
   if (!DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
     return [
       {

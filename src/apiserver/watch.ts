@@ -3,12 +3,12 @@
 import type { ServerResponse } from 'node:http';
 import type { Obj, ResourceDef } from '../api/types.js';
 import { isK8tsError, K8tsError } from '../errors.js';
-import { decodeObject, type CacheEvent, type WatchEventType } from './watchcache.js';
 import { buildFilter } from './filter.js';
 import { errorToStatus } from './http.js';
 import { listPrefix } from './keys.js';
 import type { ObjectStore } from './objectstore.js';
 import { type IncludeObject, toTable } from './tables.js';
+import { type CacheEvent, decodeObject, type WatchEventType } from './watchcache.js';
 
 export interface WatchRequest {
   def: ResourceDef;
@@ -62,7 +62,13 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
 
   const encode = (e: OutEvent, shared?: CacheEvent): string => {
     if (w.table && (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED')) {
-      const table = toTable(def, [e.object], w.table, { resourceVersion: e.object.metadata?.resourceVersion }, first);
+      const table = toTable(
+        def,
+        [e.object],
+        w.table,
+        { resourceVersion: e.object.metadata?.resourceVersion },
+        first,
+      );
       first = false;
       return `${JSON.stringify({ type: e.type, object: table })}\n`;
     }
@@ -165,15 +171,24 @@ function storeWatch(
           events.map((e) => {
             const prev = e.prev ? decodeObject(e.prev) : undefined;
             if (e.type === 'PUT') {
-              return { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, object: decodeObject(e.kv), prev, rv: e.kv.modRevision };
+              return {
+                type: prev ? 'MODIFIED' : 'ADDED',
+                key: e.kv.key,
+                object: decodeObject(e.kv),
+                prev,
+                rv: e.kv.modRevision,
+              };
             }
-            const object = { ...(prev ?? {}), metadata: { ...(prev?.metadata ?? {}), resourceVersion: String(e.kv.modRevision) } };
+            const object = {
+              ...(prev ?? {}),
+              metadata: { ...(prev?.metadata ?? {}), resourceVersion: String(e.kv.modRevision) },
+            };
             return { type: 'DELETED', key: e.kv.key, object, prev, rv: e.kv.modRevision };
           }),
         ),
-      onError: (err) => fail(isK8tsError(err, 'Compacted') ? new K8tsError('Expired', err.message) : errorToStatus(err)),
+      onError: (err) =>
+        fail(isK8tsError(err, 'Compacted') ? new K8tsError('Expired', err.message) : errorToStatus(err)),
     },
   );
   return () => w.cancel();
 }
-

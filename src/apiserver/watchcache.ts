@@ -105,7 +105,7 @@ export class WatchCache {
     if (rv > this.revision) this.revision = rv;
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) (w.rv <= this.revision ? w.resolve() : still.push(w));
+    for (const w of this.waiters) w.rv <= this.revision ? w.resolve() : still.push(w);
     this.waiters = still;
   }
 

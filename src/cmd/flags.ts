@@ -1,7 +1,11 @@
 // A tiny flag parser for `--name value`, `--name=value` and boolean `--flag`.
 
 export interface FlagSpec {
-  [name: string]: { type: 'string' | 'number' | 'boolean'; default?: string | number | boolean; help: string };
+  [name: string]: {
+    type: 'string' | 'number' | 'boolean';
+    default?: string | number | boolean;
+    help: string;
+  };
 }
 
 export type Flags = Record<string, string | number | boolean | undefined>;
@@ -36,6 +40,9 @@ export function parseFlags(args: string[], spec: FlagSpec): Flags {
 
 export function usage(spec: FlagSpec): string {
   return Object.entries(spec)
-    .map(([k, v]) => `  --${k}${v.type === 'boolean' ? '' : ` ${v.type.toUpperCase()}`}\t${v.help}${v.default !== undefined && v.default !== '' ? ` (default ${v.default})` : ''}`)
+    .map(
+      ([k, v]) =>
+        `  --${k}${v.type === 'boolean' ? '' : ` ${v.type.toUpperCase()}`}\t${v.help}${v.default !== undefined && v.default !== '' ? ` (default ${v.default})` : ''}`,
+    )
     .join('\n');
 }

@@ -12,7 +12,11 @@ export const SERVER_FLAGS: FlagSpec = {
   'data-dir': { type: 'string', help: 'where state, keys and kubeconfig live' },
   port: { type: 'number', default: 6443, help: 'API server port (0 picks a free one)' },
   'bind-address': { type: 'string', default: '127.0.0.1', help: 'address the API server listens on' },
-  'datastore-endpoint': { type: 'string', default: '', help: 'empty: SQLite in the data dir; etcd://host:port[,host:port]' },
+  'datastore-endpoint': {
+    type: 'string',
+    default: '',
+    help: 'empty: SQLite in the data dir; etcd://host:port[,host:port]',
+  },
   'disable-agent': { type: 'boolean', default: false, help: 'run the control plane only, no local node' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -59,7 +63,9 @@ export async function runServer(args: string[]): Promise<void> {
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(url), { mode: 0o600 });
   console.log(`k8ts: API server ready at ${url} (store: ${backend.name}) in ${Date.now() - started} ms`);
-  console.log(`k8ts: kubeconfig written to ${kubeconfigPath}; try: KUBECONFIG=${kubeconfigPath} kubectl get ns`);
+  console.log(
+    `k8ts: kubeconfig written to ${kubeconfigPath}; try: KUBECONFIG=${kubeconfigPath} kubectl get ns`,
+  );
   if (!flags['disable-agent']) {
     console.log('k8ts: the local node agent is not built yet; running the control plane alone');
   }

@@ -71,7 +71,10 @@ describe('apiserver CRUD', () => {
     const u1 = await t.req('PUT', '/api/v1/namespaces/default/configmaps/cas', first);
     assert.equal(u1.status, 200);
     assert.notEqual(u1.body.metadata.resourceVersion, c.body.metadata.resourceVersion);
-    const u2 = await t.req('PUT', '/api/v1/namespaces/default/configmaps/cas', { ...c.body, data: { a: '3' } });
+    const u2 = await t.req('PUT', '/api/v1/namespaces/default/configmaps/cas', {
+      ...c.body,
+      data: { a: '3' },
+    });
     assert.equal(u2.status, 409);
     assert.equal(u2.body.reason, 'Conflict');
     assert.match(u2.body.message, /the object has been modified/);
@@ -87,7 +90,11 @@ describe('apiserver CRUD', () => {
     });
     assert.equal(u.body.metadata.uid, c.body.metadata.uid);
     assert.equal(u.body.metadata.creationTimestamp, c.body.metadata.creationTimestamp);
-    assert.equal(u.body.metadata.resourceVersion, c.body.metadata.resourceVersion, 'no-op update keeps the version');
+    assert.equal(
+      u.body.metadata.resourceVersion,
+      c.body.metadata.resourceVersion,
+      'no-op update keeps the version',
+    );
   });
 
   it('returns 404 with a Status for missing objects, namespaces and kinds', async () => {
@@ -106,9 +113,16 @@ describe('apiserver CRUD', () => {
     const bad = await t.req('POST', '/api/v1/namespaces/default/configmaps', '{"kind": ');
     assert.equal(bad.status, 400);
     assert.equal(bad.body.reason, 'BadRequest');
-    const wrongKind = await t.req('POST', '/api/v1/namespaces/default/configmaps', { ...cm('k'), kind: 'Secret' });
+    const wrongKind = await t.req('POST', '/api/v1/namespaces/default/configmaps', {
+      ...cm('k'),
+      kind: 'Secret',
+    });
     assert.equal(wrongKind.status, 400);
-    const big = await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('big', { a: 'x'.repeat(3.2 * 1024 * 1024) }));
+    const big = await t.req(
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      cm('big', { a: 'x'.repeat(3.2 * 1024 * 1024) }),
+    );
     assert.equal(big.status, 413);
     assert.equal((await t.req('GET', '/api/v1/namespaces/default/configmaps/big')).status, 404);
   });
@@ -128,10 +142,20 @@ describe('apiserver CRUD', () => {
   });
 
   it('filters lists by label and field selectors', async () => {
-    await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('sel-a', {}, { tier: 'web', env: 'prod' }));
-    await t.req('POST', '/api/v1/namespaces/default/configmaps', cm('sel-b', {}, { tier: 'db', env: 'prod' }));
+    await t.req(
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      cm('sel-a', {}, { tier: 'web', env: 'prod' }),
+    );
+    await t.req(
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      cm('sel-b', {}, { tier: 'db', env: 'prod' }),
+    );
     const names = async (q: string) =>
-      (await t.req('GET', `/api/v1/namespaces/default/configmaps?${q}`)).body.items.map((i: any) => i.metadata.name);
+      (await t.req('GET', `/api/v1/namespaces/default/configmaps?${q}`)).body.items.map(
+        (i: any) => i.metadata.name,
+      );
     assert.deepEqual(await names('labelSelector=tier%3Dweb'), ['sel-a']);
     assert.deepEqual(await names('labelSelector=env%3Dprod,tier!%3Dweb'), ['sel-b']);
     assert.deepEqual(await names('labelSelector=tier%20in%20(web,db)'), ['sel-a', 'sel-b']);
@@ -141,7 +165,11 @@ describe('apiserver CRUD', () => {
   });
 
   it('pages with limit/continue on one snapshot while writes continue', async () => {
-    await t.req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pages' } });
+    await t.req('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'pages' },
+    });
     for (let i = 0; i < 7; i++) await t.req('POST', '/api/v1/namespaces/pages/configmaps', cm(`p${i}`));
     const p1 = await t.req('GET', '/api/v1/namespaces/pages/configmaps?limit=3');
     assert.equal(p1.body.items.length, 3);
@@ -149,8 +177,14 @@ describe('apiserver CRUD', () => {
     assert.equal(p1.body.metadata.remainingItemCount, 4);
     // A write after the first page must not show up in later pages.
     await t.req('POST', '/api/v1/namespaces/pages/configmaps', cm('p9'));
-    const p2 = await t.req('GET', `/api/v1/namespaces/pages/configmaps?limit=3&continue=${p1.body.metadata.continue}`);
-    const p3 = await t.req('GET', `/api/v1/namespaces/pages/configmaps?limit=3&continue=${p2.body.metadata.continue}`);
+    const p2 = await t.req(
+      'GET',
+      `/api/v1/namespaces/pages/configmaps?limit=3&continue=${p1.body.metadata.continue}`,
+    );
+    const p3 = await t.req(
+      'GET',
+      `/api/v1/namespaces/pages/configmaps?limit=3&continue=${p2.body.metadata.continue}`,
+    );
     const all = [...p1.body.items, ...p2.body.items, ...p3.body.items].map((i: any) => i.metadata.name);
     assert.deepEqual(all, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
     assert.equal(p3.body.metadata.continue, undefined);

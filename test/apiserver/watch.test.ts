@@ -15,8 +15,7 @@ async function collect(url: string, count: number, headers: Record<string, strin
     const { value, done } = await reader.read();
     if (done) break;
     buf += dec.decode(value, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
       events.push(JSON.parse(buf.slice(0, nl)));
       buf = buf.slice(nl + 1);
     }
@@ -36,7 +35,11 @@ describe('apiserver watch', () => {
   let t: TestApi;
   before(async () => {
     t = await startTestApi();
-    await t.req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'w' } });
+    await t.req('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'w' },
+    });
   });
   after(() => t.close());
 

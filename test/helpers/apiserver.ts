@@ -9,7 +9,12 @@ export interface TestApi {
   backend: Backend;
   close(): Promise<void>;
   /** fetch relative to the server with JSON helpers. */
-  req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  req(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 export async function startTestApi(opts: { backend?: Backend; now?: () => Date } = {}): Promise<TestApi> {
@@ -28,7 +33,8 @@ export async function startTestApi(opts: { backend?: Backend; now?: () => Date }
     async req(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
       if (body !== undefined) {
-        init.body = typeof body === 'string' || Buffer.isBuffer(body) ? (body as string) : JSON.stringify(body);
+        init.body =
+          typeof body === 'string' || Buffer.isBuffer(body) ? (body as string) : JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
       }
       const res = await fetch(url + path, init);

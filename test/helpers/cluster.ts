@@ -24,15 +24,23 @@ export interface Cluster {
   kubeconfig: string;
   pid: number;
   process: ChildProcess;
-  kubectl(v: KubectlVersion, args: string[], opts?: { input?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult>;
+  kubectl(
+    v: KubectlVersion,
+    args: string[],
+    opts?: { input?: string; env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<KubectlResult>;
   stop(): Promise<void>;
 }
 
 export async function startCluster(opts: { args?: string[]; dataDir?: string } = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
-  const child = spawn(process.execPath, [K8TS_BIN, 'server', '--data-dir', dataDir, '--port', '0', '--disable-agent', ...(opts.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [K8TS_BIN, 'server', '--data-dir', dataDir, '--port', '0', '--disable-agent', ...(opts.args ?? [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`k8ts server did not become ready:\n${output}`)), 20_000);
@@ -64,7 +72,11 @@ export async function startCluster(opts: { args?: string[]; dataDir?: string } =
         const p = execFile(
           kubectlPath(v),
           ['--kubeconfig', kubeconfig, ...args],
-          { env: { PATH: process.env.PATH, HOME: dataDir, ...o.env }, timeout: o.timeoutMs ?? 30_000, maxBuffer: 64 << 20 },
+          {
+            env: { PATH: process.env.PATH, HOME: dataDir, ...o.env },
+            timeout: o.timeoutMs ?? 30_000,
+            maxBuffer: 64 << 20,
+          },
           (err, stdout, stderr) => {
             const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
             res({ code, stdout, stderr });

@@ -20,6 +20,7 @@ import {
   type WriteOptions,
 } from './handlers.js';
 import { decodeBody, mediaType, readBody, sendError, sendJson } from './http.js';
+import { InflightLimiter, type InflightLimits } from './inflight.js';
 import { ObjectStore, qualifiedResource } from './objectstore.js';
 import { applyPatch } from './patch.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
@@ -31,6 +32,8 @@ export interface ApiServerOptions {
   backend: Backend;
   registry?: Registry;
   now?: () => Date;
+  /** Max concurrent non-watch requests before 429 (upstream defaults: 400 read-only, 200 mutating). */
+  inflight?: InflightLimits;
   /** Build info reported by /version. */
   version?: Record<string, string>;
 }
@@ -42,11 +45,13 @@ export class ApiServer {
   readonly store: ObjectStore;
   readonly ctx: ApiContext;
   private server?: Server;
+  private readonly inflight: InflightLimiter;
   private readonly versionInfo: object;
 
   constructor(opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
     this.store = new ObjectStore(opts.backend);
+    this.inflight = new InflightLimiter(opts.inflight);
     const namespaces = this.registry.lookup('', 'v1', 'namespaces');
     if (!namespaces) throw new Error('the registry has no namespaces resource');
     this.ctx = { store: this.store, now: opts.now ?? (() => new Date()), namespaces };
@@ -93,7 +98,17 @@ export class ApiServer {
         this.serveOther(req, res, url);
         return;
       }
-      await this.serveResource(req, res, info, url.searchParams);
+      if (info.verb === 'watch') {
+        await this.serveResource(req, res, info, url.searchParams);
+        return;
+      }
+      const release = this.inflight.acquire(info.verb !== 'get' && info.verb !== 'list');
+      res.once('close', release);
+      try {
+        await this.serveResource(req, res, info, url.searchParams);
+      } finally {
+        release();
+      }
     } catch (err) {
       sendError(res, err);
     }

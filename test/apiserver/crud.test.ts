@@ -247,3 +247,58 @@ describe('apiserver CRUD', () => {
     assert.equal((await t.req('GET', '/api')).body.versions[0], 'v1');
   });
 });
+
+describe('apiserver flow control', () => {
+  it('answers 429 with Retry-After past the in-flight limit and recovers', async () => {
+    const { request } = await import('node:http');
+    const { ApiServer } = await import('../../src/apiserver/server.js');
+    const { openMemoryBackend } = await import('../../src/storage/memory/index.js');
+    const backend = await openMemoryBackend();
+    const api = new ApiServer({ backend, inflight: { readOnly: 1, mutating: 1 } });
+    const addr = await api.listen(0);
+    const url = `http://127.0.0.1:${addr.port}`;
+    const body = (name: string) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } });
+    try {
+      // Hold one mutating slot: send the headers and half the body, and keep the rest back.
+      const held = body('held');
+      const slow = request(`${url}/api/v1/namespaces/default/configmaps`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(held) },
+      });
+      const slowDone = new Promise<number>((resolve) =>
+        slow.on('response', (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        }),
+      );
+      slow.write(held.slice(0, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      const limited = await fetch(`${url}/api/v1/namespaces/default/configmaps`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body('limited'),
+      });
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get('retry-after'), '1');
+      assert.equal(((await limited.json()) as any).reason, 'TooManyRequests');
+      // Reads have their own budget.
+      assert.equal((await fetch(`${url}/api/v1/namespaces/default/configmaps`)).status, 200);
+      slow.end(held.slice(10));
+      assert.equal(await slowDone, 201);
+      const names = (
+        (await fetch(`${url}/api/v1/namespaces/default/configmaps`).then((r) => r.json())) as any
+      ).items.map((i: any) => i.metadata.name);
+      assert.deepEqual(names, ['held'], 'the limited request stored nothing');
+      const after = await fetch(`${url}/api/v1/namespaces/default/configmaps`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body('later'),
+      });
+      assert.equal(after.status, 201, 'the slot is released after the request ends');
+    } finally {
+      await api.close();
+      await backend.close();
+    }
+  });
+});

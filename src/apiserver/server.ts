@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   now?: () => Date;
   /** Max concurrent non-watch requests before 429 (upstream defaults: 400 read-only, 200 mutating). */
   inflight?: InflightLimits;
+  /** Watches end after a random 1x..2x of this many seconds (upstream's --min-request-timeout, 1800). */
+  minRequestTimeoutSeconds?: number;
   /** Build info reported by /version. */
   version?: Record<string, string>;
 }
@@ -46,12 +48,14 @@ export class ApiServer {
   readonly ctx: ApiContext;
   private server?: Server;
   private readonly inflight: InflightLimiter;
+  private readonly minRequestTimeout: number;
   private readonly versionInfo: object;
 
   constructor(opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
     this.store = new ObjectStore(opts.backend);
     this.inflight = new InflightLimiter(opts.inflight);
+    this.minRequestTimeout = opts.minRequestTimeoutSeconds ?? 1800;
     const namespaces = this.registry.lookup('', 'v1', 'namespaces');
     if (!namespaces) throw new Error('the registry has no namespaces resource');
     this.ctx = { store: this.store, now: opts.now ?? (() => new Date()), namespaces };
@@ -196,7 +200,18 @@ export class ApiServer {
         return;
       }
       case 'watch':
-        await serveWatch(this.store, { def, namespace: t.namespace, name: t.name, query, table }, res);
+        await serveWatch(
+          this.store,
+          {
+            def,
+            namespace: t.namespace,
+            name: t.name,
+            query,
+            table,
+            minRequestTimeoutSeconds: this.minRequestTimeout,
+          },
+          res,
+        );
         return;
       case 'create': {
         if (t.name !== undefined)

@@ -17,6 +17,11 @@ export interface WatchRequest {
   query: URLSearchParams;
   table?: IncludeObject;
   bookmarkIntervalMs?: number;
+  /**
+   * Upstream's --min-request-timeout: a watch without a shorter timeoutSeconds ends after a random
+   * duration between this and twice this, so clients reconnect and load spreads across servers.
+   */
+  minRequestTimeoutSeconds?: number;
 }
 
 interface OutEvent {
@@ -49,7 +54,10 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
     }
   }
 
-  const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 0);
+  const requested = Number(query.get('timeoutSeconds') ?? 0);
+  const floor = w.minRequestTimeoutSeconds ?? 1800;
+  const serverLimit = floor * (1 + Math.random());
+  const timeoutSeconds = requested > 0 ? Math.min(requested, serverLimit) : serverLimit;
   const bookmarks = query.get('allowWatchBookmarks') === 'true';
   let headerWritten = false;
   let first = true;

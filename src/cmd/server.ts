@@ -17,6 +17,11 @@ export const SERVER_FLAGS: FlagSpec = {
     default: '',
     help: 'empty: SQLite in the data dir; etcd://host:port[,host:port]',
   },
+  'min-request-timeout': {
+    type: 'number',
+    default: 1800,
+    help: 'watches end after 1x..2x this many seconds',
+  },
   'disable-agent': { type: 'boolean', default: false, help: 'run the control plane only, no local node' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -56,7 +61,7 @@ export async function runServer(args: string[]): Promise<void> {
   const started = Date.now();
   const backend: Backend = await openBackend(endpoint);
   const compactor = startCompactor(backend);
-  const api = new ApiServer({ backend });
+  const api = new ApiServer({ backend, minRequestTimeoutSeconds: flags['min-request-timeout'] as number });
   const addr = await api.listen(flags.port as number, flags['bind-address'] as string);
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;

@@ -172,7 +172,7 @@ export async function updateObject(
     if (sameObject(next, current)) return current;
     if (
       next.metadata.deletionTimestamp &&
-      (next.metadata.finalizers ?? []).length === 0 &&
+      !hasFinalizers(next) &&
       !current.metadata.deletionGracePeriodSeconds
     ) {
       // The last finalizer is gone from an object being deleted: finish the deletion.
@@ -189,17 +189,33 @@ export async function updateObject(
   }
 }
 
+/** Finalizers that hold an object being deleted; a namespace's spec.finalizers count too. */
+export function hasFinalizers(obj: Obj): boolean {
+  return (
+    (obj.metadata.finalizers ?? []).length > 0 ||
+    (obj.kind === 'Namespace' && (obj.spec?.finalizers ?? []).length > 0)
+  );
+}
+
 function prepareUpdate(def: ResourceDef, desired: Obj, current: Obj, subresource?: string): Obj {
   let next: Obj;
   if (subresource === 'status') {
     // The status subresource changes status only.
     next = structuredClone(current);
     next.status = desired.status;
+  } else if (subresource === 'finalize') {
+    // namespaces/NAME/finalize changes spec.finalizers only.
+    next = structuredClone(current);
+    next.spec = { ...next.spec, finalizers: desired.spec?.finalizers ?? [] };
   } else {
     next = desired;
-    if (hasStatusSubresource(def) && def.kind !== 'Namespace' && subresource === undefined) {
+    if (hasStatusSubresource(def) && subresource === undefined) {
       if (current.status === undefined) delete next.status;
       else next.status = current.status;
+    }
+    // A namespace's finalizers change only through its finalize subresource.
+    if (def.kind === 'Namespace' && def.group === '' && subresource === undefined) {
+      next.spec = { ...next.spec, finalizers: current.spec?.finalizers };
     }
     def.defaults?.(next);
   }

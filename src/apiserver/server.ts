@@ -282,10 +282,18 @@ export class ApiServer {
   ): Promise<void> {
     const { def } = t;
     const sub = info.subresource!;
-    if (!def.subresources?.includes(sub as never) || t.name === undefined) {
+    const served =
+      def.subresources?.includes(sub as never) || (sub === 'finalize' && def.kind === 'Namespace');
+    if (!served || t.name === undefined) {
       throw notFoundPath(new URL(req.url ?? '/', 'http://x').pathname);
     }
     const ctx = this.ctx;
+    if (sub === 'finalize' && info.verb === 'update' && def.kind === 'Namespace') {
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      const obj = await replaceObject(ctx, t, body, { ...opts, subresource: 'finalize' });
+      this.sendObject(res, 200, def, obj);
+      return;
+    }
     if (sub === 'status') {
       if (info.verb === 'get') {
         this.sendObject(res, 200, def, await ctx.store.get(def, t.namespace, t.name));

@@ -115,7 +115,8 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
     }
   };
 
-  let unsubscribe: () => void;
+  const timers: NodeJS.Timeout[] = [];
+  let unsubscribe: (() => void) | undefined;
   try {
     unsubscribe = cache.subscribe(fromRv, send);
   } catch (err) {
@@ -123,8 +124,9 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
     // Older than the cache (e.g. after an API server restart): replay from the store's history.
     unsubscribe = storeWatch(store, def, prefix, fromRv, send, (e) => {
       writeHead();
-      res.end(`${JSON.stringify({ type: 'ERROR', object: e.toStatus() })}\n`);
-      closed = true;
+      res.write(`${JSON.stringify({ type: 'ERROR', object: e.toStatus() })}\n`);
+      // The error may arrive before the rest of this function has run; end the stream after it.
+      setImmediate(finish);
     });
   }
 
@@ -135,11 +137,10 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
     res.write(chunk);
   }
 
-  const timers: NodeJS.Timeout[] = [];
   const finish = () => {
     if (closed) return;
     closed = true;
-    unsubscribe();
+    unsubscribe?.();
     for (const t of timers) clearTimeout(t);
     res.end();
   };

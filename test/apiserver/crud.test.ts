@@ -227,6 +227,34 @@ describe('apiserver CRUD', () => {
     assert.ok(c.body.metadata.uid);
   });
 
+  it('terminates a namespace until its finalizers are cleared through /finalize', async () => {
+    await t.req('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'doomed' },
+    });
+    const d = await t.req('DELETE', '/api/v1/namespaces/doomed');
+    assert.equal(d.status, 202);
+    assert.equal(d.body.status.phase, 'Terminating');
+    assert.deepEqual(d.body.spec.finalizers, ['kubernetes']);
+    const c = await t.req('POST', '/api/v1/namespaces/doomed/configmaps', cm('late'));
+    assert.equal(c.status, 403);
+    assert.match(
+      c.body.message,
+      /unable to create new content in namespace doomed because it is being terminated/,
+    );
+    // A plain update cannot drop the namespace's finalizers; /finalize can.
+    const g = await t.req('GET', '/api/v1/namespaces/doomed');
+    const plain = await t.req('PUT', '/api/v1/namespaces/doomed', { ...g.body, spec: { finalizers: [] } });
+    assert.deepEqual(plain.body.spec.finalizers, ['kubernetes']);
+    const f = await t.req('PUT', '/api/v1/namespaces/doomed/finalize', {
+      ...g.body,
+      spec: { finalizers: [] },
+    });
+    assert.equal(f.status, 200);
+    assert.equal((await t.req('GET', '/api/v1/namespaces/doomed')).status, 404);
+  });
+
   it('serves tables with upstream columns', async () => {
     const r = await t.req('GET', '/api/v1/namespaces', undefined, {
       accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',

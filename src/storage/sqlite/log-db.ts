@@ -62,6 +62,7 @@ export class LogDb {
   private readonly appendTxn: Database.Transaction<(writes: PlannedWrite[]) => void>;
   private readonly getAtStmt: Database.Statement;
   private readonly keysAtStmt: Database.Statement;
+  private readonly touchedStmt: Database.Statement;
   private readonly rowStmt: Database.Statement;
   private readonly historyStmt: Database.Statement;
   private readonly compactTxn: Database.Transaction<(lo: number, hi: number) => void>;
@@ -105,6 +106,11 @@ export class LogDb {
     // `deleted` column from the row holding max(rev)). Covered by the (key, rev, deleted) index.
     this.keysAtStmt = this.db.prepare(
       'SELECT key, max(rev) AS rev, deleted FROM log WHERE key >= ? AND key < ? AND rev <= ? GROUP BY key ORDER BY key',
+    );
+    // Keys written after a revision, each with the row its first later write replaced (prev_rev 0:
+    // the key did not exist at that revision). Scans only the rows after the revision.
+    this.touchedStmt = this.db.prepare(
+      'SELECT key, min(rev) AS rev, prev_rev FROM log WHERE rev > ? AND key >= ? AND key < ? GROUP BY key ORDER BY key',
     );
     this.rowStmt = this.db.prepare('SELECT rev, key, deleted, create_rev, value FROM log WHERE rev = ?');
     this.historyStmt = this.db.prepare(
@@ -214,6 +220,18 @@ export class LogDb {
     return live;
   }
 
+  /**
+   * Keys in [from, to) written after `revision`, in key order, with the revision of their value at
+   * `revision` (0: absent then).
+   */
+  touchedAfter(revision: number, from: string, to: string): Array<{ key: string; revAt: number }> {
+    const rows = this.read('list', () => this.touchedStmt.all(revision, from, to)) as Array<{
+      key: string;
+      prev_rev: number;
+    }>;
+    return rows.map((r) => ({ key: r.key, revAt: r.prev_rev }));
+  }
+
   /** The put stored at exactly `rev`. */
   kvAt(rev: number): KeyValue {
     const row = this.read('list', () => this.rowStmt.get(rev)) as LogRow | undefined;
@@ -257,14 +275,20 @@ export class LogDb {
     }
   }
 
-  /** Copies the WAL into the database file and truncates the WAL. */
-  checkpoint(): void {
-    this.read('checkpoint', () => this.db.pragma('wal_checkpoint(TRUNCATE)'));
+  /** Copies the WAL into the database file; TRUNCATE also empties the WAL file. */
+  checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {
+    this.read('checkpoint', () => this.db.pragma(`wal_checkpoint(${mode})`));
   }
 
   /** Returns up to `pages` free pages to the filesystem; the rest stay for reuse. */
   releaseFreePages(pages: number): void {
     this.read('vacuum', () => this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`));
+  }
+
+  /** Pages in the file and how many of them are free. */
+  pages(): { pageCount: number; freePages: number } {
+    const n = (p: string): number => this.db.pragma(p, { simple: true }) as number;
+    return { pageCount: n('page_count'), freePages: n('freelist_count') };
   }
 
   stats(): FileStats {

@@ -35,7 +35,7 @@ import {
   type WriteResult,
 } from '../backend.js';
 import { type Compactor, DEFAULT_COMPACT_WINDOW_MS, startCompactor } from '../compactor.js';
-import { CurrentState, copyKv } from '../current-state.js';
+import { CurrentState, copyKv, type Page } from '../current-state.js';
 import { readRevision } from '../read-revision.js';
 import { failedWatch, type Watcher, WatchHub } from '../watch-hub.js';
 import { eventOf, type PlannedWrite, planWrite, type WriteOp } from '../write-plan.js';
@@ -52,7 +52,7 @@ export interface SqliteBackendOptions {
   compactWindowMs?: number;
   /** How often the periodic compactor runs. Default: the smaller of 30 s and the window. */
   compactIntervalMs?: number;
-  /** Revisions compacted per transaction. Default 1000. */
+  /** Revisions compacted per transaction. Default 250 (a few ms each). */
   compactBatchRevisions?: number;
   /** Clock for the periodic compactor (tests). */
   now?: () => number;
@@ -68,6 +68,8 @@ interface PendingWrite {
 const HISTORY_STEP_REVISIONS = 2000;
 /** Time a catch-up or compaction may hold the event loop before yielding. */
 const SLICE_MS = 8;
+/** Free pages returned to the filesystem per step after a compaction. */
+const RELEASE_STEP_PAGES = 128;
 
 export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<SqliteBackend> {
   const path = opts.path ?? (opts.dataDir ? join(opts.dataDir, DEFAULT_DB_FILE) : undefined);
@@ -101,7 +103,7 @@ export class SqliteBackend implements Backend {
     private readonly db: LogDb,
     opts: SqliteBackendOptions,
   ) {
-    this.compactBatch = opts.compactBatchRevisions ?? 1000;
+    this.compactBatch = opts.compactBatchRevisions ?? 250;
     const { kvs, maxRevision } = db.loadCurrent();
     for (const kv of kvs) this.state.set(kv);
     this.compacted = db.meta('compacted');
@@ -145,21 +147,85 @@ export class SqliteBackend implements Backend {
     if (at === this.revision)
       return { ...this.state.list(prefix, opts.limit, opts.continueFrom), revision: at };
 
+    // Two ways to the state at a past revision: undo the writes made since (cheap when few happened),
+    // or ask SQLite for every key's row at that revision (cheap when the prefix holds few keys).
+    const since = this.revision - at;
+    const page =
+      since <= 2 * this.state.countUnder(prefix)
+        ? this.listByUndo(prefix, at, opts.limit, opts.continueFrom)
+        : this.listFromLog(prefix, at, opts.limit, opts.continueFrom);
+    return { ...page, revision: at };
+  }
+
+  /** The current keys, with those written after `at` replaced by their value at `at`. */
+  private listByUndo(
+    prefix: string,
+    at: number,
+    limit: number | undefined,
+    continueFrom: string | undefined,
+  ): Page {
+    const end = prefixEnd(prefix);
+    const touched = this.db.touchedAfter(at, prefix, end);
+    let count = this.state.countUnder(prefix);
+    const wasLive: Array<{ key: string; revAt: number }> = [];
+    const touchedKeys = new Set<string>();
+    for (const t of touched) {
+      touchedKeys.add(t.key);
+      if (this.state.get(t.key)) count--;
+      if (t.revAt > 0) {
+        count++;
+        wasLive.push(t);
+      }
+    }
+    const items: KeyValue[] = [];
+    let more = false;
+    const want = limit || Number.POSITIVE_INFINITY;
+    // Merge the untouched current keys with the touched keys that were live at `at`, both key-ordered.
+    const current = this.state.keysFrom(prefix, end, continueFrom);
+    let cur = current.next();
+    let ti = 0;
+    while (continueFrom !== undefined && ti < wasLive.length && wasLive[ti].key <= continueFrom) ti++;
+    for (;;) {
+      while (!cur.done && touchedKeys.has(cur.value)) cur = current.next();
+      const fromState = cur.done ? undefined : cur.value;
+      const fromLog = ti < wasLive.length ? wasLive[ti] : undefined;
+      if (fromState === undefined && fromLog === undefined) break;
+      if (items.length >= want) {
+        more = true;
+        break;
+      }
+      if (fromLog && (fromState === undefined || fromLog.key < fromState)) {
+        items.push(this.db.kvAt(fromLog.revAt));
+        ti++;
+      } else {
+        items.push(copyKv(this.state.get(fromState!)!));
+        cur = current.next();
+      }
+    }
+    return { items, count, more };
+  }
+
+  /** Every key's newest row at or below `at`, from the (key, rev) index. */
+  private listFromLog(
+    prefix: string,
+    at: number,
+    limit: number | undefined,
+    continueFrom: string | undefined,
+  ): Page {
     const keys = this.db.keysAt(prefix, prefixEnd(prefix), at);
     let start = 0;
-    if (opts.continueFrom !== undefined) {
-      const after = opts.continueFrom;
+    if (continueFrom !== undefined) {
       let hi = keys.length;
       while (start < hi) {
         const mid = (start + hi) >>> 1;
-        if (keys[mid].key <= after) start = mid + 1;
+        if (keys[mid].key <= continueFrom) start = mid + 1;
         else hi = mid;
       }
     }
-    const end = opts.limit ? Math.min(keys.length, start + opts.limit) : keys.length;
+    const end = limit ? Math.min(keys.length, start + limit) : keys.length;
     const items: KeyValue[] = [];
     for (let i = start; i < end; i++) items.push(this.db.kvAt(keys[i].rev));
-    return { items, count: keys.length, more: end < keys.length, revision: at };
+    return { items, count: keys.length, more: end < keys.length };
   }
 
   async create(key: string, value: Buffer): Promise<WriteResult> {
@@ -302,27 +368,32 @@ export class SqliteBackend implements Backend {
       this.db.compactRange(done, hi);
       this.counters.compactTransactions++;
       done = hi;
-      if (performance.now() - sliceStart > SLICE_MS / 2) {
+      if (performance.now() - sliceStart > SLICE_MS) {
         await yieldToEventLoop();
         sliceStart = performance.now();
       }
     }
-    if (this.closed) return;
-    await yieldToEventLoop();
-    if (this.closed) return;
-    this.db.checkpoint();
     await this.releaseSpace();
+    if (this.closed) return;
+    // Bound the WAL: copy it into the database file and truncate it (also applies the released pages).
+    this.db.checkpoint('TRUNCATE');
   }
 
-  /** Hands free pages beyond a 10% reserve back to the filesystem, a slice at a time. */
+  /**
+   * Hands free pages beyond a 10% reserve back to the filesystem. Small steps, each checkpointed right
+   * away, keep every pause short: moving pages and truncating the file are the slow parts.
+   */
   private async releaseSpace(): Promise<void> {
     for (;;) {
+      await yieldToEventLoop();
       if (this.closed) return;
-      const s = this.db.stats();
+      const s = this.db.pages();
       const excess = s.freePages - Math.max(256, Math.floor(s.pageCount / 10));
       if (excess <= 0) return;
-      this.db.releaseFreePages(Math.min(excess, 512));
+      this.db.releaseFreePages(Math.min(excess, RELEASE_STEP_PAGES));
       await yieldToEventLoop();
+      if (this.closed) return;
+      this.db.checkpoint('PASSIVE');
     }
   }
 

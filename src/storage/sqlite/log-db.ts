@@ -74,7 +74,9 @@ export class LogDb {
   ) {
     mkdirSync(dirname(path), { recursive: true });
     try {
-      this.db = new Database(path);
+      // The file is ours alone (EXCLUSIVE locking below), so waiting on a lock only delays the error
+      // for a second process opening it.
+      this.db = new Database(path, { timeout: 200 });
     } catch (err) {
       throw unavailable(`opening ${path}`, err);
     }

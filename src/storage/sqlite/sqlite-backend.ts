@@ -97,7 +97,13 @@ export class SqliteBackend implements Backend {
   private readonly compactBatch: number;
 
   /** Counters for tests and benchmarks. */
-  readonly counters = { commits: 0, committedWrites: 0, compactTransactions: 0 };
+  readonly counters = {
+    commits: 0,
+    committedWrites: 0,
+    compactTransactions: 0,
+    pastListsByUndo: 0,
+    pastListsFromLog: 0,
+  };
 
   constructor(
     private readonly db: LogDb,
@@ -164,6 +170,7 @@ export class SqliteBackend implements Backend {
     limit: number | undefined,
     continueFrom: string | undefined,
   ): Page {
+    this.counters.pastListsByUndo++;
     const end = prefixEnd(prefix);
     const touched = this.db.touchedAfter(at, prefix, end);
     let count = this.state.countUnder(prefix);
@@ -212,6 +219,7 @@ export class SqliteBackend implements Backend {
     limit: number | undefined,
     continueFrom: string | undefined,
   ): Page {
+    this.counters.pastListsFromLog++;
     const keys = this.db.keysAt(prefix, prefixEnd(prefix), at);
     let start = 0;
     if (continueFrom !== undefined) {

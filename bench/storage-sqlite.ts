@@ -25,6 +25,42 @@ async function creates(
   return total / ((performance.now() - t0) / 1000);
 }
 
+/** Write-to-delivery latency of watch events under 64-way load, p50 and p99 in ms. */
+async function watchLatency(b: SqliteBackend): Promise<{ p50: number; p99: number }> {
+  const started = new Map<string, number>();
+  const latencies: number[] = [];
+  const w = b.watch(
+    '/lat/',
+    { fromRevision: 0 },
+    {
+      onEvents: (events) => {
+        const now = performance.now();
+        for (const e of events) latencies.push(now - started.get(e.kv.key)!);
+      },
+      onError: (err) => {
+        throw err;
+      },
+    },
+  );
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < 20_000) {
+        const key = `/lat/${next++}`;
+        started.set(key, performance.now());
+        await b.create(key, value);
+      }
+    }),
+  );
+  await new Promise((r) => setImmediate(r));
+  w.cancel();
+  latencies.sort((x, y) => x - y);
+  return {
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+  };
+}
+
 async function compactionStall(
   b: SqliteBackend,
 ): Promise<{ maxWriteMs: number; maxLoopGapMs: number; compactMs: number }> {
@@ -98,10 +134,15 @@ async function main(): Promise<void> {
       `list all ${cur.count} keys at the current revision: ${(performance.now() - t).toFixed(1)} ms`,
     );
 
+    const lat = await watchLatency(b);
+    console.log(
+      `watch latency under 64-way creates: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`,
+    );
+
     const s = await compactionStall(b);
     const stats = b.fileStats();
     console.log(
-      `compaction of 100,000 revisions: ${s.compactMs.toFixed(0)} ms, ${b.counters.compactTransactions} transactions; ` +
+      `compaction of 100,000 revisions: ${s.compactMs.toFixed(0)} ms, ${b.counters.compactTransactions} transactions (longest ${b.counters.longestCompactTransactionMs.toFixed(1)} ms); ` +
         `longest write during it ${s.maxWriteMs.toFixed(1)} ms, longest event-loop gap ${s.maxLoopGapMs.toFixed(1)} ms`,
     );
     const dbBytes = statSync(b.path).size;

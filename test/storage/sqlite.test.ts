@@ -228,13 +228,16 @@ describe('sqlite driver', () => {
     }
   });
 
-  it('keeps the file bounded under churn with compaction, and checkpoints the WAL', async () => {
-    const b = await openSqliteBackend({ dataDir: freshDir(), compactWindowMs: 0 });
+  it('keeps the file and the WAL bounded under churn with compaction', async () => {
+    const walLimit = 1024 * 1024;
+    const b = await openSqliteBackend({ dataDir: freshDir(), compactWindowMs: 0, walLimitBytes: walLimit });
     try {
       const value = Buffer.alloc(2000, 'v');
       const mods: number[] = [];
       for (let k = 0; k < 100; k++) mods.push((await b.create(`/b/k${k}`, value)).revision);
       const sizes: number[] = [];
+      let maxWal = 0;
+      const walSize = (): number => (existsSync(`${b.path}-wal`) ? statSync(`${b.path}-wal`).size : 0);
       for (let cycle = 0; cycle < 8; cycle++) {
         for (let round = 0; round < 20; round++) {
           const rs = await Promise.all(
@@ -243,16 +246,21 @@ describe('sqlite driver', () => {
           rs.forEach((r, k) => {
             mods[k] = r.revision;
           });
+          maxWal = Math.max(maxWal, walSize());
         }
         await b.compact(await b.currentRevision());
         sizes.push(statSync(b.path).size);
-        const wal = `${b.path}-wal`;
-        assert.equal(existsSync(wal) ? statSync(wal).size : 0, 0, 'the WAL is truncated after compaction');
       }
       // 16,000 updates of 2 KB (32 MB written); live data is 100 keys. The file stops growing after the
-      // first cycle because compaction frees pages that the next cycle reuses.
-      assert.ok(sizes[7] <= sizes[1] * 1.1, `file sizes per cycle: ${sizes.join(', ')}`);
-      assert.ok(sizes[7] < 8 * 1024 * 1024, `file is ${sizes[7]} bytes`);
+      // first cycles because compaction frees pages that later cycles reuse. (The file shrinks whenever
+      // the checkpoint worker copies released pages in, so sizes wobble a little.)
+      const early = Math.max(...sizes.slice(0, 4));
+      const late = Math.max(...sizes.slice(4));
+      assert.ok(late <= early * 1.1, `file sizes per cycle: ${sizes.join(', ')}`);
+      assert.ok(late < 8 * 1024 * 1024, `file is ${late} bytes`);
+      // The WAL is checkpointed every ~4 MB as it goes, and emptied after each compaction.
+      assert.ok(maxWal < 6 * 1024 * 1024, `WAL reached ${maxWal} bytes`);
+      assert.equal(walSize(), 0);
     } finally {
       await b.close();
     }

@@ -17,6 +17,7 @@ import type { KeyValue, WatchEvent } from '../backend.js';
 import type { PlannedWrite } from '../write-plan.js';
 
 const SCHEMA_VERSION = 1;
+const DEFAULT_WAL_LIMIT_BYTES = 16 * 1024 * 1024;
 
 interface LogRow {
   rev: number;
@@ -149,7 +150,11 @@ export class LogDb {
     db.pragma('journal_mode = WAL');
     // FULL: every commit fsyncs the WAL, so an acknowledged write survives kill -9 and power loss.
     db.pragma('synchronous = FULL');
-    db.pragma(`journal_size_limit = ${opts.walLimitBytes ?? 16 * 1024 * 1024}`);
+    // SQLite checkpoints the WAL into the file inside the commit that passes 1000 pages (~4 MB); as the
+    // only connection, each checkpoint completes and the WAL restarts from its beginning, so it stays
+    // near that size. (A worker-thread checkpointer was tried: on ext4 its fsyncs stalled this
+    // thread's WAL writes just the same, and it had to hold commits to let the WAL rewind.)
+    db.pragma(`journal_size_limit = ${opts.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES}`);
     db.pragma(`cache_size = -${opts.cacheKiB ?? 32 * 1024}`);
     db.pragma('temp_store = MEMORY');
     db.exec(`
@@ -268,10 +273,19 @@ export class LogDb {
     });
   }
 
-  /** Drops the history superseded within (lo, hi] in one short transaction. */
+  /**
+   * Drops the history superseded within (lo, hi] in one short transaction. It commits without its own
+   * fsync: losing it to a crash only means redoing it (compact_done lags), and the WAL is append-only,
+   * so the next fsynced write commit makes it durable too.
+   */
   compactRange(lo: number, hi: number): void {
     try {
-      this.compactTxn.immediate(lo, hi);
+      this.db.pragma('synchronous = NORMAL');
+      try {
+        this.compactTxn.immediate(lo, hi);
+      } finally {
+        this.db.pragma('synchronous = FULL');
+      }
     } catch (err) {
       throw unavailable('compacting', err);
     }

@@ -52,8 +52,10 @@ export interface SqliteBackendOptions {
   compactWindowMs?: number;
   /** How often the periodic compactor runs. Default: the smaller of 30 s and the window. */
   compactIntervalMs?: number;
-  /** Revisions compacted per transaction. Default 250 (a few ms each). */
+  /** Revisions compacted by the first transaction of a run; later ones adapt to take about 4 ms. */
   compactBatchRevisions?: number;
+  /** Size the WAL file is cut back to after a checkpoint. Default 16 MiB. */
+  walLimitBytes?: number;
   /** Clock for the periodic compactor (tests). */
   now?: () => number;
 }
@@ -66,15 +68,17 @@ interface PendingWrite {
 
 /** Revisions of history read per step while a watch catches up; steps yield to the event loop. */
 const HISTORY_STEP_REVISIONS = 2000;
-/** Time a catch-up or compaction may hold the event loop before yielding. */
+/** Time a watch catch-up may hold the event loop before yielding. */
 const SLICE_MS = 8;
+/** Wanted duration of one compaction transaction. */
+const COMPACT_TXN_TARGET_MS = 4;
 /** Free pages returned to the filesystem per step after a compaction. */
 const RELEASE_STEP_PAGES = 128;
 
 export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<SqliteBackend> {
   const path = opts.path ?? (opts.dataDir ? join(opts.dataDir, DEFAULT_DB_FILE) : undefined);
   if (!path) throw new TypeError('openSqliteBackend needs dataDir or path');
-  const backend = new SqliteBackend(new LogDb(path), opts);
+  const backend = new SqliteBackend(new LogDb(path, { walLimitBytes: opts.walLimitBytes }), opts);
   backend.start(opts);
   return backend;
 }
@@ -94,13 +98,15 @@ export class SqliteBackend implements Backend {
 
   private compactor: Compactor | undefined;
   private compaction: Promise<void> = Promise.resolve();
-  private readonly compactBatch: number;
+  private compactBatch: number;
+  private readonly fixedCompactBatch: boolean;
 
   /** Counters for tests and benchmarks. */
   readonly counters = {
     commits: 0,
     committedWrites: 0,
     compactTransactions: 0,
+    longestCompactTransactionMs: 0,
     pastListsByUndo: 0,
     pastListsFromLog: 0,
   };
@@ -109,7 +115,8 @@ export class SqliteBackend implements Backend {
     private readonly db: LogDb,
     opts: SqliteBackendOptions,
   ) {
-    this.compactBatch = opts.compactBatchRevisions ?? 250;
+    this.compactBatch = opts.compactBatchRevisions ?? 200;
+    this.fixedCompactBatch = opts.compactBatchRevisions !== undefined;
     const { kvs, maxRevision } = db.loadCurrent();
     for (const kv of kvs) this.state.set(kv);
     this.compacted = db.meta('compacted');
@@ -262,12 +269,15 @@ export class SqliteBackend implements Backend {
     this.overlay.set(op.key, write.kv);
     return new Promise<PlannedWrite>((resolve, reject) => {
       this.pending.push({ write, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate runs after this turn's I/O callbacks, so requests arriving together share a commit.
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate runs after this turn's I/O callbacks, so requests arriving together share a commit.
+    setImmediate(() => this.flush());
   }
 
   /** Commits every pending write in one transaction, then applies and announces them. */
@@ -369,21 +379,22 @@ export class SqliteBackend implements Backend {
 
   private async dropHistory(target: number): Promise<void> {
     let done = this.db.meta('compact_done');
-    let sliceStart = performance.now();
     while (done < target) {
       if (this.closed) return;
       const hi = Math.min(target, done + this.compactBatch);
+      const t0 = performance.now();
       this.db.compactRange(done, hi);
+      const took = performance.now() - t0;
       this.counters.compactTransactions++;
+      this.counters.longestCompactTransactionMs = Math.max(this.counters.longestCompactTransactionMs, took);
       done = hi;
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
+      if (!this.fixedCompactBatch) this.compactBatch = nextBatchSize(this.compactBatch, took);
+      // Every transaction is followed by a turn of the event loop, so pending writes commit in between.
+      await yieldToEventLoop();
     }
     await this.releaseSpace();
     if (this.closed) return;
-    // Bound the WAL: copy it into the database file and truncate it (also applies the released pages).
+    // Leave the WAL empty: everything is in the file by now, so this is quick.
     this.db.checkpoint('TRUNCATE');
   }
 
@@ -431,6 +442,13 @@ export class SqliteBackend implements Backend {
     this.hub.failAll(closedError(this.name));
     this.db.close();
   }
+}
+
+/** Sizes compaction transactions to about COMPACT_TXN_TARGET_MS on this machine and its current load. */
+function nextBatchSize(size: number, tookMs: number): number {
+  if (tookMs > 2 * COMPACT_TXN_TARGET_MS) return Math.max(20, Math.floor(size / 2));
+  if (tookMs < COMPACT_TXN_TARGET_MS / 2) return Math.min(1000, Math.ceil(size * 1.25));
+  return size;
 }
 
 function yieldToEventLoop(): Promise<void> {

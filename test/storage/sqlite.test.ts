@@ -296,6 +296,7 @@ describe('sqlite driver', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('exit', (_code, sig) => resolve(sig)),
     );
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000); // never hang the suite on a stuck child
     try {
       for await (const line of createInterface({ input: child.stdout! })) {
         const [tag, key, counter, revision] = line.split(' ');
@@ -307,6 +308,7 @@ describe('sqlite driver', () => {
         if (++lines === 3000) child.kill('SIGKILL');
       }
     } finally {
+      clearTimeout(guard);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
     assert.equal(await exited, 'SIGKILL');

@@ -58,6 +58,16 @@ export class CurrentState {
     return { items, count, more };
   }
 
+  countUnder(prefix: string): number {
+    return this.keys.countRange(prefix, prefixEnd(prefix));
+  }
+
+  /** Keys in [prefix, end) after `continueFrom` (if given), in order. */
+  *keysFrom(prefix: string, end: string, continueFrom: string | undefined): Generator<string> {
+    const start = continueFrom !== undefined && continueFrom > prefix ? continueFrom : prefix;
+    for (const key of this.keys.range(start, end)) if (key !== continueFrom) yield key;
+  }
+
   /** Every live key-value (no copies), for loading and debugging. */
   values(): IterableIterator<KeyValue> {
     return this.byKey.values();

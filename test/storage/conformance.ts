@@ -575,6 +575,26 @@ export function runConformance(
           }
         }));
 
+      it('watches from a future revision: only events after it arrive', () =>
+        withStore(async (b, p) => {
+          const from = (await revisionMark(b, p)) + 2;
+          const w = new WatchRecorder(b, p, from);
+          try {
+            const revs: number[] = [];
+            for (let i = 0; i < 3; i++) revs.push((await b.create(`${p}f${i}`, enc(String(i)))).revision);
+            const expected = revs.filter((r) => r > from);
+            await w.until(() => w.events.length >= expected.length, 'the events after the future revision');
+            await new Promise((r) => setTimeout(r, 20));
+            assert.deepEqual(
+              w.events.map((e) => e.kv.modRevision),
+              expected,
+            );
+            assert.equal(w.errors.length, 0);
+          } finally {
+            w.cancel();
+          }
+        }));
+
       it('stops delivering after cancel', () =>
         withStore(async (b, p) => {
           const w = new WatchRecorder(b, p, await revisionMark(b, p));

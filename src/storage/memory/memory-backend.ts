@@ -8,6 +8,7 @@ import {
   checkPrefix,
   checkValue,
   closedError,
+  compactedError,
   type DeleteOptions,
   type DeleteResult,
   futureRevisionError,
@@ -105,11 +106,11 @@ class MemoryBackend implements Backend {
       this.ensureOpen();
       checkPrefix(prefix);
       const from = opts.fromRevision || this.revision;
-      if (from > this.revision) throw futureRevisionError(from, this.revision);
-      readRevision(from, this.revision, this.compacted);
-      const w = this.hub.open(prefix, handlers, this.revision, false);
+      if (from < this.compacted) throw compactedError(from, this.compacted);
+      // A future fromRevision is allowed, as in etcd: events start once the store passes it.
+      const w = this.hub.open(prefix, handlers, Math.max(from, this.revision), false);
       const history = this.log
-        .slice(from - this.compacted)
+        .slice(Math.max(0, from - this.compacted))
         .filter((e) => e.key.startsWith(prefix))
         .map(eventOf);
       w.backlog(history);

@@ -17,6 +17,7 @@ import type { KeyValue, WatchEvent } from '../backend.js';
 import type { PlannedWrite } from '../write-plan.js';
 
 const SCHEMA_VERSION = 1;
+const DEFAULT_WAL_LIMIT_BYTES = 16 * 1024 * 1024;
 
 interface LogRow {
   rev: number;
@@ -62,6 +63,7 @@ export class LogDb {
   private readonly appendTxn: Database.Transaction<(writes: PlannedWrite[]) => void>;
   private readonly getAtStmt: Database.Statement;
   private readonly keysAtStmt: Database.Statement;
+  private readonly touchedStmt: Database.Statement;
   private readonly rowStmt: Database.Statement;
   private readonly historyStmt: Database.Statement;
   private readonly compactTxn: Database.Transaction<(lo: number, hi: number) => void>;
@@ -73,7 +75,9 @@ export class LogDb {
   ) {
     mkdirSync(dirname(path), { recursive: true });
     try {
-      this.db = new Database(path);
+      // The file is ours alone (EXCLUSIVE locking below), so waiting on a lock only delays the error
+      // for a second process opening it.
+      this.db = new Database(path, { timeout: 200 });
     } catch (err) {
       throw unavailable(`opening ${path}`, err);
     }
@@ -105,6 +109,11 @@ export class LogDb {
     // `deleted` column from the row holding max(rev)). Covered by the (key, rev, deleted) index.
     this.keysAtStmt = this.db.prepare(
       'SELECT key, max(rev) AS rev, deleted FROM log WHERE key >= ? AND key < ? AND rev <= ? GROUP BY key ORDER BY key',
+    );
+    // Keys written after a revision, each with the row its first later write replaced (prev_rev 0:
+    // the key did not exist at that revision). Scans only the rows after the revision.
+    this.touchedStmt = this.db.prepare(
+      'SELECT key, min(rev) AS rev, prev_rev FROM log WHERE rev > ? AND key >= ? AND key < ? GROUP BY key ORDER BY key',
     );
     this.rowStmt = this.db.prepare('SELECT rev, key, deleted, create_rev, value FROM log WHERE rev = ?');
     this.historyStmt = this.db.prepare(
@@ -141,7 +150,11 @@ export class LogDb {
     db.pragma('journal_mode = WAL');
     // FULL: every commit fsyncs the WAL, so an acknowledged write survives kill -9 and power loss.
     db.pragma('synchronous = FULL');
-    db.pragma(`journal_size_limit = ${opts.walLimitBytes ?? 16 * 1024 * 1024}`);
+    // SQLite checkpoints the WAL into the file inside the commit that passes 1000 pages (~4 MB); as the
+    // only connection, each checkpoint completes and the WAL restarts from its beginning, so it stays
+    // near that size. (A worker-thread checkpointer was tried: on ext4 its fsyncs stalled this
+    // thread's WAL writes just the same, and it had to hold commits to let the WAL rewind.)
+    db.pragma(`journal_size_limit = ${opts.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES}`);
     db.pragma(`cache_size = -${opts.cacheKiB ?? 32 * 1024}`);
     db.pragma('temp_store = MEMORY');
     db.exec(`
@@ -214,6 +227,18 @@ export class LogDb {
     return live;
   }
 
+  /**
+   * Keys in [from, to) written after `revision`, in key order, with the revision of their value at
+   * `revision` (0: absent then).
+   */
+  touchedAfter(revision: number, from: string, to: string): Array<{ key: string; revAt: number }> {
+    const rows = this.read('list', () => this.touchedStmt.all(revision, from, to)) as Array<{
+      key: string;
+      prev_rev: number;
+    }>;
+    return rows.map((r) => ({ key: r.key, revAt: r.prev_rev }));
+  }
+
   /** The put stored at exactly `rev`. */
   kvAt(rev: number): KeyValue {
     const row = this.read('list', () => this.rowStmt.get(rev)) as LogRow | undefined;
@@ -248,23 +273,38 @@ export class LogDb {
     });
   }
 
-  /** Drops the history superseded within (lo, hi] in one short transaction. */
+  /**
+   * Drops the history superseded within (lo, hi] in one short transaction. It commits without its own
+   * fsync: losing it to a crash only means redoing it (compact_done lags), and the WAL is append-only,
+   * so the next fsynced write commit makes it durable too.
+   */
   compactRange(lo: number, hi: number): void {
     try {
-      this.compactTxn.immediate(lo, hi);
+      this.db.pragma('synchronous = NORMAL');
+      try {
+        this.compactTxn.immediate(lo, hi);
+      } finally {
+        this.db.pragma('synchronous = FULL');
+      }
     } catch (err) {
       throw unavailable('compacting', err);
     }
   }
 
-  /** Copies the WAL into the database file and truncates the WAL. */
-  checkpoint(): void {
-    this.read('checkpoint', () => this.db.pragma('wal_checkpoint(TRUNCATE)'));
+  /** Copies the WAL into the database file; TRUNCATE also empties the WAL file. */
+  checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {
+    this.read('checkpoint', () => this.db.pragma(`wal_checkpoint(${mode})`));
   }
 
   /** Returns up to `pages` free pages to the filesystem; the rest stay for reuse. */
   releaseFreePages(pages: number): void {
     this.read('vacuum', () => this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`));
+  }
+
+  /** Pages in the file and how many of them are free. */
+  pages(): { pageCount: number; freePages: number } {
+    const n = (p: string): number => this.db.pragma(p, { simple: true }) as number;
+    return { pageCount: n('page_count'), freePages: n('freelist_count') };
   }
 
   stats(): FileStats {

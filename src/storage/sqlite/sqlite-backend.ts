@@ -7,8 +7,10 @@
 // concurrent writers share one fsync instead of paying for 64.
 //
 // Compaction raises the compacted revision at once (reads below it fail from then on) and drops the
-// superseded rows in short transactions, yielding to the event loop between them so writers never
-// wait for a long delete.
+// superseded rows in short transactions (sized to ~4 ms), yielding to the event loop between them so
+// writers never wait for a long delete. Afterwards free pages beyond a reserve go back to the
+// filesystem and the WAL is emptied. Between compactions SQLite's own checkpoint (every ~4 MB of WAL)
+// keeps the WAL bounded.
 
 import { join } from 'node:path';
 import { isK8tsError, type K8tsError } from '../../errors.js';
@@ -35,7 +37,7 @@ import {
   type WriteResult,
 } from '../backend.js';
 import { type Compactor, DEFAULT_COMPACT_WINDOW_MS, startCompactor } from '../compactor.js';
-import { CurrentState, copyKv } from '../current-state.js';
+import { CurrentState, copyKv, type Page } from '../current-state.js';
 import { readRevision } from '../read-revision.js';
 import { failedWatch, type Watcher, WatchHub } from '../watch-hub.js';
 import { eventOf, type PlannedWrite, planWrite, type WriteOp } from '../write-plan.js';
@@ -52,8 +54,10 @@ export interface SqliteBackendOptions {
   compactWindowMs?: number;
   /** How often the periodic compactor runs. Default: the smaller of 30 s and the window. */
   compactIntervalMs?: number;
-  /** Revisions compacted per transaction. Default 1000. */
+  /** Revisions per compaction transaction, fixed. Default: adaptive, about 4 ms per transaction. */
   compactBatchRevisions?: number;
+  /** Size the WAL file is cut back to after a checkpoint. Default 16 MiB. */
+  walLimitBytes?: number;
   /** Clock for the periodic compactor (tests). */
   now?: () => number;
 }
@@ -66,13 +70,17 @@ interface PendingWrite {
 
 /** Revisions of history read per step while a watch catches up; steps yield to the event loop. */
 const HISTORY_STEP_REVISIONS = 2000;
-/** Time a catch-up or compaction may hold the event loop before yielding. */
+/** Time a watch catch-up may hold the event loop before yielding. */
 const SLICE_MS = 8;
+/** Wanted duration of one compaction transaction. */
+const COMPACT_TXN_TARGET_MS = 4;
+/** Free pages returned to the filesystem per step after a compaction. */
+const RELEASE_STEP_PAGES = 128;
 
 export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<SqliteBackend> {
   const path = opts.path ?? (opts.dataDir ? join(opts.dataDir, DEFAULT_DB_FILE) : undefined);
   if (!path) throw new TypeError('openSqliteBackend needs dataDir or path');
-  const backend = new SqliteBackend(new LogDb(path), opts);
+  const backend = new SqliteBackend(new LogDb(path, { walLimitBytes: opts.walLimitBytes }), opts);
   backend.start(opts);
   return backend;
 }
@@ -92,16 +100,25 @@ export class SqliteBackend implements Backend {
 
   private compactor: Compactor | undefined;
   private compaction: Promise<void> = Promise.resolve();
-  private readonly compactBatch: number;
+  private compactBatch: number;
+  private readonly fixedCompactBatch: boolean;
 
   /** Counters for tests and benchmarks. */
-  readonly counters = { commits: 0, committedWrites: 0, compactTransactions: 0 };
+  readonly counters = {
+    commits: 0,
+    committedWrites: 0,
+    compactTransactions: 0,
+    longestCompactTransactionMs: 0,
+    pastListsByUndo: 0,
+    pastListsFromLog: 0,
+  };
 
   constructor(
     private readonly db: LogDb,
     opts: SqliteBackendOptions,
   ) {
-    this.compactBatch = opts.compactBatchRevisions ?? 1000;
+    this.compactBatch = opts.compactBatchRevisions ?? 200;
+    this.fixedCompactBatch = opts.compactBatchRevisions !== undefined;
     const { kvs, maxRevision } = db.loadCurrent();
     for (const kv of kvs) this.state.set(kv);
     this.compacted = db.meta('compacted');
@@ -111,7 +128,8 @@ export class SqliteBackend implements Backend {
 
   /** Starts background work: an interrupted compaction resumes, and the periodic compactor runs. */
   start(opts: SqliteBackendOptions): void {
-    if (this.db.meta('compact_done') < this.compacted) this.runCompaction(this.compacted);
+    // A failure here is not lost: the next compact() resumes from the last finished transaction.
+    if (this.db.meta('compact_done') < this.compacted) this.runCompaction(this.compacted).catch(() => {});
     const windowMs = opts.compactWindowMs ?? DEFAULT_COMPACT_WINDOW_MS;
     if (windowMs > 0) {
       this.compactor = startCompactor(this, {
@@ -145,21 +163,87 @@ export class SqliteBackend implements Backend {
     if (at === this.revision)
       return { ...this.state.list(prefix, opts.limit, opts.continueFrom), revision: at };
 
+    // Two ways to the state at a past revision: undo the writes made since (cheap when few happened),
+    // or ask SQLite for every key's row at that revision (cheap when the prefix holds few keys).
+    const since = this.revision - at;
+    const page =
+      since <= 2 * this.state.countUnder(prefix)
+        ? this.listByUndo(prefix, at, opts.limit, opts.continueFrom)
+        : this.listFromLog(prefix, at, opts.limit, opts.continueFrom);
+    return { ...page, revision: at };
+  }
+
+  /** The current keys, with those written after `at` replaced by their value at `at`. */
+  private listByUndo(
+    prefix: string,
+    at: number,
+    limit: number | undefined,
+    continueFrom: string | undefined,
+  ): Page {
+    this.counters.pastListsByUndo++;
+    const end = prefixEnd(prefix);
+    const touched = this.db.touchedAfter(at, prefix, end);
+    let count = this.state.countUnder(prefix);
+    const wasLive: Array<{ key: string; revAt: number }> = [];
+    const touchedKeys = new Set<string>();
+    for (const t of touched) {
+      touchedKeys.add(t.key);
+      if (this.state.get(t.key)) count--;
+      if (t.revAt > 0) {
+        count++;
+        wasLive.push(t);
+      }
+    }
+    const items: KeyValue[] = [];
+    let more = false;
+    const want = limit || Number.POSITIVE_INFINITY;
+    // Merge the untouched current keys with the touched keys that were live at `at`, both key-ordered.
+    const current = this.state.keysFrom(prefix, end, continueFrom);
+    let cur = current.next();
+    let ti = 0;
+    while (continueFrom !== undefined && ti < wasLive.length && wasLive[ti].key <= continueFrom) ti++;
+    for (;;) {
+      while (!cur.done && touchedKeys.has(cur.value)) cur = current.next();
+      const fromState = cur.done ? undefined : cur.value;
+      const fromLog = ti < wasLive.length ? wasLive[ti] : undefined;
+      if (fromState === undefined && fromLog === undefined) break;
+      if (items.length >= want) {
+        more = true;
+        break;
+      }
+      if (fromLog && (fromState === undefined || fromLog.key < fromState)) {
+        items.push(this.db.kvAt(fromLog.revAt));
+        ti++;
+      } else {
+        items.push(copyKv(this.state.get(fromState!)!));
+        cur = current.next();
+      }
+    }
+    return { items, count, more };
+  }
+
+  /** Every key's newest row at or below `at`, from the (key, rev) index. */
+  private listFromLog(
+    prefix: string,
+    at: number,
+    limit: number | undefined,
+    continueFrom: string | undefined,
+  ): Page {
+    this.counters.pastListsFromLog++;
     const keys = this.db.keysAt(prefix, prefixEnd(prefix), at);
     let start = 0;
-    if (opts.continueFrom !== undefined) {
-      const after = opts.continueFrom;
+    if (continueFrom !== undefined) {
       let hi = keys.length;
       while (start < hi) {
         const mid = (start + hi) >>> 1;
-        if (keys[mid].key <= after) start = mid + 1;
+        if (keys[mid].key <= continueFrom) start = mid + 1;
         else hi = mid;
       }
     }
-    const end = opts.limit ? Math.min(keys.length, start + opts.limit) : keys.length;
+    const end = limit ? Math.min(keys.length, start + limit) : keys.length;
     const items: KeyValue[] = [];
     for (let i = start; i < end; i++) items.push(this.db.kvAt(keys[i].rev));
-    return { items, count: keys.length, more: end < keys.length, revision: at };
+    return { items, count: keys.length, more: end < keys.length };
   }
 
   async create(key: string, value: Buffer): Promise<WriteResult> {
@@ -188,12 +272,15 @@ export class SqliteBackend implements Backend {
     this.overlay.set(op.key, write.kv);
     return new Promise<PlannedWrite>((resolve, reject) => {
       this.pending.push({ write, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate runs after this turn's I/O callbacks, so requests arriving together share a commit.
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate runs after this turn's I/O callbacks, so requests arriving together share a commit.
+    setImmediate(() => this.flush());
   }
 
   /** Commits every pending write in one transaction, then applies and announces them. */
@@ -295,34 +382,40 @@ export class SqliteBackend implements Backend {
 
   private async dropHistory(target: number): Promise<void> {
     let done = this.db.meta('compact_done');
-    let sliceStart = performance.now();
     while (done < target) {
       if (this.closed) return;
       const hi = Math.min(target, done + this.compactBatch);
+      const t0 = performance.now();
       this.db.compactRange(done, hi);
+      const took = performance.now() - t0;
       this.counters.compactTransactions++;
+      this.counters.longestCompactTransactionMs = Math.max(this.counters.longestCompactTransactionMs, took);
       done = hi;
-      if (performance.now() - sliceStart > SLICE_MS / 2) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
+      if (!this.fixedCompactBatch) this.compactBatch = nextBatchSize(this.compactBatch, took);
+      // Every transaction is followed by a turn of the event loop, so pending writes commit in between.
+      await yieldToEventLoop();
     }
-    if (this.closed) return;
-    await yieldToEventLoop();
-    if (this.closed) return;
-    this.db.checkpoint();
     await this.releaseSpace();
+    if (this.closed) return;
+    // Leave the WAL empty: everything is in the file by now, so this is quick.
+    this.db.checkpoint('TRUNCATE');
   }
 
-  /** Hands free pages beyond a 10% reserve back to the filesystem, a slice at a time. */
+  /**
+   * Hands free pages beyond a 10% reserve back to the filesystem. Small steps, each checkpointed right
+   * away, keep every pause short: moving pages and truncating the file are the slow parts.
+   */
   private async releaseSpace(): Promise<void> {
     for (;;) {
+      await yieldToEventLoop();
       if (this.closed) return;
-      const s = this.db.stats();
+      const s = this.db.pages();
       const excess = s.freePages - Math.max(256, Math.floor(s.pageCount / 10));
       if (excess <= 0) return;
-      this.db.releaseFreePages(Math.min(excess, 512));
+      this.db.releaseFreePages(Math.min(excess, RELEASE_STEP_PAGES));
       await yieldToEventLoop();
+      if (this.closed) return;
+      this.db.checkpoint('PASSIVE');
     }
   }
 
@@ -352,6 +445,13 @@ export class SqliteBackend implements Backend {
     this.hub.failAll(closedError(this.name));
     this.db.close();
   }
+}
+
+/** Sizes compaction transactions to about COMPACT_TXN_TARGET_MS on this machine and its current load. */
+function nextBatchSize(size: number, tookMs: number): number {
+  if (tookMs > 2 * COMPACT_TXN_TARGET_MS) return Math.max(20, Math.floor(size / 2));
+  if (tookMs < COMPACT_TXN_TARGET_MS / 2) return Math.min(1000, Math.ceil(size * 1.25));
+  return size;
 }
 
 function yieldToEventLoop(): Promise<void> {

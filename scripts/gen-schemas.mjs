@@ -222,6 +222,8 @@ function generate(files) {
     const name = decl.name.text;
     let schema;
     if (name === 'Time' || name === 'MicroTime') schema = { type: 'string', format: 'date-time' };
+    // Quantity accepts `"100m"` and `1`; upstream's v3 documents say so with oneOf (v2: type string).
+    else if (name === 'Quantity') schema = { oneOf: [{ type: 'string' }, { type: 'number' }] };
     else if (decl.type.kind === ts.SyntaxKind.StringKeyword) schema = { type: 'string' };
     else schema = { 'x-kubernetes-preserve-unknown-fields': true }; // e.g. JSONSchemaPropsOrBool
     return description ? { description, ...schema } : schema;

@@ -263,6 +263,7 @@ function buildV3(items: PathItem[], gvs: { group: string; version: string }[]): 
 
 const V2_PREFIX = '#/definitions/';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 
 /** v3-shaped schema -> v2: `allOf: [{$ref}]` becomes a plain `$ref` with siblings, refs point at #/definitions. */
 export function schemaToV2(v: unknown): unknown {
@@ -332,7 +333,12 @@ function buildV2(items: PathItem[], gvs: { group: string; version: string }[]): 
   const defs: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(documentSchemas(items, gvs))) {
     const v2 = schemaToV2(s) as Record<string, unknown>;
+    // Swagger 2.0 has no oneOf and kubectl's v2 reader wants one type: upstream calls both strings.
     if (name === INT_OR_STRING) v2.type = 'string';
+    if (name === QUANTITY) {
+      delete v2.oneOf;
+      v2.type = 'string';
+    }
     defs[name] = v2;
   }
   return {

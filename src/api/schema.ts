@@ -17,6 +17,7 @@ export interface Schema {
   required?: string[];
   $ref?: string;
   allOf?: Schema[];
+  oneOf?: Schema[];
   enum?: unknown[];
   default?: unknown;
   'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[];

@@ -172,6 +172,8 @@ describe('OpenAPI v2', () => {
     assert.ok(!JSON.stringify(doc).includes('allOf'));
     assert.ok(!JSON.stringify(doc).includes('#/components/'));
     assert.equal(doc.definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString'].type, 'string');
+    assert.equal(doc.definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'].type, 'string');
+    assert.equal(doc.definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'].oneOf, undefined);
     assert.deepEqual(doc.definitions['io.k8s.api.core.v1.Pod']['x-kubernetes-group-version-kind'], [
       { group: '', kind: 'Pod', version: 'v1' },
     ]);

@@ -63,7 +63,7 @@ export function formatPath(path: readonly Segment[]): string {
   return s;
 }
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * Paths of keys that appear more than once in the same object of a JSON text (each repeat reported
@@ -75,25 +75,33 @@ export function duplicateFields(json: string): string[] {
   const n = json.length;
   const path: Segment[] = [];
   let i = 0;
+  let nextSlash = -1; // position of the next backslash at or after i (n: none), refreshed lazily
 
   const skipWs = () => {
-    while (i < n && WS.has(json.charCodeAt(i))) i++;
+    while (i < n && isWs(json.charCodeAt(i))) i++;
   };
   const readString = (): string => {
-    const start = i++;
-    let escaped = false;
+    const start = i;
+    // Fast path: the closing quote with no backslash before it.
+    const close = json.indexOf('"', start + 1);
+    if (close < 0) throw new SyntaxError('unterminated string');
+    if (nextSlash <= start) {
+      nextSlash = json.indexOf('\\', start + 1);
+      if (nextSlash < 0) nextSlash = n;
+    }
+    if (nextSlash > close) {
+      i = close + 1;
+      return json.slice(start + 1, close);
+    }
+    i++;
     for (;;) {
       if (i >= n) throw new SyntaxError('unterminated string');
       const c = json.charCodeAt(i);
       if (c === 0x22) break; // "
-      if (c === 0x5c) {
-        escaped = true; // backslash: skip the escaped character
-        i += 2;
-      } else i++;
+      i += c === 0x5c ? 2 : 1; // a backslash escapes the next character
     }
     i++;
-    const raw = json.slice(start, i);
-    return escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    return JSON.parse(json.slice(start, i)) as string;
   };
   const value = (): void => {
     skipWs();
@@ -104,7 +112,7 @@ export function duplicateFields(json: string): string[] {
     else {
       while (i < n) {
         const d = json.charCodeAt(i);
-        if (d === 0x2c || d === 0x7d || d === 0x5d || WS.has(d)) break;
+        if (d === 0x2c || d === 0x7d || d === 0x5d || isWs(d)) break;
         i++;
       }
     }

@@ -83,6 +83,7 @@ test('duplicateFields: JSON scanner finds repeated keys at any depth', () => {
   assert.deepEqual(duplicateFields(text), ['metadata.name', 'data.k2', 'list[1].x', 'kind']);
   assert.deepEqual(duplicateFields(' { "a" : [ 1 , 2 , { } , [ ] , "s\\"t" , null ] , "b" : true } '), []);
   assert.deepEqual(duplicateFields('[{"a":1,"a":2},{"a":3}]'), ['[0].a']);
+  assert.deepEqual(duplicateFields('{"a":"x\\\\y\\"","b":{"c\\"":1,"c\\u0022":2},"b":"q"}'), ['b.c"', 'b']);
   assert.deepEqual(duplicateFields('{"a":1,"a":'), ['a'], 'stops quietly at a syntax error');
 });
 

@@ -26,7 +26,8 @@ type Segment = string | number;
 
 function walk(value: unknown, s: Schema, path: Segment[], out: string[], prune: boolean): void {
   if (value === null || typeof value !== 'object') return;
-  if (s['x-kubernetes-preserve-unknown-fields']) return;
+  // Unknown keys are kept where the schema says so; known properties below are still checked.
+  const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   if (Array.isArray(value)) {
     if (!s.items) return;
     const item = resolve(s.items);
@@ -45,7 +46,7 @@ function walk(value: unknown, s: Schema, path: Segment[], out: string[], prune: 
     const child = prop ? resolve(prop) : ap;
     path.push(key);
     if (child) walk(rec[key], child, path, out, prune);
-    else {
+    else if (!preserve) {
       out.push(formatPath(path));
       if (prune) delete rec[key];
     }

@@ -71,11 +71,13 @@ const resolved = new WeakMap<Schema, Schema>();
 
 /**
  * The effective schema: a reference (`$ref` or `allOf:[{$ref}]`) is replaced by its target, keeping the
- * wrapper's own keys (description, patch metadata) on top. Accepts a definition name too.
+ * wrapper's own keys (description, patch metadata) on top. Accepts a definition name or a
+ * `#/components/schemas/NAME` reference too.
  */
 export function resolve(schemaOrName: Schema | string): Schema {
   if (typeof schemaOrName === 'string') {
-    const d = definition(schemaOrName);
+    const name = schemaOrName.startsWith(REF_PREFIX) ? schemaOrName.slice(REF_PREFIX.length) : schemaOrName;
+    const d = definition(name);
     if (!d) throw new Error(`unknown schema ${schemaOrName}`);
     return resolve(d);
   }

@@ -70,6 +70,17 @@ test('unknownFields: known objects, nulls, preserve-unknown-fields and map-of-st
   );
 });
 
+test('preserve-unknown-fields keeps unknown keys but still checks known properties', () => {
+  const schema = {
+    type: 'object',
+    'x-kubernetes-preserve-unknown-fields': true as const,
+    properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } },
+  };
+  assert.deepEqual(unknownFields({ anything: 1, spec: { replicas: 1, replicaz: 2 } }, schema), [
+    'spec.replicaz',
+  ]);
+});
+
 test('pruneUnknownFields removes what it reports', () => {
   const obj = { metadata: { name: 'a', junk: 1 }, data: { k: 'v' }, extra: [1] };
   assert.deepEqual(pruneUnknownFields(obj, 'io.k8s.api.core.v1.ConfigMap'), ['metadata.junk', 'extra']);

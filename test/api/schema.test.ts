@@ -102,6 +102,7 @@ test('path helpers', () => {
   ]);
   assert.equal(schemaAt('io.k8s.api.core.v1.Pod', 'spec.nope'), undefined);
   const spec = resolve('io.k8s.api.core.v1.PodSpec');
+  assert.equal(resolve('#/components/schemas/io.k8s.api.core.v1.PodSpec'), spec);
   assert.equal(childSchema(spec, 'containers')?.type, 'array');
   assert.equal(definitionForKind('apps', 'v1', 'Deployment'), 'io.k8s.api.apps.v1.Deployment');
   assert.equal(definitionForKind('', 'v1', 'ConfigMapList'), 'io.k8s.api.core.v1.ConfigMapList');

@@ -44,6 +44,7 @@ export interface OpenAPIv3Index {
 interface Cache {
   v3: Map<string, ServedDocument | null>;
   index?: OpenAPIv3Index;
+  indexDoc?: ServedDocument;
   v2?: ServedDocument;
   v2doc?: Record<string, unknown>;
   v2pb?: ServedDocument;
@@ -83,6 +84,13 @@ export function openapiV3Index(reg: Registry): OpenAPIv3Index {
     c.index = { paths };
   }
   return c.index;
+}
+
+/** The index serialized, with its hash (for the ETag). */
+export function openapiV3IndexDocument(reg: Registry): ServedDocument {
+  const c = cacheOf(reg);
+  c.indexDoc ??= served(Buffer.from(JSON.stringify(openapiV3Index(reg))));
+  return c.indexDoc;
 }
 
 /** The OpenAPI 3.0 document of one group-version, or undefined when no resource is served there. */

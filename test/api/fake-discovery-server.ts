@@ -3,13 +3,7 @@
 // protobuf), /openapi/v3. Writes are recorded and echoed; GETs of objects come from `objects`.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  OPENAPI_V2_PROTOBUF_RESPONSE_TYPE,
-  openapiV2Json,
-  openapiV2Protobuf,
-  openapiV3Document,
-  openapiV3Index,
-} from '../../src/api/openapi.js';
+import { serveOpenAPIv2, serveOpenAPIv3 } from '../../src/api/openapi-serve.js';
 import { apiVersionOf, type Registry } from '../../src/api/registry.js';
 
 export interface RecordedRequest {
@@ -64,11 +58,10 @@ export async function startFakeServer(reg: Registry): Promise<FakeServer> {
       contentType: req.headers['content-type'],
       body,
     });
-    const send = (code: number, type: string, data: string | Buffer, etag?: string) => {
-      res.writeHead(code, { 'content-type': type, ...(etag ? { etag } : {}) });
-      res.end(data);
+    const json = (o: unknown, code = 200) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(o));
     };
-    const json = (o: unknown, code = 200) => send(code, 'application/json', JSON.stringify(o));
     const p = u.pathname;
     if (p === '/version')
       return json({ major: '1', minor: '33', gitVersion: 'v1.33.0', platform: 'linux/amd64' });
@@ -90,19 +83,19 @@ export async function startFakeServer(reg: Registry): Promise<FakeServer> {
     }
     const disc = p.match(/^\/api\/(v1)$|^\/apis\/([^/]+)\/([^/]+)$/);
     if (disc) return json(disc[1] ? resourceList('', disc[1]) : resourceList(disc[2], disc[3]));
-    if (p === '/openapi/v2') {
-      if ((req.headers.accept ?? '').includes('protobuf')) {
-        const d = openapiV2Protobuf(reg);
-        return send(200, OPENAPI_V2_PROTOBUF_RESPONSE_TYPE, d.body, d.etag);
-      }
-      const d = openapiV2Json(reg);
-      return send(200, 'application/json', d.body, d.etag);
-    }
-    if (p === '/openapi/v3') return json(openapiV3Index(reg));
-    const v3 = p.match(/^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/);
-    if (v3) {
-      const d = v3[1] ? openapiV3Document(reg, '', v3[1]) : openapiV3Document(reg, v3[2], v3[3]);
-      if (d) return send(200, 'application/json', d.body, d.etag);
+    if (p === '/openapi/v2' || p.startsWith('/openapi/v3')) {
+      const r =
+        p === '/openapi/v2'
+          ? serveOpenAPIv2(reg, req.headers.accept, req.headers['if-none-match'])
+          : serveOpenAPIv3(
+              reg,
+              p.slice('/openapi/v3'.length),
+              u.searchParams.get('hash') ?? undefined,
+              req.headers['if-none-match'],
+            );
+      res.writeHead(r.status, r.headers);
+      res.end(r.body);
+      return;
     }
     const obj = objects.get(p);
     if (obj && (req.method === 'GET' || req.method === 'PATCH')) return json(obj);

@@ -19,6 +19,7 @@ import {
   gnosticDocument,
   openapiV2DocumentType,
 } from '../../src/api/openapi-proto.js';
+import { serveOpenAPIv2, serveOpenAPIv3 } from '../../src/api/openapi-serve.js';
 import { Registry } from '../../src/api/registry.js';
 import { allResources } from '../../src/api/resources/index.js';
 import type { ResourceDef } from '../../src/api/types.js';
@@ -347,5 +348,36 @@ describe('real kubectl against a fake server serving our documents', {
       assert.deepEqual(body.spec['$setElementOrder/containers'], [{ name: 'b' }, { name: 'a' }]);
       assert.deepEqual(body.spec.containers, [{ image: 'busybox:2', name: 'b' }]);
     }
+  });
+});
+
+describe('serving rules', () => {
+  test('v3: matching hash is immutable, stale hash redirects, ETag gives 304, unknown GV 404', () => {
+    const doc = openapiV3Document(reg, 'apps', 'v1')!;
+    const now = Date.UTC(2025, 0, 1);
+    const ok = serveOpenAPIv3(reg, '/apis/apps/v1', doc.hash, undefined, now);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body, doc.body);
+    assert.equal(ok.headers['cache-control'], 'public, immutable');
+    assert.equal(ok.headers.expires, 'Thu, 01 Jan 2026 00:00:00 GMT');
+    assert.equal(ok.headers.etag, doc.etag);
+    const stale = serveOpenAPIv3(reg, '/apis/apps/v1', 'ABC');
+    assert.equal(stale.status, 301);
+    assert.equal(stale.headers.location, `/openapi/v3/apis/apps/v1?hash=${doc.hash}`);
+    const plain = serveOpenAPIv3(reg, 'api/v1', undefined);
+    assert.equal(plain.headers['cache-control'], 'no-cache, private');
+    assert.equal(serveOpenAPIv3(reg, 'api/v1', undefined, plain.headers.etag).status, 304);
+    assert.equal(serveOpenAPIv3(reg, 'apis/nope/v1', undefined).status, 404);
+    const index = serveOpenAPIv3(reg, '', undefined);
+    assert.deepEqual(JSON.parse(index.body!.toString()), openapiV3Index(reg));
+  });
+
+  test('v2: protobuf for kubectl, JSON otherwise', () => {
+    const pb = serveOpenAPIv2(reg, 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+    assert.equal(pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+    assert.equal(pb.body, openapiV2Protobuf(reg).body);
+    const json = serveOpenAPIv2(reg, 'application/json');
+    assert.equal(JSON.parse(json.body!.toString()).swagger, '2.0');
+    assert.equal(serveOpenAPIv2(reg, 'application/json', json.headers.etag).status, 304);
   });
 });

@@ -56,6 +56,15 @@ const INT64_FIELDS = new Set([
   'uid',
 ]);
 const FLOAT_FIELDS = new Set(['maximum', 'minimum', 'multipleOf']);
+const META_KINDS = new Set([
+  'APIGroup',
+  'APIGroupList',
+  'APIResourceList',
+  'APIVersions',
+  'DeleteOptions',
+  'Status',
+  'WatchEvent',
+]);
 
 function listDts(dir) {
   const out = [];
@@ -208,6 +217,13 @@ function generate(files) {
     if (required.length) schema.required = required;
     const apiVersion = literalOf(members.find((m) => m.name.text === 'apiVersion'));
     const kind = literalOf(members.find((m) => m.name.text === 'kind'));
+    // meta/v1 kinds have no literal apiVersion in .d.ts; upstream registers them in the core group.
+    if (
+      !apiVersion &&
+      META_KINDS.has(decl.name.text) &&
+      prefixFor(decl.getSourceFile().fileName).endsWith('meta.v1')
+    )
+      schema['x-kubernetes-group-version-kind'] = [{ group: '', kind: decl.name.text, version: 'v1' }];
     if (apiVersion && kind) {
       const slash = apiVersion.indexOf('/');
       const group = slash < 0 ? '' : apiVersion.slice(0, slash);

@@ -186,8 +186,6 @@ function documentSchemas(
       ];
       const unique = [...new Map(gvks.map((g) => [`${g.group}/${g.version}`, g])).values()];
       s = { ...s, 'x-kubernetes-group-version-kind': unique };
-    } else if (name === STATUS) {
-      s = { ...s, 'x-kubernetes-group-version-kind': [{ group: '', kind: 'Status', version: 'v1' }] };
     }
     out[name] = s;
   }

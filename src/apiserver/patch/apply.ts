@@ -11,6 +11,7 @@
 //   fields recorded in that annotation are taken over (the client-side to server-side upgrade).
 
 import { parseAllDocuments } from 'yaml';
+import type { Obj } from '../../api/types.js';
 import { K8tsError, type StatusCause } from '../../errors.js';
 import { type FieldPath, type FieldSet, pathToString } from './fieldset.js';
 import { deepCopy, deepEqual, isObject, type JsonObject } from './json.js';
@@ -37,9 +38,9 @@ const BEFORE_FIRST_APPLY = 'before-first-apply';
 
 export interface ApplyOptions {
   /** The stored object; undefined when the apply creates it. */
-  live: JsonObject | undefined;
+  live: Obj | undefined;
   /** The decoded apply patch body (see parseApplyPatch). */
-  applied: JsonObject;
+  applied: Obj;
   /** The fieldManager query parameter (required for apply). */
   manager: string;
   force?: boolean;
@@ -56,14 +57,14 @@ export interface ApplyOptions {
 
 export interface ApplyResult {
   /** The new object, with metadata.managedFields set (defaulting and validation are the caller's). */
-  object: JsonObject;
+  object: Obj;
   managedFields: ManagedFieldsEntry[];
   /** False when the apply left the object (apart from managedFields) as it was. */
   changed: boolean;
 }
 
 /** Decodes an apply patch body: YAML or JSON, one document, an object. */
-export function parseApplyPatch(body: string | Uint8Array): JsonObject {
+export function parseApplyPatch(body: string | Uint8Array): Obj {
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new K8tsError('BadRequest', 'error decoding YAML: invalid document');

@@ -3,6 +3,7 @@
 // field sets in FieldsV1. `trackUpdate` records an ordinary create/update/patch the way upstream's
 // field manager does; server-side apply lives in apply.ts.
 
+import type { Obj } from '../../api/types.js';
 import { type FieldPath, FieldSet, fieldElement } from './fieldset.js';
 import { deepEqual, isObject, type JsonObject } from './json.js';
 import { type SchemaResolver, untypedResolver } from './schema.js';
@@ -125,7 +126,7 @@ function cmp(a: string, b: string): number {
 }
 
 /** Sets (or, when empty, removes) metadata.managedFields on an object, in place. */
-export function setManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): void {
+export function setManagedFields(obj: Obj, entries: ManagedFieldsEntry[]): void {
   if (entries.length === 0) {
     if (isObject(obj.metadata)) delete obj.metadata.managedFields;
     return;
@@ -191,9 +192,9 @@ export function capUpdateManagers(managers: Managers, max = MAX_UPDATE_MANAGERS)
 
 export interface TrackUpdateOptions {
   /** The stored object; undefined on create. */
-  old: JsonObject | undefined;
+  old: Obj | undefined;
   /** The object about to be stored (after patching and defaulting); its managedFields, if any, are the client's. */
-  updated: JsonObject;
+  updated: Obj;
   manager: string;
   operation?: 'Update';
   /** Group/version of the request, e.g. `apps/v1` or `v1`. */

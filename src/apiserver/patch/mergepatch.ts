@@ -2,6 +2,7 @@
 // API server uses: nulls inside newly added objects are dropped (also inside objects nested in
 // lists), while a list replacing an object keeps its contents untouched.
 
+import type { Obj } from '../../api/types.js';
 import { K8tsError } from '../../errors.js';
 import { deepCopy, isObject, type JsonObject } from './json.js';
 
@@ -54,7 +55,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  * Applies a merge patch to an API object. The patch must be a JSON object: upstream answers a
  * null or scalar patch with 400 `Invalid JSON Patch`, and a list could never decode into an object.
  */
-export function applyMergePatch(original: JsonObject, patch: unknown): JsonObject {
+export function applyMergePatch(original: Obj, patch: unknown): Obj {
   if (!isObject(patch)) throw new K8tsError('BadRequest', 'Invalid JSON Patch');
-  return mergePatch(original, patch) as JsonObject;
+  return mergePatch(original, patch) as Obj;
 }

@@ -15,6 +15,7 @@
 // Fields unknown to the schema (or objects without a schema, e.g. custom resources) get plain merge
 // semantics: maps merge, lists are replaced.
 
+import type { Obj } from '../../api/types.js';
 import { K8tsError } from '../../errors.js';
 import { deepCopy, goFormat, goTypeName, isObject, type JsonObject, shapeOf } from './json.js';
 import { patchMetaOf, type SchemaNode, type SchemaResolver, untypedResolver } from './schema.js';
@@ -51,10 +52,10 @@ export interface StrategicPatchOptions {
  * a no-op; any other non-object is 400, as upstream's decoder rejects it.
  */
 export function applyStrategicMergePatch(
-  original: JsonObject,
+  original: Obj,
   patch: unknown,
   opts: StrategicPatchOptions = {},
-): JsonObject {
+): Obj {
   if (patch === null || patch === undefined) return deepCopy(original);
   if (!isObject(patch)) {
     const kind = Array.isArray(patch) ? 'array' : typeof patch === 'boolean' ? 'bool' : typeof patch;

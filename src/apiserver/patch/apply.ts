@@ -63,14 +63,22 @@ export interface ApplyResult {
   changed: boolean;
 }
 
-/** Decodes an apply patch body: YAML or JSON, one document, an object. */
-export function parseApplyPatch(body: string | Uint8Array): Obj {
+/**
+ * Decodes an apply patch body: YAML or JSON, the first document, an object. Duplicate keys are
+ * accepted (the last wins) unless `strict` (fieldValidation=Strict), as upstream decodes.
+ */
+export function parseApplyPatch(body: string | Uint8Array, opts: { strict?: boolean } = {}): Obj {
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) throw new K8tsError('BadRequest', 'error decoding YAML: invalid document');
-  const doc = docs[0];
-  if (doc && doc.errors.length > 0) {
-    throw new K8tsError('BadRequest', `error decoding YAML: ${doc.errors[0].message}`);
+  const decode = (uniqueKeys: boolean) => {
+    const docs = parseAllDocuments(text, { uniqueKeys });
+    const doc = Array.isArray(docs) ? docs[0] : undefined;
+    return { doc, error: doc?.errors[0]?.message };
+  };
+  const { doc, error } = decode(false);
+  if (error) throw new K8tsError('BadRequest', `error decoding YAML: ${error}`);
+  if (opts.strict) {
+    const strict = decode(true);
+    if (strict.error) throw new K8tsError('BadRequest', `error strict decoding YAML: ${strict.error}`);
   }
   const value: unknown = doc ? doc.toJS({ maxAliasCount: 100 }) : {};
   if (value === null || value === undefined) return {};

@@ -13,7 +13,9 @@ export type FieldPath = PathElement[];
 
 /** Go's encoding/json output: like JSON.stringify, plus HTML-safe escapes. */
 export function goJson(v: unknown): string {
-  return JSON.stringify(v)
+  const s = JSON.stringify(v);
+  if (!/[<>&\u2028\u2029]/.test(s)) return s;
+  return s
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')
@@ -27,7 +29,7 @@ export function fieldElement(name: string): PathElement {
 
 /** `k:` element from key field names and values (sorted by name). */
 export function keyElement(fields: [string, unknown][]): PathElement {
-  const sorted = [...fields].sort((a, b) => compareStrings(a[0], b[0]));
+  const sorted = fields.length > 1 ? [...fields].sort((a, b) => compareStrings(a[0], b[0])) : fields;
   return `k:{${sorted.map(([k, v]) => `${goJson(k)}:${goJson(v)}`).join(',')}}`;
 }
 
@@ -116,7 +118,7 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
   if (ta !== tb) return ta - tb;
   switch (a[0]) {
     case 'f':
-      return compareStrings(a.slice(2), b.slice(2));
+      return compareStrings(a, b); // same "f:" prefix
     case 'k':
       return compareFieldLists(
         sortedEntries(parseJsonPart(a) as JsonObject),
@@ -174,6 +176,10 @@ function valueToString(v: unknown): string {
 
 // ---- the set ----
 
+/**
+ * A set of field paths. Results of set operations share unchanged subtrees with their inputs, so
+ * only build sets with `insert` (or fromPaths/fromFieldsV1) and treat them as values afterwards.
+ */
 export class FieldSet {
   readonly members = new Set<PathElement>();
   readonly children = new Map<PathElement, FieldSet>();
@@ -210,10 +216,9 @@ export class FieldSet {
     return this.children.get(pe);
   }
 
+  /** Children are never empty (every operation drops empty ones), so this is O(1). */
   isEmpty(): boolean {
-    if (this.members.size > 0) return false;
-    for (const c of this.children.values()) if (!c.isEmpty()) return false;
-    return true;
+    return this.members.size === 0 && this.children.size === 0;
   }
 
   union(other: FieldSet): FieldSet {
@@ -222,10 +227,10 @@ export class FieldSet {
     for (const m of other.members) out.members.add(m);
     for (const [pe, c] of this.children) {
       const oc = other.children.get(pe);
-      out.children.set(pe, oc ? c.union(oc) : c.copy());
+      out.children.set(pe, oc ? c.union(oc) : c);
     }
     for (const [pe, c] of other.children) {
-      if (!this.children.has(pe)) out.children.set(pe, c.copy());
+      if (!this.children.has(pe)) out.children.set(pe, c);
     }
     return out;
   }
@@ -236,7 +241,7 @@ export class FieldSet {
     for (const m of this.members) if (!other.members.has(m)) out.members.add(m);
     for (const [pe, c] of this.children) {
       const oc = other.children.get(pe);
-      const d = oc ? c.difference(oc) : c.copy();
+      const d = oc ? c.difference(oc) : c;
       if (!d.isEmpty()) out.children.set(pe, d);
     }
     return out;
@@ -261,7 +266,7 @@ export class FieldSet {
     for (const [pe, c] of this.children) {
       if (prefixes.members.has(pe)) continue;
       const pc = prefixes.children.get(pe);
-      const d = pc ? c.recursiveDifference(pc) : c.copy();
+      const d = pc ? c.recursiveDifference(pc) : c;
       if (!d.isEmpty()) out.children.set(pe, d);
     }
     return out;
@@ -285,17 +290,25 @@ export class FieldSet {
   }
 
   toFieldsV1(): JsonObject {
-    const out: JsonObject = {};
-    const keys = new Set<PathElement>([...this.members, ...this.children.keys()]);
-    for (const pe of [...keys].sort(comparePathElements)) {
+    return this.writeFieldsV1({});
+  }
+
+  private writeFieldsV1(out: JsonObject): JsonObject {
+    let keys: PathElement[];
+    if (this.children.size === 0) keys = [...this.members];
+    else {
+      keys = [...this.children.keys()];
+      for (const m of this.members) if (!this.children.has(m)) keys.push(m);
+    }
+    if (keys.length > 1) {
+      // Plain string order is upstream's order when every element is a field name.
+      if (keys.every((k) => k.charCodeAt(0) === 102 /* f */)) keys.sort();
+      else keys.sort(comparePathElements);
+    }
+    for (const pe of keys) {
       const c = this.children.get(pe);
-      if (c && !c.isEmpty()) {
-        const inner: JsonObject = this.members.has(pe) ? { '.': {} } : {};
-        Object.assign(inner, c.toFieldsV1());
-        out[pe] = inner;
-      } else if (this.members.has(pe)) {
-        out[pe] = {};
-      }
+      if (c) out[pe] = c.writeFieldsV1(this.members.has(pe) ? { '.': {} } : {});
+      else out[pe] = {};
     }
     return out;
   }

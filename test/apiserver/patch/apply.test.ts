@@ -340,6 +340,29 @@ describe('server-side apply: existing objects and kubectl', () => {
   });
 });
 
+describe('server-side apply: objects without a schema', () => {
+  it('walks maps key by key and treats lists as atomic', () => {
+    const cr = (spec: Record<string, unknown>) => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w' },
+      spec,
+    });
+    const opts = { apiVersion: 'example.com/v1', kind: 'Widget', schemaName: undefined, ignoredFields: [] };
+    const first = apply(undefined, cr({ size: 1, tags: ['a', 'b'], extra: { x: 1 } }), 'a', opts);
+    assert.deepEqual(first.managedFields[0].fieldsV1, {
+      'f:spec': { '.': {}, 'f:extra': { '.': {}, 'f:x': {} }, 'f:size': {}, 'f:tags': {} },
+    });
+    const second = apply(stored(first.object), cr({ size: 1, tags: ['c'] }), 'a', opts);
+    assert.deepEqual(second.object.spec, { size: 1, tags: ['c'] });
+    expectConflict(
+      () => apply(stored(second.object), cr({ tags: ['d'] }), 'b', opts),
+      'Apply failed with 1 conflict: conflict with "a": .spec.tags',
+      ['.spec.tags'],
+    );
+  });
+});
+
 describe('server-side apply: bad requests', () => {
   it('requires a field manager (422)', () => {
     assert.throws(
@@ -377,6 +400,15 @@ describe('server-side apply: bad requests', () => {
 });
 
 describe('parseApplyPatch', () => {
+  it('takes the last of duplicate keys unless strict', () => {
+    assert.deepEqual(parseApplyPatch('a: 1\na: 2\n'), { a: 2 });
+    assert.throws(
+      () => parseApplyPatch('a: 1\na: 2\n', { strict: true }),
+      (err: unknown) =>
+        isK8tsError(err, 'BadRequest') && err.message.startsWith('error strict decoding YAML: '),
+    );
+  });
+
   it('reads YAML and JSON bodies', () => {
     const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: "1"\n';
     assert.deepEqual(parseApplyPatch(yaml), {
@@ -393,7 +425,7 @@ describe('parseApplyPatch', () => {
   });
 
   it('rejects malformed bodies and non-objects with 400', () => {
-    for (const body of ['a: [1, 2', 'a: 1\na: 2\n', '- 1\n- 2\n', '"str"']) {
+    for (const body of ['a: [1, 2', '- 1\n- 2\n', '"str"']) {
       assert.throws(
         () => parseApplyPatch(body),
         (err: unknown) => isK8tsError(err, 'BadRequest') && err.message.startsWith('error decoding YAML: '),

@@ -135,6 +135,41 @@ describe('strategic merge patch: lists merged by key', () => {
   });
 });
 
+describe('strategic merge patch: patches as kubectl apply computes them', () => {
+  it('removes an env var and changes an image, keeping the declared order', () => {
+    const out = smp(pod(), {
+      metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
+      spec: {
+        '$setElementOrder/containers': [{ name: 'app' }, { name: 'sidecar' }],
+        containers: [
+          {
+            '$setElementOrder/env': [{ name: 'A' }],
+            env: [{ $patch: 'delete', name: 'B' }],
+            image: 'nginx:2',
+            name: 'app',
+          },
+        ],
+      },
+    });
+    assert.deepEqual(out.spec.containers[0].env, [{ name: 'A', value: '1' }]);
+    assert.equal(out.spec.containers[0].image, 'nginx:2');
+    assert.deepEqual(names(out.spec.containers), ['app', 'sidecar']);
+    assert.equal(out.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'], '{}');
+  });
+
+  it('removes a container and a label', () => {
+    const out = smp(pod(), {
+      metadata: { labels: { tier: null } },
+      spec: {
+        '$setElementOrder/containers': [{ name: 'app' }],
+        containers: [{ $patch: 'delete', name: 'sidecar' }],
+      },
+    });
+    assert.deepEqual(names(out.spec.containers), ['app']);
+    assert.deepEqual(out.metadata.labels, { app: 'web' });
+  });
+});
+
 describe('strategic merge patch: primitive lists', () => {
   it('unions a merging list of scalars (finalizers) without duplicates', () => {
     const out = smp(pod(), { metadata: { finalizers: ['b/two', 'c/three'] } });

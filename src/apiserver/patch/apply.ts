@@ -342,7 +342,13 @@ function escapeHtml(s: string): string {
   return s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
-/** Keeps the client-side apply annotation in step with a `kubectl` server-side apply. */
+/** Upstream's limit on the total size of an object's annotations. */
+const ANNOTATIONS_SIZE_LIMIT = 256 * 1024;
+
+/**
+ * Keeps the client-side apply annotation in step with a `kubectl` server-side apply; drops it
+ * when it would push the annotations over their size limit, as upstream does.
+ */
 function syncLastApplied(object: JsonObject, applied: JsonObject): void {
   if (!lastAppliedOf(object)) return;
   const config = deepCopy(applied);
@@ -350,6 +356,10 @@ function syncLastApplied(object: JsonObject, applied: JsonObject): void {
     delete config.metadata.annotations[LAST_APPLIED_ANNOTATION];
     if (Object.keys(config.metadata.annotations).length === 0) delete config.metadata.annotations;
   }
-  ((object.metadata as JsonObject).annotations as JsonObject)[LAST_APPLIED_ANNOTATION] =
-    `${goJsonSorted(config)}\n`;
+  const annotations = (object.metadata as JsonObject).annotations as Record<string, string>;
+  annotations[LAST_APPLIED_ANNOTATION] = `${goJsonSorted(config)}\n`;
+  let size = 0;
+  for (const [k, v] of Object.entries(annotations))
+    size += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+  if (size > ANNOTATIONS_SIZE_LIMIT) delete annotations[LAST_APPLIED_ANNOTATION];
 }

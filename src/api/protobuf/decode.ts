@@ -58,7 +58,9 @@ function readMessage(r: ProtoReader, schema: MessageSchema, depth: number): Json
     }
   }
   for (const field of schema.fields) {
-    if (isDroppedZero(field, out[field.json])) delete out[field.json];
+    const value = out[field.json];
+    if (value === undefined && isNullWhenUnset(field)) out[field.json] = null;
+    else if (isDroppedZero(field, value)) delete out[field.json];
   }
   for (const extra of inlined) Object.assign(out, extra);
   return out;
@@ -66,6 +68,11 @@ function readMessage(r: ProtoReader, schema: MessageSchema, depth: number): Json
 
 function isPackable(t: ValueType): boolean {
   return t.kind === 'scalar' && t.scalar !== 'string' && t.scalar !== 'bytes';
+}
+
+/** Go prints a nil pointer, slice or map without omitempty as null. */
+function isNullWhenUnset(field: FieldSchema): boolean {
+  return field.required && !field.inline && (field.pointer || field.repeated || field.map);
 }
 
 /** Go's omitempty: a zero value field that is neither a pointer nor required does not show in JSON. */

@@ -21,7 +21,7 @@ export interface FieldSchema {
   map: boolean;
   /** Go pointer: only on the wire when set; a zero value is meaningful. */
   pointer: boolean;
-  /** Value field without omitempty: JSON shows its zero value. */
+  /** No omitempty: JSON shows a zero scalar, and an unset pointer/list/map as null. */
   required: boolean;
   /** `json:",inline"`: the nested message's fields live in the parent JSON object. */
   inline: boolean;
@@ -80,9 +80,10 @@ function parseField(entry: string, alias: string, owner: string): FieldSchema {
     map = true;
     t = t.slice(1, -1);
   }
-  const pointer = t.endsWith('*');
   const required = t.endsWith('!');
-  if (pointer || required) t = t.slice(0, -1);
+  if (required) t = t.slice(0, -1);
+  const pointer = t.endsWith('*');
+  if (pointer) t = t.slice(0, -1);
   const num = Number(numText);
   if (!Number.isInteger(num) || num <= 0 || !json || !t) {
     throw new K8tsError('Internal', `protobuf: bad table entry '${entry}' in ${owner}`);

@@ -12,9 +12,10 @@
 //   time | microtime | duration | quantity | intorstring  Kubernetes special types
 //   raw | fieldsv1                                         embedded JSON (RawExtension, FieldsV1)
 //   Name | alias.Name                                      another message (same package if unqualified)
-// wrapped as `[]T` (repeated) or `{T}` (map from string keys), and marked by a suffix
-//   `*`  the Go field is a pointer: present on the wire only when set, so a zero value is kept
-//   `!`  a value field without `omitempty`: its zero value still appears in JSON
+// wrapped as `[]T` (repeated) or `{T}` (map from string keys), and marked by suffixes
+//   `*`  the Go field is a pointer: on the wire only when set, so a zero value is kept
+//   `!`  no `omitempty`: a zero scalar still shows in JSON, and an unset pointer, list or map
+//        shows as null (as Go prints nil)
 // (an unmarked scalar is dropped from JSON when zero), or by a prefix
 //   `^`  the Go field is embedded with `json:",inline"`: its fields are merged into the parent.
 
@@ -75,7 +76,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'apps.DaemonSetCondition':
     '1:type:string! 2:status:string! 3:lastTransitionTime:time 4:reason:string 5:message:string',
   'apps.DaemonSetSpec':
-    '1:selector:meta.LabelSelector* 2:template:core.PodTemplateSpec 3:updateStrategy:DaemonSetUpdateStrategy 4:minReadySeconds:int32 6:revisionHistoryLimit:int32*',
+    '1:selector:meta.LabelSelector*! 2:template:core.PodTemplateSpec 3:updateStrategy:DaemonSetUpdateStrategy 4:minReadySeconds:int32 6:revisionHistoryLimit:int32*',
   'apps.DaemonSetStatus':
     '1:currentNumberScheduled:int32! 2:numberMisscheduled:int32! 3:desiredNumberScheduled:int32! 4:numberReady:int32! 5:observedGeneration:int64 6:updatedNumberScheduled:int32 7:numberAvailable:int32 8:numberUnavailable:int32 9:collisionCount:int32* 10:conditions:[]DaemonSetCondition',
   'apps.DaemonSetUpdateStrategy': '1:type:string 2:rollingUpdate:RollingUpdateDaemonSet*',
@@ -83,7 +84,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'apps.DeploymentCondition':
     '1:type:string! 2:status:string! 4:reason:string 5:message:string 6:lastUpdateTime:time 7:lastTransitionTime:time',
   'apps.DeploymentSpec':
-    '1:replicas:int32* 2:selector:meta.LabelSelector* 3:template:core.PodTemplateSpec 4:strategy:DeploymentStrategy 5:minReadySeconds:int32 6:revisionHistoryLimit:int32* 7:paused:bool 9:progressDeadlineSeconds:int32*',
+    '1:replicas:int32* 2:selector:meta.LabelSelector*! 3:template:core.PodTemplateSpec 4:strategy:DeploymentStrategy 5:minReadySeconds:int32 6:revisionHistoryLimit:int32* 7:paused:bool 9:progressDeadlineSeconds:int32*',
   'apps.DeploymentStatus':
     '1:observedGeneration:int64 2:replicas:int32 3:updatedReplicas:int32 4:availableReplicas:int32 5:unavailableReplicas:int32 6:conditions:[]DeploymentCondition 7:readyReplicas:int32 8:collisionCount:int32* 9:terminatingReplicas:int32*',
   'apps.DeploymentStrategy': '1:type:string 2:rollingUpdate:RollingUpdateDeployment*',
@@ -91,7 +92,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'apps.ReplicaSetCondition':
     '1:type:string! 2:status:string! 3:lastTransitionTime:time 4:reason:string 5:message:string',
   'apps.ReplicaSetSpec':
-    '1:replicas:int32* 2:selector:meta.LabelSelector* 3:template:core.PodTemplateSpec 4:minReadySeconds:int32',
+    '1:replicas:int32* 2:selector:meta.LabelSelector*! 3:template:core.PodTemplateSpec 4:minReadySeconds:int32',
   'apps.ReplicaSetStatus':
     '1:replicas:int32! 2:fullyLabeledReplicas:int32 3:observedGeneration:int64 4:readyReplicas:int32 5:availableReplicas:int32 6:conditions:[]ReplicaSetCondition 7:terminatingReplicas:int32*',
   'apps.RollingUpdateDaemonSet': '1:maxUnavailable:intorstring* 2:maxSurge:intorstring*',
@@ -103,7 +104,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'apps.StatefulSetOrdinals': '1:start:int32!',
   'apps.StatefulSetPersistentVolumeClaimRetentionPolicy': '1:whenDeleted:string 2:whenScaled:string',
   'apps.StatefulSetSpec':
-    '1:replicas:int32* 2:selector:meta.LabelSelector* 3:template:core.PodTemplateSpec 4:volumeClaimTemplates:[]core.PersistentVolumeClaim 5:serviceName:string! 6:podManagementPolicy:string 7:updateStrategy:StatefulSetUpdateStrategy 8:revisionHistoryLimit:int32* 9:minReadySeconds:int32 10:persistentVolumeClaimRetentionPolicy:StatefulSetPersistentVolumeClaimRetentionPolicy* 11:ordinals:StatefulSetOrdinals*',
+    '1:replicas:int32* 2:selector:meta.LabelSelector*! 3:template:core.PodTemplateSpec 4:volumeClaimTemplates:[]core.PersistentVolumeClaim 5:serviceName:string! 6:podManagementPolicy:string 7:updateStrategy:StatefulSetUpdateStrategy 8:revisionHistoryLimit:int32* 9:minReadySeconds:int32 10:persistentVolumeClaimRetentionPolicy:StatefulSetPersistentVolumeClaimRetentionPolicy* 11:ordinals:StatefulSetOrdinals*',
   'apps.StatefulSetStatus':
     '1:observedGeneration:int64 2:replicas:int32! 3:readyReplicas:int32 4:currentReplicas:int32 5:updatedReplicas:int32 6:currentRevision:string 7:updateRevision:string 9:collisionCount:int32* 10:conditions:[]StatefulSetCondition 11:availableReplicas:int32!',
   'apps.StatefulSetUpdateStrategy': '1:type:string 2:rollingUpdate:RollingUpdateStatefulSetStrategy*',
@@ -112,7 +113,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'authentication.TokenRequest':
     '1:metadata:meta.ObjectMeta 2:spec:TokenRequestSpec 3:status:TokenRequestStatus',
   'authentication.TokenRequestSpec':
-    '1:audiences:[]string 3:boundObjectRef:BoundObjectReference* 4:expirationSeconds:int64*',
+    '1:audiences:[]string! 3:boundObjectRef:BoundObjectReference*! 4:expirationSeconds:int64*!',
   'authentication.TokenRequestStatus': '1:token:string! 2:expirationTimestamp:time',
   // k8s.io/api/autoscaling/v1
   'autoscaling.Scale': '1:metadata:meta.ObjectMeta 2:spec:ScaleSpec 3:status:ScaleStatus',
@@ -132,13 +133,13 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'batch.JobStatus':
     '1:conditions:[]JobCondition 2:startTime:time* 3:completionTime:time* 4:active:int32 5:succeeded:int32 6:failed:int32 7:completedIndexes:string 8:uncountedTerminatedPods:UncountedTerminatedPods* 9:ready:int32* 10:failedIndexes:string* 11:terminating:int32*',
   'batch.JobTemplateSpec': '1:metadata:meta.ObjectMeta 2:spec:JobSpec',
-  'batch.PodFailurePolicy': '1:rules:[]PodFailurePolicyRule',
+  'batch.PodFailurePolicy': '1:rules:[]PodFailurePolicyRule!',
   'batch.PodFailurePolicyOnExitCodesRequirement':
-    '1:containerName:string* 2:operator:string! 3:values:[]int32',
+    '1:containerName:string* 2:operator:string! 3:values:[]int32!',
   'batch.PodFailurePolicyOnPodConditionsPattern': '1:type:string! 2:status:string!',
   'batch.PodFailurePolicyRule':
     '1:action:string! 2:onExitCodes:PodFailurePolicyOnExitCodesRequirement* 3:onPodConditions:[]PodFailurePolicyOnPodConditionsPattern',
-  'batch.SuccessPolicy': '1:rules:[]SuccessPolicyRule',
+  'batch.SuccessPolicy': '1:rules:[]SuccessPolicyRule!',
   'batch.SuccessPolicyRule': '1:succeededIndexes:string* 2:succeededCount:int32*',
   'batch.UncountedTerminatedPods': '1:succeeded:[]string 2:failed:[]string',
   // k8s.io/api/coordination/v1
@@ -157,7 +158,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'core.Binding': '1:metadata:meta.ObjectMeta 2:target:ObjectReference',
   'core.Capabilities': '1:add:[]string 2:drop:[]string',
   'core.CephFSVolumeSource':
-    '1:monitors:[]string 2:path:string 3:user:string 4:secretFile:string 5:secretRef:LocalObjectReference* 6:readOnly:bool',
+    '1:monitors:[]string! 2:path:string 3:user:string 4:secretFile:string 5:secretRef:LocalObjectReference* 6:readOnly:bool',
   'core.CinderVolumeSource':
     '1:volumeID:string! 2:fsType:string 3:readOnly:bool 4:secretRef:LocalObjectReference*',
   'core.ClientIPConfig': '1:timeoutSeconds:int32*',
@@ -218,7 +219,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'core.GCEPersistentDiskVolumeSource': '1:pdName:string! 2:fsType:string 3:partition:int32 4:readOnly:bool',
   'core.GitRepoVolumeSource': '1:repository:string! 2:revision:string 3:directory:string',
   'core.GlusterfsVolumeSource': '1:endpoints:string! 2:path:string! 3:readOnly:bool',
-  'core.GRPCAction': '1:port:int32! 2:service:string*',
+  'core.GRPCAction': '1:port:int32! 2:service:string*!',
   'core.HostAlias': '1:ip:string! 2:hostnames:[]string',
   'core.HostIP': '1:ip:string!',
   'core.HostPathVolumeSource': '1:path:string! 2:type:string*',
@@ -235,7 +236,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'core.LimitRange': '1:metadata:meta.ObjectMeta 2:spec:LimitRangeSpec',
   'core.LimitRangeItem':
     '1:type:string! 2:max:{quantity} 3:min:{quantity} 4:default:{quantity} 5:defaultRequest:{quantity} 6:maxLimitRequestRatio:{quantity}',
-  'core.LimitRangeSpec': '1:limits:[]LimitRangeItem',
+  'core.LimitRangeSpec': '1:limits:[]LimitRangeItem!',
   'core.LinuxContainerUser': '1:uid:int64! 2:gid:int64! 3:supplementalGroups:[]int64',
   'core.LoadBalancerIngress': '1:ip:string 2:hostname:string 3:ipMode:string* 4:ports:[]PortStatus',
   'core.LoadBalancerStatus': '1:ingress:[]LoadBalancerIngress',
@@ -249,7 +250,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'core.NFSVolumeSource': '1:server:string! 2:path:string! 3:readOnly:bool',
   'core.NodeAffinity':
     '1:requiredDuringSchedulingIgnoredDuringExecution:NodeSelector* 2:preferredDuringSchedulingIgnoredDuringExecution:[]PreferredSchedulingTerm',
-  'core.NodeSelector': '1:nodeSelectorTerms:[]NodeSelectorTerm',
+  'core.NodeSelector': '1:nodeSelectorTerms:[]NodeSelectorTerm!',
   'core.NodeSelectorRequirement': '1:key:string! 2:operator:string! 3:values:[]string',
   'core.NodeSelectorTerm':
     '1:matchExpressions:[]NodeSelectorRequirement 2:matchFields:[]NodeSelectorRequirement',
@@ -287,7 +288,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'core.PodSecurityContext':
     '1:seLinuxOptions:SELinuxOptions* 2:runAsUser:int64* 3:runAsNonRoot:bool* 4:supplementalGroups:[]int64 5:fsGroup:int64* 6:runAsGroup:int64* 7:sysctls:[]Sysctl 8:windowsOptions:WindowsSecurityContextOptions* 9:fsGroupChangePolicy:string* 10:seccompProfile:SeccompProfile* 11:appArmorProfile:AppArmorProfile* 12:supplementalGroupsPolicy:string* 13:seLinuxChangePolicy:string*',
   'core.PodSpec':
-    '1:volumes:[]Volume 2:containers:[]Container 3:restartPolicy:string 4:terminationGracePeriodSeconds:int64* 5:activeDeadlineSeconds:int64* 6:dnsPolicy:string 7:nodeSelector:{string} 8:serviceAccountName:string 9:serviceAccount:string 10:nodeName:string 11:hostNetwork:bool 12:hostPID:bool 13:hostIPC:bool 14:securityContext:PodSecurityContext* 15:imagePullSecrets:[]LocalObjectReference 16:hostname:string 17:subdomain:string 18:affinity:Affinity* 19:schedulerName:string 20:initContainers:[]Container 21:automountServiceAccountToken:bool* 22:tolerations:[]Toleration 23:hostAliases:[]HostAlias 24:priorityClassName:string 25:priority:int32* 26:dnsConfig:PodDNSConfig* 27:shareProcessNamespace:bool* 28:readinessGates:[]PodReadinessGate 29:runtimeClassName:string* 30:enableServiceLinks:bool* 31:preemptionPolicy:string* 32:overhead:{quantity} 33:topologySpreadConstraints:[]TopologySpreadConstraint 34:ephemeralContainers:[]EphemeralContainer 35:setHostnameAsFQDN:bool* 36:os:PodOS* 37:hostUsers:bool* 38:schedulingGates:[]PodSchedulingGate 39:resourceClaims:[]PodResourceClaim 40:resources:ResourceRequirements*',
+    '1:volumes:[]Volume 2:containers:[]Container! 3:restartPolicy:string 4:terminationGracePeriodSeconds:int64* 5:activeDeadlineSeconds:int64* 6:dnsPolicy:string 7:nodeSelector:{string} 8:serviceAccountName:string 9:serviceAccount:string 10:nodeName:string 11:hostNetwork:bool 12:hostPID:bool 13:hostIPC:bool 14:securityContext:PodSecurityContext* 15:imagePullSecrets:[]LocalObjectReference 16:hostname:string 17:subdomain:string 18:affinity:Affinity* 19:schedulerName:string 20:initContainers:[]Container 21:automountServiceAccountToken:bool* 22:tolerations:[]Toleration 23:hostAliases:[]HostAlias 24:priorityClassName:string 25:priority:int32* 26:dnsConfig:PodDNSConfig* 27:shareProcessNamespace:bool* 28:readinessGates:[]PodReadinessGate 29:runtimeClassName:string* 30:enableServiceLinks:bool* 31:preemptionPolicy:string* 32:overhead:{quantity} 33:topologySpreadConstraints:[]TopologySpreadConstraint 34:ephemeralContainers:[]EphemeralContainer 35:setHostnameAsFQDN:bool* 36:os:PodOS* 37:hostUsers:bool* 38:schedulingGates:[]PodSchedulingGate 39:resourceClaims:[]PodResourceClaim 40:resources:ResourceRequirements*',
   'core.PodStatus':
     '1:phase:string 2:conditions:[]PodCondition 3:message:string 4:reason:string 5:hostIP:string 6:podIP:string 7:startTime:time* 8:containerStatuses:[]ContainerStatus 9:qosClass:string 10:initContainerStatuses:[]ContainerStatus 11:nominatedNodeName:string 12:podIPs:[]PodIP 13:ephemeralContainerStatuses:[]ContainerStatus 14:resize:string 15:resourceClaimStatuses:[]PodResourceClaimStatus 16:hostIPs:[]HostIP 17:observedGeneration:int64',
   'core.PodTemplate': '1:metadata:meta.ObjectMeta 2:template:PodTemplateSpec',
@@ -299,11 +300,11 @@ export const MESSAGES: Readonly<Record<string, string>> = {
     '1:handler:^ProbeHandler 2:initialDelaySeconds:int32 3:timeoutSeconds:int32 4:periodSeconds:int32 5:successThreshold:int32 6:failureThreshold:int32 7:terminationGracePeriodSeconds:int64*',
   'core.ProbeHandler':
     '1:exec:ExecAction* 2:httpGet:HTTPGetAction* 3:tcpSocket:TCPSocketAction* 4:grpc:GRPCAction*',
-  'core.ProjectedVolumeSource': '1:sources:[]VolumeProjection 2:defaultMode:int32*',
+  'core.ProjectedVolumeSource': '1:sources:[]VolumeProjection! 2:defaultMode:int32*',
   'core.QuobyteVolumeSource':
     '1:registry:string! 2:volume:string! 3:readOnly:bool 4:user:string 5:group:string 6:tenant:string',
   'core.RBDVolumeSource':
-    '1:monitors:[]string 2:image:string! 3:fsType:string 4:pool:string 5:user:string 6:keyring:string 7:secretRef:LocalObjectReference* 8:readOnly:bool',
+    '1:monitors:[]string! 2:image:string! 3:fsType:string 4:pool:string 5:user:string 6:keyring:string 7:secretRef:LocalObjectReference* 8:readOnly:bool',
   'core.ReplicationController':
     '1:metadata:meta.ObjectMeta 2:spec:ReplicationControllerSpec 3:status:ReplicationControllerStatus',
   'core.ReplicationControllerCondition':
@@ -321,7 +322,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'core.ResourceRequirements': '1:limits:{quantity} 2:requests:{quantity} 3:claims:[]ResourceClaim',
   'core.ResourceStatus': '1:name:string! 2:resources:[]ResourceHealth',
   'core.ScaleIOVolumeSource':
-    '1:gateway:string! 2:system:string! 3:secretRef:LocalObjectReference* 4:sslEnabled:bool 5:protectionDomain:string 6:storagePool:string 7:storageMode:string 8:volumeName:string 9:fsType:string 10:readOnly:bool',
+    '1:gateway:string! 2:system:string! 3:secretRef:LocalObjectReference*! 4:sslEnabled:bool 5:protectionDomain:string 6:storagePool:string 7:storageMode:string 8:volumeName:string 9:fsType:string 10:readOnly:bool',
   'core.ScopedResourceSelectorRequirement': '1:scopeName:string! 2:operator:string! 3:values:[]string',
   'core.ScopeSelector': '1:matchExpressions:[]ScopedResourceSelectorRequirement',
   'core.SeccompProfile': '1:type:string! 2:localhostProfile:string*',
@@ -354,8 +355,8 @@ export const MESSAGES: Readonly<Record<string, string>> = {
     '1:key:string 2:operator:string 3:value:string 4:effect:string 5:tolerationSeconds:int64*',
   'core.TopologySpreadConstraint':
     '1:maxSkew:int32! 2:topologyKey:string! 3:whenUnsatisfiable:string! 4:labelSelector:meta.LabelSelector* 5:minDomains:int32* 6:nodeAffinityPolicy:string* 7:nodeTaintsPolicy:string* 8:matchLabelKeys:[]string',
-  'core.TypedLocalObjectReference': '1:apiGroup:string* 2:kind:string! 3:name:string!',
-  'core.TypedObjectReference': '1:apiGroup:string* 2:kind:string! 3:name:string! 4:namespace:string*',
+  'core.TypedLocalObjectReference': '1:apiGroup:string*! 2:kind:string! 3:name:string!',
+  'core.TypedObjectReference': '1:apiGroup:string*! 2:kind:string! 3:name:string! 4:namespace:string*',
   'core.Volume': '1:name:string! 2:volumeSource:^VolumeSource',
   'core.VolumeDevice': '1:name:string! 2:devicePath:string!',
   'core.VolumeMount':
@@ -392,8 +393,8 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'meta.StatusDetails':
     '1:name:string 2:group:string 3:kind:string 4:causes:[]StatusCause 5:retryAfterSeconds:int32 6:uid:string',
   // k8s.io/api/networking/v1
-  'networking.HTTPIngressPath': '1:path:string 2:backend:IngressBackend 3:pathType:string*',
-  'networking.HTTPIngressRuleValue': '1:paths:[]HTTPIngressPath',
+  'networking.HTTPIngressPath': '1:path:string 2:backend:IngressBackend 3:pathType:string*!',
+  'networking.HTTPIngressRuleValue': '1:paths:[]HTTPIngressPath!',
   'networking.Ingress': '1:metadata:meta.ObjectMeta 2:spec:IngressSpec 3:status:IngressStatus',
   'networking.IngressBackend': '3:resource:core.TypedLocalObjectReference* 4:service:IngressServiceBackend*',
   'networking.IngressLoadBalancerIngress': '1:ip:string 2:hostname:string 4:ports:[]IngressPortStatus',
@@ -417,11 +418,11 @@ export const MESSAGES: Readonly<Record<string, string>> = {
     '1:observedGeneration:int64 2:disruptedPods:{time} 3:disruptionsAllowed:int32! 4:currentHealthy:int32! 5:desiredHealthy:int32! 6:expectedPods:int32! 7:conditions:[]meta.Condition',
   // k8s.io/api/rbac/v1
   'rbac.AggregationRule': '1:clusterRoleSelectors:[]meta.LabelSelector',
-  'rbac.ClusterRole': '1:metadata:meta.ObjectMeta 2:rules:[]PolicyRule 3:aggregationRule:AggregationRule*',
+  'rbac.ClusterRole': '1:metadata:meta.ObjectMeta 2:rules:[]PolicyRule! 3:aggregationRule:AggregationRule*',
   'rbac.ClusterRoleBinding': '1:metadata:meta.ObjectMeta 2:subjects:[]Subject 3:roleRef:RoleRef',
   'rbac.PolicyRule':
-    '1:verbs:[]string 2:apiGroups:[]string 3:resources:[]string 4:resourceNames:[]string 5:nonResourceURLs:[]string',
-  'rbac.Role': '1:metadata:meta.ObjectMeta 2:rules:[]PolicyRule',
+    '1:verbs:[]string! 2:apiGroups:[]string 3:resources:[]string 4:resourceNames:[]string 5:nonResourceURLs:[]string',
+  'rbac.Role': '1:metadata:meta.ObjectMeta 2:rules:[]PolicyRule!',
   'rbac.RoleBinding': '1:metadata:meta.ObjectMeta 2:subjects:[]Subject 3:roleRef:RoleRef',
   'rbac.RoleRef': '1:apiGroup:string! 2:kind:string! 3:name:string!',
   'rbac.Subject': '1:kind:string! 2:apiGroup:string 3:name:string! 4:namespace:string',

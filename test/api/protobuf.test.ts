@@ -16,6 +16,8 @@ import {
   isKubernetesProtobuf,
   PROTOBUF_MAGIC,
 } from '../../src/api/protobuf/index.js';
+import { hasMessage, messageSchema } from '../../src/api/protobuf/schema.js';
+import { KINDS, MESSAGES } from '../../src/api/protobuf/table.js';
 import { formatDuration, parseDuration, parseTimestamp } from '../../src/api/protobuf/timefmt.js';
 import { ProtoWriter } from '../../src/api/protobuf/wire.js';
 import { isK8tsError } from '../../src/errors.js';
@@ -33,7 +35,17 @@ interface Recorded {
 
 // Minimal discovery: enough for kubectl's REST mapper (create role/clusterrole) and drain's eviction check.
 const GROUPS: Record<string, Array<[string, string, boolean]>> = {
-  'apps/v1': [['deployments', 'Deployment', true]],
+  'apps/v1': [
+    ['deployments', 'Deployment', true],
+    ['deployments/scale', 'Scale', true],
+  ],
+  'autoscaling/v2': [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]],
+  'authorization.k8s.io/v1': [
+    ['selfsubjectaccessreviews', 'SelfSubjectAccessReview', false],
+    ['selfsubjectrulesreviews', 'SelfSubjectRulesReview', false],
+  ],
+  'authentication.k8s.io/v1': [['selfsubjectreviews', 'SelfSubjectReview', false]],
+  'certificates.k8s.io/v1': [['certificatesigningrequests', 'CertificateSigningRequest', false]],
   'batch/v1': [
     ['jobs', 'Job', true],
     ['cronjobs', 'CronJob', true],
@@ -100,6 +112,40 @@ const POD = {
   spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
 };
 
+const DEPLOYMENT = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default', uid: 'dep-uid' },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    },
+  },
+};
+const CSR = {
+  apiVersion: 'certificates.k8s.io/v1',
+  kind: 'CertificateSigningRequest',
+  metadata: { name: 'csr1', uid: 'csr-uid', resourceVersion: '9' },
+  spec: {
+    request: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\n').toString('base64'),
+    signerName: 'kubernetes.io/kube-apiserver-client',
+    usages: ['client auth'],
+    username: 'alice',
+    groups: ['system:authenticated'],
+    extra: { 'example.com/team': ['a', 'b'] },
+  },
+  status: {},
+};
+const STATUS_ANSWERS: Record<string, unknown> = {
+  TokenRequest: { token: 'tok' },
+  SelfSubjectAccessReview: { allowed: true },
+  SelfSubjectRulesReview: { resourceRules: [], nonResourceRules: [], incomplete: false },
+  SelfSubjectReview: { userInfo: { username: 'tester' } },
+};
+
 /** A fake API server: discovery, the few reads drain makes, and POST/PATCH bodies recorded. */
 class FakeApiServer {
   readonly recorded: Recorded[] = [];
@@ -112,7 +158,16 @@ class FakeApiServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        const [status, reply] = this.handle(req, body);
+        let status: number;
+        let reply: unknown;
+        try {
+          [status, reply] = this.handle(req, body);
+        } catch (err) {
+          [status, reply] = [
+            500,
+            { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: String(err), code: 500 },
+          ];
+        }
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(reply));
       });
@@ -143,9 +198,9 @@ class FakeApiServer {
         this.evicted = true;
         return [201, { kind: 'Status', apiVersion: 'v1', status: 'Success' }];
       }
-      // `create token` insists on a token in the answer
-      if (object.kind === 'TokenRequest') return [201, { ...object, status: { token: 'tok' } }];
-      return [201, object];
+      // commands that read the answer want a filled-in status
+      const status = STATUS_ANSWERS[object.kind as string];
+      return [method === 'POST' ? 201 : 200, status ? { ...object, status } : object];
     }
     if (path === '/version') return [200, { major: '1', minor: '33', gitVersion: 'v1.33.0' }];
     if (path === '/api') return [200, { kind: 'APIVersions', versions: ['v1'] }];
@@ -161,6 +216,8 @@ class FakeApiServer {
     const gv = path.replace(/^\/apis\//, '');
     if (GROUPS[gv]) return [200, resourceList(gv, GROUPS[gv])];
     if (path === '/api/v1/nodes/n1') return [200, NODE];
+    if (path === '/apis/apps/v1/namespaces/default/deployments/web') return [200, DEPLOYMENT];
+    if (path === '/apis/certificates.k8s.io/v1/certificatesigningrequests/csr1') return [200, CSR];
     if (path === '/api/v1/pods') {
       const items = this.evicted ? [] : [POD];
       return [200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '3' }, items }];
@@ -305,6 +362,47 @@ describe('protobuf bodies from kubectl 1.33', { skip: haveKubectl ? false : `${K
       name: 'ingress',
       args: ['create', 'ingress', 'ing', '--rule=foo.com/bar*=svc1:8080,tls=my-cert', '--class=nginx'],
     },
+    { name: 'autoscale', args: ['autoscale', 'deployment', 'web', '--min=2', '--max=5', '--cpu-percent=80'] },
+    {
+      name: 'auth can-i',
+      args: ['auth', 'can-i', 'create', 'deployments.apps', '--subresource=scale', '-n', 'prod'],
+      expected: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        metadata: { creationTimestamp: null },
+        spec: {
+          resourceAttributes: {
+            namespace: 'prod',
+            verb: 'create',
+            group: 'apps',
+            resource: 'deployments',
+            subresource: 'scale',
+          },
+        },
+        status: { allowed: false },
+      },
+    },
+    {
+      name: 'auth can-i --list',
+      args: ['auth', 'can-i', '--list', '-n', 'prod'],
+      expected: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectRulesReview',
+        metadata: { creationTimestamp: null },
+        spec: { namespace: 'prod' },
+        status: { resourceRules: null, nonResourceRules: null, incomplete: false },
+      },
+    },
+    {
+      name: 'auth whoami',
+      args: ['auth', 'whoami'],
+      expected: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+        metadata: { creationTimestamp: null },
+        status: { userInfo: {} },
+      },
+    },
     {
       name: 'token',
       args: ['create', 'token', 'sa', '--duration=10m', '--audience=a1', '--audience=a2'].concat(
@@ -365,6 +463,37 @@ describe('protobuf bodies from kubectl 1.33', { skip: haveKubectl ? false : `${K
     }
   });
 
+  test('certificate approve: the CertificateSigningRequest PUT to /approval', async () => {
+    const before = fake.recorded.length;
+    const run = await kubectl(
+      [`--server=${server}`, `--cache-dir=${dir}/cache`, 'certificate', 'approve', 'csr1'],
+      env,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const puts = fake.recorded.slice(before).filter((r) => r.method === 'PUT');
+    assert.equal(puts.length, 1);
+    assert.equal(puts[0].path, '/apis/certificates.k8s.io/v1/certificatesigningrequests/csr1/approval');
+    const { object } = decodeKubernetesProtobuf(puts[0].body);
+    const { status, ...rest } = object as { status: { conditions: Array<Record<string, unknown>> } };
+    const { status: _sent, ...csr } = CSR;
+    assert.deepEqual(rest, { ...csr, metadata: { ...CSR.metadata, creationTimestamp: null } });
+    assert.equal(status.conditions.length, 1);
+    const [cond] = status.conditions;
+    assert.match(String(cond.lastUpdateTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.deepEqual(
+      { ...cond, lastUpdateTime: 'now' },
+      {
+        type: 'Approved',
+        status: 'True',
+        reason: 'KubectlApprove',
+        message: 'This CSR was approved by kubectl certificate approve.',
+        lastUpdateTime: 'now',
+        lastTransitionTime: null,
+      },
+    );
+    assert.ok(encodeKubernetesProtobuf(object).equals(puts[0].body));
+  });
+
   test('drain: the Eviction body survives protobuf', async () => {
     const before = fake.recorded.length;
     const run = await kubectl(
@@ -413,6 +542,26 @@ function rejects(fn: () => unknown, code: 'BadRequest' | 'UnsupportedMediaType',
 }
 
 describe('protobuf wire decoding', () => {
+  test('the field table parses and every message it names exists', () => {
+    for (const name of Object.keys(MESSAGES)) {
+      const schema = messageSchema(name);
+      assert.ok(schema.fields.length > 0, name);
+      assert.equal(
+        new Set(schema.fields.map((f) => f.num)).size,
+        schema.fields.length,
+        `${name}: duplicate numbers`,
+      );
+      for (const f of schema.fields) {
+        if (f.type.kind === 'message')
+          assert.ok(hasMessage(f.type.message), `${name}.${f.json} -> ${f.type.message}`);
+        if (f.inline) assert.equal(f.type.kind, 'message', `${name}.${f.json} inline`);
+      }
+    }
+    for (const [alias, kinds] of Object.entries(KINDS)) {
+      for (const kind of kinds) assert.ok(hasMessage(`${alias}.${kind}`), `${alias}.${kind}`);
+    }
+  });
+
   test('a Pod using most PodSpec features survives encode and decode unchanged', () => {
     // Written in the exact form Go prints: null zero times, `resources: {}`, no zero omitempty scalars.
     const pod = {

@@ -70,9 +70,13 @@ function isPackable(t: ValueType): boolean {
   return t.kind === 'scalar' && t.scalar !== 'string' && t.scalar !== 'bytes';
 }
 
-/** Go prints a nil pointer, slice or map without omitempty as null. */
+function isBytes(field: FieldSchema): boolean {
+  return field.type.kind === 'scalar' && field.type.scalar === 'bytes';
+}
+
+/** Go prints a nil pointer, slice ([]byte too) or map without omitempty as null. */
 function isNullWhenUnset(field: FieldSchema): boolean {
-  return field.required && !field.inline && (field.pointer || field.repeated || field.map);
+  return field.required && !field.inline && (field.pointer || field.repeated || field.map || isBytes(field));
 }
 
 /** Go's omitempty: a zero value field that is neither a pointer nor required does not show in JSON. */
@@ -135,6 +139,8 @@ function readValue(
     case 'raw':
     case 'fieldsv1':
       return embeddedJson(readBytesField(sub, 1), `${schema.name}.${field.json}`);
+    case 'stringlist':
+      return readStringList(sub);
   }
 }
 
@@ -213,6 +219,17 @@ function readBytesField(r: ProtoReader, want: number): Uint8Array | undefined {
     else r.skip(wire);
   }
   return value;
+}
+
+/** ExtraValue: { repeated string items = 1 }; Go reads an empty one back as a nil slice (JSON null). */
+function readStringList(r: ProtoReader): string[] | null {
+  const items: string[] = [];
+  while (!r.done()) {
+    const { num, wire } = r.tag();
+    if (num === 1 && wire === WireType.Bytes) items.push(utf8(r.bytes()));
+    else r.skip(wire);
+  }
+  return items.length > 0 ? items : null;
 }
 
 function readStringField(r: ProtoReader, want: number): string {

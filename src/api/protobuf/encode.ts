@@ -1,6 +1,6 @@
 // Encodes a JSON object as a Kubernetes protobuf message, the way Go's generated marshallers do:
-// fields by number, value (non-pointer) fields always written (zero when absent), pointer fields
-// only when set, repeated scalars unpacked, map entries sorted by key.
+// fields by number, value (non-pointer) fields always written (zero when absent), pointer and
+// []byte fields only when set, repeated scalars unpacked, map entries sorted by key.
 
 import { K8tsError } from '../../errors.js';
 import { type FieldSchema, type MessageSchema, messageSchema, type ValueType } from './schema.js';
@@ -46,7 +46,9 @@ function writeMessage(obj: JsonObject, schema: MessageSchema, path: string): Buf
         writeValue(w, field.num, item, field, `${at}[${i}]`);
       });
     } else if (value === undefined || value === null) {
-      if (!field.pointer) writeValue(w, field.num, zeroJson(field.type), field, at);
+      // a nil []byte is left out like a nil pointer
+      const nullable = field.pointer || (field.type.kind === 'scalar' && field.type.scalar === 'bytes');
+      if (!nullable) writeValue(w, field.num, zeroJson(field.type), field, at);
     } else {
       writeValue(w, field.num, value, field, at);
     }
@@ -133,6 +135,13 @@ function specialBytes(special: string, value: unknown, at: string): Uint8Array {
     case 'raw':
     case 'fieldsv1':
       if (value !== null) w.bytes(1, Buffer.from(JSON.stringify(value), 'utf8'));
+      break;
+    case 'stringlist':
+      if (value === null) break;
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+        throw invalid(at, 'expected a list of strings');
+      }
+      for (const item of value) w.string(1, item);
       break;
     default:
       throw invalid(at, `unknown special type ${special}`);

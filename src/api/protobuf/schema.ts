@@ -4,7 +4,15 @@ import { K8tsError } from '../../errors.js';
 import { GROUPLESS_KINDS, KINDS, MESSAGES, PACKAGES } from './table.js';
 
 export type ScalarType = 'string' | 'bool' | 'int32' | 'int64' | 'double' | 'bytes';
-export type SpecialType = 'time' | 'microtime' | 'duration' | 'quantity' | 'intorstring' | 'raw' | 'fieldsv1';
+export type SpecialType =
+  | 'time'
+  | 'microtime'
+  | 'duration'
+  | 'quantity'
+  | 'intorstring'
+  | 'raw'
+  | 'fieldsv1'
+  | 'stringlist';
 
 export type ValueType =
   | { kind: 'scalar'; scalar: ScalarType }
@@ -43,6 +51,7 @@ const SPECIALS = new Set<string>([
   'intorstring',
   'raw',
   'fieldsv1',
+  'stringlist',
 ]);
 
 const cache = new Map<string, MessageSchema>();

@@ -11,6 +11,7 @@
 //   string | bool | int32 | int64 | double | bytes         scalars (bytes are base64 in JSON)
 //   time | microtime | duration | quantity | intorstring  Kubernetes special types
 //   raw | fieldsv1                                         embedded JSON (RawExtension, FieldsV1)
+//   stringlist                                             ExtraValue: { repeated string items = 1 }, JSON a list
 //   Name | alias.Name                                      another message (same package if unqualified)
 // wrapped as `[]T` (repeated) or `{T}` (map from string keys), and marked by suffixes
 //   `*`  the Go field is a pointer: on the wire only when set, so a zero value is kept
@@ -30,6 +31,9 @@ export const PACKAGES: Readonly<Record<string, string>> = {
   'authentication.k8s.io/v1': 'authentication',
   'networking.k8s.io/v1': 'networking',
   'autoscaling/v1': 'autoscaling',
+  'autoscaling/v2': 'autoscalingv2',
+  'authorization.k8s.io/v1': 'authorization',
+  'certificates.k8s.io/v1': 'certificates',
   'coordination.k8s.io/v1': 'coordination',
   'meta.k8s.io/v1': 'meta',
 };
@@ -57,11 +61,19 @@ export const KINDS: Readonly<Record<string, readonly string[]>> = {
   rbac: ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'],
   scheduling: ['PriorityClass'],
   policy: ['PodDisruptionBudget', 'Eviction'],
-  authentication: ['TokenRequest'],
+  authentication: ['TokenRequest', 'SelfSubjectReview', 'TokenReview'],
   networking: ['Ingress'],
-  autoscaling: ['Scale'],
+  autoscaling: ['Scale', 'HorizontalPodAutoscaler'],
   coordination: ['Lease'],
   meta: ['DeleteOptions', 'Status'],
+  autoscalingv2: ['HorizontalPodAutoscaler'],
+  authorization: [
+    'SelfSubjectAccessReview',
+    'SelfSubjectRulesReview',
+    'SubjectAccessReview',
+    'LocalSubjectAccessReview',
+  ],
+  certificates: ['CertificateSigningRequest'],
 };
 
 /** Kinds every API group version accepts (metav1 types registered into each group). */
@@ -110,15 +122,93 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'apps.StatefulSetUpdateStrategy': '1:type:string 2:rollingUpdate:RollingUpdateStatefulSetStrategy*',
   // k8s.io/api/authentication/v1
   'authentication.BoundObjectReference': '1:kind:string 2:apiVersion:string 3:name:string 4:uid:string',
+  'authentication.SelfSubjectReview': '1:metadata:meta.ObjectMeta 2:status:SelfSubjectReviewStatus',
+  'authentication.SelfSubjectReviewStatus': '1:userInfo:UserInfo',
   'authentication.TokenRequest':
     '1:metadata:meta.ObjectMeta 2:spec:TokenRequestSpec 3:status:TokenRequestStatus',
   'authentication.TokenRequestSpec':
     '1:audiences:[]string! 3:boundObjectRef:BoundObjectReference*! 4:expirationSeconds:int64*!',
   'authentication.TokenRequestStatus': '1:token:string! 2:expirationTimestamp:time',
+  'authentication.TokenReview':
+    '1:metadata:meta.ObjectMeta 2:spec:TokenReviewSpec 3:status:TokenReviewStatus',
+  'authentication.TokenReviewSpec': '1:token:string 2:audiences:[]string',
+  'authentication.TokenReviewStatus':
+    '1:authenticated:bool 2:user:UserInfo 3:error:string 4:audiences:[]string',
+  'authentication.UserInfo': '1:username:string 2:uid:string 3:groups:[]string 4:extra:{stringlist}',
+  // k8s.io/api/authorization/v1
+  'authorization.FieldSelectorAttributes':
+    '1:rawSelector:string 2:requirements:[]meta.FieldSelectorRequirement',
+  'authorization.LabelSelectorAttributes':
+    '1:rawSelector:string 2:requirements:[]meta.LabelSelectorRequirement',
+  'authorization.LocalSubjectAccessReview':
+    '1:metadata:meta.ObjectMeta 2:spec:SubjectAccessReviewSpec 3:status:SubjectAccessReviewStatus',
+  'authorization.NonResourceAttributes': '1:path:string 2:verb:string',
+  'authorization.NonResourceRule': '1:verbs:[]string! 2:nonResourceURLs:[]string',
+  'authorization.ResourceAttributes':
+    '1:namespace:string 2:verb:string 3:group:string 4:version:string 5:resource:string 6:subresource:string 7:name:string 8:fieldSelector:FieldSelectorAttributes* 9:labelSelector:LabelSelectorAttributes*',
+  'authorization.ResourceRule':
+    '1:verbs:[]string! 2:apiGroups:[]string 3:resources:[]string 4:resourceNames:[]string',
+  'authorization.SelfSubjectAccessReview':
+    '1:metadata:meta.ObjectMeta 2:spec:SelfSubjectAccessReviewSpec 3:status:SubjectAccessReviewStatus',
+  'authorization.SelfSubjectAccessReviewSpec':
+    '1:resourceAttributes:ResourceAttributes* 2:nonResourceAttributes:NonResourceAttributes*',
+  'authorization.SelfSubjectRulesReview':
+    '1:metadata:meta.ObjectMeta 2:spec:SelfSubjectRulesReviewSpec 3:status:SubjectRulesReviewStatus',
+  'authorization.SelfSubjectRulesReviewSpec': '1:namespace:string',
+  'authorization.SubjectAccessReview':
+    '1:metadata:meta.ObjectMeta 2:spec:SubjectAccessReviewSpec 3:status:SubjectAccessReviewStatus',
+  'authorization.SubjectAccessReviewSpec':
+    '1:resourceAttributes:ResourceAttributes* 2:nonResourceAttributes:NonResourceAttributes* 3:user:string 4:groups:[]string 5:extra:{stringlist} 6:uid:string',
+  'authorization.SubjectAccessReviewStatus':
+    '1:allowed:bool! 2:reason:string 3:evaluationError:string 4:denied:bool',
+  'authorization.SubjectRulesReviewStatus':
+    '1:resourceRules:[]ResourceRule! 2:nonResourceRules:[]NonResourceRule! 3:incomplete:bool! 4:evaluationError:string',
   // k8s.io/api/autoscaling/v1
+  'autoscaling.CrossVersionObjectReference': '1:kind:string! 2:name:string! 3:apiVersion:string',
+  'autoscaling.HorizontalPodAutoscaler':
+    '1:metadata:meta.ObjectMeta 2:spec:HorizontalPodAutoscalerSpec 3:status:HorizontalPodAutoscalerStatus',
+  'autoscaling.HorizontalPodAutoscalerSpec':
+    '1:scaleTargetRef:CrossVersionObjectReference 2:minReplicas:int32* 3:maxReplicas:int32! 4:targetCPUUtilizationPercentage:int32*',
+  'autoscaling.HorizontalPodAutoscalerStatus':
+    '1:observedGeneration:int64* 2:lastScaleTime:time* 3:currentReplicas:int32! 4:desiredReplicas:int32! 5:currentCPUUtilizationPercentage:int32*',
   'autoscaling.Scale': '1:metadata:meta.ObjectMeta 2:spec:ScaleSpec 3:status:ScaleStatus',
   'autoscaling.ScaleSpec': '1:replicas:int32',
   'autoscaling.ScaleStatus': '1:replicas:int32! 2:selector:string',
+  // k8s.io/api/autoscaling/v2
+  'autoscalingv2.ContainerResourceMetricSource': '1:name:string! 2:target:MetricTarget 3:container:string!',
+  'autoscalingv2.ContainerResourceMetricStatus':
+    '1:name:string! 2:current:MetricValueStatus 3:container:string!',
+  'autoscalingv2.CrossVersionObjectReference': '1:kind:string! 2:name:string! 3:apiVersion:string',
+  'autoscalingv2.ExternalMetricSource': '1:metric:MetricIdentifier 2:target:MetricTarget',
+  'autoscalingv2.ExternalMetricStatus': '1:metric:MetricIdentifier 2:current:MetricValueStatus',
+  'autoscalingv2.HorizontalPodAutoscaler':
+    '1:metadata:meta.ObjectMeta 2:spec:HorizontalPodAutoscalerSpec 3:status:HorizontalPodAutoscalerStatus',
+  'autoscalingv2.HorizontalPodAutoscalerBehavior': '1:scaleUp:HPAScalingRules* 2:scaleDown:HPAScalingRules*',
+  'autoscalingv2.HorizontalPodAutoscalerCondition':
+    '1:type:string! 2:status:string! 3:lastTransitionTime:time 4:reason:string 5:message:string',
+  'autoscalingv2.HorizontalPodAutoscalerSpec':
+    '1:scaleTargetRef:CrossVersionObjectReference 2:minReplicas:int32* 3:maxReplicas:int32! 4:metrics:[]MetricSpec 5:behavior:HorizontalPodAutoscalerBehavior*',
+  'autoscalingv2.HorizontalPodAutoscalerStatus':
+    '1:observedGeneration:int64* 2:lastScaleTime:time* 3:currentReplicas:int32 4:desiredReplicas:int32! 5:currentMetrics:[]MetricStatus! 6:conditions:[]HorizontalPodAutoscalerCondition',
+  'autoscalingv2.HPAScalingPolicy': '1:type:string! 2:value:int32! 3:periodSeconds:int32!',
+  'autoscalingv2.HPAScalingRules':
+    '1:selectPolicy:string* 2:policies:[]HPAScalingPolicy 3:stabilizationWindowSeconds:int32* 4:tolerance:quantity*',
+  'autoscalingv2.MetricIdentifier': '1:name:string! 2:selector:meta.LabelSelector*',
+  'autoscalingv2.MetricSpec':
+    '1:type:string! 2:object:ObjectMetricSource* 3:pods:PodsMetricSource* 4:resource:ResourceMetricSource* 5:external:ExternalMetricSource* 7:containerResource:ContainerResourceMetricSource*',
+  'autoscalingv2.MetricStatus':
+    '1:type:string! 2:object:ObjectMetricStatus* 3:pods:PodsMetricStatus* 4:resource:ResourceMetricStatus* 5:external:ExternalMetricStatus* 7:containerResource:ContainerResourceMetricStatus*',
+  'autoscalingv2.MetricTarget':
+    '1:type:string! 2:value:quantity* 3:averageValue:quantity* 4:averageUtilization:int32*',
+  'autoscalingv2.MetricValueStatus': '1:value:quantity* 2:averageValue:quantity* 3:averageUtilization:int32*',
+  'autoscalingv2.ObjectMetricSource':
+    '1:describedObject:CrossVersionObjectReference 2:target:MetricTarget 3:metric:MetricIdentifier',
+  'autoscalingv2.ObjectMetricStatus':
+    '1:metric:MetricIdentifier 2:current:MetricValueStatus 3:describedObject:CrossVersionObjectReference',
+  'autoscalingv2.PodsMetricSource': '1:metric:MetricIdentifier 2:target:MetricTarget',
+  'autoscalingv2.PodsMetricStatus': '1:metric:MetricIdentifier 2:current:MetricValueStatus',
+  'autoscalingv2.ResourceMetricSource': '1:name:string! 2:target:MetricTarget',
+  'autoscalingv2.ResourceMetricStatus': '1:name:string! 2:current:MetricValueStatus',
   // k8s.io/api/batch/v1
   'batch.CronJob': '1:metadata:meta.ObjectMeta 2:spec:CronJobSpec 3:status:CronJobStatus',
   'batch.CronJobSpec':
@@ -142,6 +232,15 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'batch.SuccessPolicy': '1:rules:[]SuccessPolicyRule!',
   'batch.SuccessPolicyRule': '1:succeededIndexes:string* 2:succeededCount:int32*',
   'batch.UncountedTerminatedPods': '1:succeeded:[]string 2:failed:[]string',
+  // k8s.io/api/certificates/v1
+  'certificates.CertificateSigningRequest':
+    '1:metadata:meta.ObjectMeta 2:spec:CertificateSigningRequestSpec 3:status:CertificateSigningRequestStatus',
+  'certificates.CertificateSigningRequestCondition':
+    '1:type:string! 2:reason:string 3:message:string 4:lastUpdateTime:time 5:lastTransitionTime:time 6:status:string!',
+  'certificates.CertificateSigningRequestSpec':
+    '1:request:bytes! 2:username:string 3:uid:string 4:groups:[]string 5:usages:[]string 6:extra:{stringlist} 7:signerName:string! 8:expirationSeconds:int32*',
+  'certificates.CertificateSigningRequestStatus':
+    '1:conditions:[]CertificateSigningRequestCondition 2:certificate:bytes',
   // k8s.io/api/coordination/v1
   'coordination.Lease': '1:metadata:meta.ObjectMeta 2:spec:LeaseSpec',
   'coordination.LeaseSpec':
@@ -377,6 +476,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
     '1:type:string! 2:status:string! 3:observedGeneration:int64 4:lastTransitionTime:time 5:reason:string! 6:message:string!',
   'meta.DeleteOptions':
     '1:gracePeriodSeconds:int64* 2:preconditions:Preconditions* 3:orphanDependents:bool* 4:propagationPolicy:string* 5:dryRun:[]string 6:ignoreStoreReadErrorWithClusterBreakingPotential:bool*',
+  'meta.FieldSelectorRequirement': '1:key:string! 2:operator:string! 3:values:[]string',
   'meta.LabelSelector': '1:matchLabels:{string} 2:matchExpressions:[]LabelSelectorRequirement',
   'meta.LabelSelectorRequirement': '1:key:string! 2:operator:string! 3:values:[]string',
   'meta.ListMeta': '1:selfLink:string 2:resourceVersion:string 3:continue:string 4:remainingItemCount:int64*',

@@ -24,6 +24,8 @@ import { isK8tsError } from '../../src/errors.js';
 import { kubectlPath } from '../helpers/cluster.js';
 
 const KUBECTL = kubectlPath('1.33');
+// 1.32 is the first kubectl whose typed commands send protobuf; 1.27-1.31 send JSON
+const KUBECTL_132 = kubectlPath('1.32');
 const haveKubectl = existsSync(KUBECTL);
 
 interface Recorded {
@@ -230,9 +232,10 @@ class FakeApiServer {
 function kubectl(
   args: string[],
   env: NodeJS.ProcessEnv,
+  binary = KUBECTL,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(KUBECTL, args, { env, timeout: 15_000 }, (err, stdout, stderr) => {
+    execFile(binary, args, { env, timeout: 15_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -422,45 +425,40 @@ describe('protobuf bodies from kubectl 1.33', { skip: haveKubectl ? false : `${K
     },
   ];
 
-  test('typed create commands: decoded body equals the dry-run JSON and re-encodes byte for byte', async () => {
-    for (const c of cases()) {
-      const tail = c.command ? ['--', ...c.command] : [];
-      const before = fake.recorded.length;
-      const sent = await kubectl([`--server=${server}`, `--cache-dir=${dir}/cache`, ...c.args, ...tail], env);
-      assert.equal(sent.code, 0, `${c.name}: ${sent.stderr}`);
-      const posts = fake.recorded.slice(before);
-      assert.equal(posts.length, 1, `${c.name}: one POST`);
-      const [post] = posts;
-      assert.ok(isKubernetesProtobuf(post.contentType), `${c.name}: sent ${post.contentType}`);
-      assert.ok(post.body.subarray(0, 4).equals(PROTOBUF_MAGIC));
+  /** Runs one command for real and as a client-side dry run; compares the decoded body with the JSON. */
+  async function checkCase(binary: string, c: Case): Promise<void> {
+    const tail = c.command ? ['--', ...c.command] : [];
+    const common = [`--server=${server}`, `--cache-dir=${dir}/cache`, ...c.args];
+    const before = fake.recorded.length;
+    const sent = await kubectl([...common, ...tail], env, binary);
+    assert.equal(sent.code, 0, `${c.name}: ${sent.stderr}`);
+    const posts = fake.recorded.slice(before);
+    assert.equal(posts.length, 1, `${c.name}: one POST`);
+    const [post] = posts;
+    assert.ok(isKubernetesProtobuf(post.contentType), `${c.name}: sent ${post.contentType}`);
+    assert.ok(post.body.subarray(0, 4).equals(PROTOBUF_MAGIC));
 
-      const decoded = decodeKubernetesProtobuf(post.body);
-      let expected = c.expected;
-      if (!expected) {
-        const dry = await kubectl(
-          [
-            `--server=${server}`,
-            `--cache-dir=${dir}/cache`,
-            ...c.args,
-            '--dry-run=client',
-            '-o',
-            'json',
-            ...tail,
-          ],
-          env,
-        );
-        assert.equal(dry.code, 0, `${c.name} dry run: ${dry.stderr}`);
-        expected = JSON.parse(dry.stdout) as Record<string, unknown>;
-      }
-      assert.deepEqual(decoded.object, expected, c.name);
-      assert.equal(decoded.apiVersion, expected.apiVersion);
-      assert.equal(decoded.kind, expected.kind);
-      assert.equal(
-        encodeKubernetesProtobuf(decoded.object).toString('hex'),
-        post.body.toString('hex'),
-        `${c.name}: re-encoded`,
-      );
+    const decoded = decodeKubernetesProtobuf(post.body);
+    let expected = c.expected;
+    if (!expected) {
+      const dry = await kubectl([...common, '--dry-run=client', '-o', 'json', ...tail], env, binary);
+      assert.equal(dry.code, 0, `${c.name} dry run: ${dry.stderr}`);
+      expected = JSON.parse(dry.stdout) as Record<string, unknown>;
     }
+    assert.deepEqual(decoded.object, expected, c.name);
+    assert.equal(decoded.apiVersion, expected.apiVersion);
+    assert.equal(decoded.kind, expected.kind);
+    const reencoded = encodeKubernetesProtobuf(decoded.object).toString('hex');
+    assert.equal(reencoded, post.body.toString('hex'), `${c.name}: re-encoded`);
+  }
+
+  test('typed create commands: decoded body equals the dry-run JSON and re-encodes byte for byte', async () => {
+    for (const c of cases()) await checkCase(KUBECTL, c);
+  });
+
+  test('kubectl 1.32 sends the same protobuf', { skip: !existsSync(KUBECTL_132) }, async () => {
+    const wanted = new Set(['configmap', 'deployment', 'cronjob', 'pdb max-unavailable %', 'quota']);
+    for (const c of cases().filter((x) => wanted.has(x.name))) await checkCase(KUBECTL_132, c);
   });
 
   test('certificate approve: the CertificateSigningRequest PUT to /approval', async () => {

@@ -1,6 +1,7 @@
-// Small HTTP helpers: bounded body reading, decoding JSON/YAML bodies, and writing JSON or Status replies.
+// Small HTTP helpers: bounded body reading, decoding JSON/YAML/protobuf bodies, and writing JSON or Status replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE } from '../api/protobuf/index.js';
 import { isK8tsError, K8tsError } from '../errors.js';
 
 /** Upstream rejects request bodies over 3 MiB with 413. */
@@ -40,9 +41,11 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Decode a JSON or YAML request body into an object. */
+/** Decode a JSON, YAML or Kubernetes protobuf request body into an object. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  // typed Go clients (kubectl create ..., client-go) send protobuf; JSON answers are fine for them
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeKubernetesProtobuf(body).object;
   const text = body.toString('utf8');
   if (text.trim() === '') throw new K8tsError('BadRequest', 'the request body is empty');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {

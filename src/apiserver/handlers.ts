@@ -7,6 +7,8 @@ import { buildFilter } from './filter.js';
 import { carryMetadata, generateName, initMetadata, sameObject, timestamp } from './metadata.js';
 import { conflict, listKind, type ObjectStore, qualifiedResource, STALE } from './objectstore.js';
 import { decodeContinue, encodeContinue } from './pagination.js';
+import { setManagedFields, trackUpdate } from './patch/index.js';
+import { schemaResolver } from './patch.js';
 import { validateMetadata, validateMetadataUpdate } from './validate.js';
 
 export interface ApiContext {
@@ -23,7 +25,42 @@ export interface Target {
 
 export interface WriteOptions {
   dryRun: boolean;
-  fieldManager?: string;
+  /** The field manager recorded in managedFields (fieldManager parameter or user-agent prefix). */
+  manager?: string;
+  /** Warning headers for the response (e.g. unknown fields under fieldValidation=Warn). */
+  warnings?: string[];
+  /** Server-side apply computed managedFields itself. */
+  managedFieldsDone?: boolean;
+}
+
+/** Fields an endpoint resets, which nobody owns through it. */
+export function ignoredFieldsFor(def: ResourceDef, subresource: string | undefined): string[][] | undefined {
+  if (subresource === 'status') return [['spec']];
+  if (subresource === undefined && hasStatusSubresource(def)) return [['status']];
+  return undefined;
+}
+
+function trackManagedFields(
+  ctx: ApiContext,
+  def: ResourceDef,
+  old: Obj | undefined,
+  next: Obj,
+  opts: WriteOptions,
+  subresource?: string,
+): void {
+  if (opts.managedFieldsDone || !opts.manager) return;
+  const entries = trackUpdate({
+    old,
+    updated: next,
+    manager: opts.manager,
+    apiVersion: apiVersionOf(def),
+    subresource,
+    schemaName: def.schemaName,
+    resolver: schemaResolver(),
+    now: ctx.now(),
+    ignoredFields: ignoredFieldsFor(def, subresource),
+  });
+  setManagedFields(next, entries);
 }
 
 /** `Pod "x" is invalid: spec.containers: Required value` with one cause per field error. */
@@ -140,6 +177,7 @@ export async function createObject(
   if (hasStatusSubresource(def) && def.kind !== 'Namespace') delete obj.status;
   def.prepareForCreate?.(obj);
   validateNew(def, obj);
+  trackManagedFields(ctx, def, undefined, obj, opts);
   await requireNamespace(ctx, def, m.namespace).catch((err) => {
     if (isK8tsError(err, 'Forbidden')) {
       throw new K8tsError('Forbidden', err.message.replace('{name}', m.name), err.details);
@@ -170,6 +208,14 @@ export async function updateObject(
     }
     const next = prepareUpdate(def, desired, current, opts.subresource);
     if (sameObject(next, current)) return current;
+    trackManagedFields(
+      ctx,
+      def,
+      current,
+      next,
+      opts,
+      opts.subresource === 'binding' ? undefined : opts.subresource,
+    );
     if (
       next.metadata.deletionTimestamp &&
       !hasFinalizers(next) &&

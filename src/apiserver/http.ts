@@ -68,12 +68,25 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   }
 }
 
+const responseWarnings = new WeakMap<ServerResponse, string[]>();
+
+/** Warnings collected while handling a request go out as `Warning: 299 - "..."` headers. */
+export function attachWarnings(res: ServerResponse, warnings: string[]): void {
+  responseWarnings.set(res, warnings);
+}
+
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers?: Record<string, string>,
 ): void {
+  const warnings = responseWarnings.get(res);
+  if (warnings && warnings.length > 0)
+    res.setHeader(
+      'Warning',
+      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json',

@@ -1,8 +1,29 @@
-// PATCH: picks the patch engine by content type and runs it inside the shared update path.
+// PATCH: picks the patch engine by content type (JSON patch, merge patch, strategic merge patch,
+// server-side apply) and runs it inside the shared update path.
+import { apiVersionOf } from '../api/registry.js';
+import { definitions } from '../api/schema.js';
 import type { Obj } from '../api/types.js';
-import { K8tsError } from '../errors.js';
-import { type ApiContext, checkBody, type Target, updateObject, type WriteOptions } from './handlers.js';
+import { isK8tsError, K8tsError } from '../errors.js';
+import { checkFields, type FieldValidation } from './fieldcheck.js';
+import {
+  type ApiContext,
+  checkBody,
+  createObject,
+  ignoredFieldsFor,
+  type Target,
+  updateObject,
+  type WriteOptions,
+} from './handlers.js';
 import { mediaType } from './http.js';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyObject,
+  applyStrategicMergePatch,
+  createSchemaResolver,
+  parseApplyPatch,
+  type SchemaResolver,
+} from './patch/index.js';
 
 export const PATCH_TYPES = [
   'application/json-patch+json',
@@ -10,6 +31,12 @@ export const PATCH_TYPES = [
   'application/strategic-merge-patch+json',
   'application/apply-patch+yaml',
 ];
+
+let resolver: SchemaResolver | undefined;
+export function schemaResolver(): SchemaResolver {
+  resolver ??= createSchemaResolver(definitions() as never);
+  return resolver;
+}
 
 function parseJson(raw: Buffer): unknown {
   try {
@@ -19,58 +46,101 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
-/** RFC 7386 JSON merge patch. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Obj =
-    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Obj) } : {};
-  for (const [k, v] of Object.entries(patch as Obj)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
+function unsupported(): K8tsError {
+  return new K8tsError(
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
+  );
 }
 
-/** Applies a patch document of the given media type to `doc` (which it may modify). */
-export async function patchDocument(
-  _ctx: ApiContext,
-  _t: Target,
-  doc: Obj,
-  type: string,
-  raw: Buffer,
-  _query: URLSearchParams,
-): Promise<Obj> {
+/** Applies a non-apply patch document of the given media type to `doc`. */
+export function patchDocument(t: Target, doc: Obj, type: string, raw: Buffer): Obj {
   switch (type) {
+    case 'application/json-patch+json':
+      return applyJsonPatch(doc, parseJson(raw)) as Obj;
     case 'application/merge-patch+json':
-      return mergePatch(doc, parseJson(raw)) as Obj;
+      return applyMergePatch(doc, parseJson(raw));
+    case 'application/strategic-merge-patch+json':
+      return applyStrategicMergePatch(doc, parseJson(raw), {
+        schemaName: t.def.schemaName,
+        resolver: schemaResolver(),
+      });
     default:
-      throw new K8tsError(
-        'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
-      );
+      throw unsupported();
   }
+}
+
+export interface PatchRequest {
+  contentType: string | undefined;
+  raw: Buffer;
+  query: URLSearchParams;
+  validation: FieldValidation;
 }
 
 export async function applyPatch(
   ctx: ApiContext,
   t: Target,
-  contentType: string | undefined,
-  raw: Buffer,
+  p: PatchRequest,
   opts: WriteOptions & { subresource?: string },
-  query: URLSearchParams,
 ): Promise<Obj> {
-  const type = mediaType(contentType);
-  if (raw.length === 0) throw new K8tsError('BadRequest', 'the patch body is empty');
+  const type = mediaType(p.contentType);
+  if (p.raw.length === 0) throw new K8tsError('BadRequest', 'the patch body is empty');
+  if (!PATCH_TYPES.includes(type)) throw unsupported();
+  if (type === 'application/apply-patch+yaml') return serverSideApply(ctx, t, p, opts);
   return updateObject(
     ctx,
     t,
-    async (current) => {
+    (current) => {
       const rv = current.metadata.resourceVersion;
-      const patched = checkBody(t, await patchDocument(ctx, t, current, type, raw, query));
+      const patched = checkBody(t, patchDocument(t, current, type, p.raw));
+      checkFields(t.def, patched, undefined, p.validation, opts.warnings);
       // A patch carries a precondition only if it sets resourceVersion itself.
       if (patched.metadata.resourceVersion === rv) delete patched.metadata.resourceVersion;
       return patched;
     },
     opts,
   );
+}
+
+/** Server-side apply: merge the applied configuration with field ownership; create when absent. */
+async function serverSideApply(
+  ctx: ApiContext,
+  t: Target,
+  p: PatchRequest,
+  opts: WriteOptions & { subresource?: string },
+): Promise<Obj> {
+  const applied = checkBody(t, parseApplyPatch(p.raw, { strict: p.validation === 'Strict' }));
+  checkFields(t.def, applied, undefined, p.validation, opts.warnings);
+  const manager = p.query.get('fieldManager') ?? '';
+  const force = p.query.get('force') === 'true';
+  const apply = (live: Obj | undefined) =>
+    applyObject({
+      live,
+      applied,
+      manager,
+      force,
+      apiVersion: apiVersionOf(t.def),
+      kind: t.def.kind,
+      subresource: opts.subresource,
+      schemaName: t.def.schemaName,
+      resolver: schemaResolver(),
+      now: ctx.now(),
+      ignoredFields: ignoredFieldsFor(t.def, opts.subresource),
+    }).object;
+  try {
+    return await updateObject(
+      ctx,
+      t,
+      (current) => {
+        const next = apply(current);
+        // Apply names no resourceVersion unless the configuration does.
+        if (!applied.metadata?.resourceVersion) delete next.metadata.resourceVersion;
+        return next;
+      },
+      { ...opts, managedFieldsDone: true },
+    );
+  } catch (err) {
+    if (!isK8tsError(err, 'NotFound') || opts.subresource || err.details?.kind !== t.def.plural) throw err;
+  }
+  return createObject(ctx, t, apply(undefined), { ...opts, managedFieldsDone: true });
 }

@@ -1,6 +1,7 @@
 // The API server: routes requests to discovery, health, OpenAPI and the resource handlers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveOpenAPIv2, serveOpenAPIv3 } from '../api/openapi-serve.js';
 import { apiVersionOf, registry as defaultRegistry, type Registry } from '../api/registry.js';
 import type { Obj, ResourceDef } from '../api/types.js';
 import { K8tsError } from '../errors.js';
@@ -8,6 +9,7 @@ import type { Backend } from '../storage/backend.js';
 import { bindPod } from './binding.js';
 import { bootstrapNamespaces } from './bootstrap.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { checkFields, duplicatesIn, fieldValidationMode } from './fieldcheck.js';
 import {
   type ApiContext,
   createObject,
@@ -19,10 +21,10 @@ import {
   updateObject,
   type WriteOptions,
 } from './handlers.js';
-import { decodeBody, mediaType, readBody, sendError, sendJson } from './http.js';
+import { attachWarnings, decodeBody, mediaType, readBody, sendError, sendJson } from './http.js';
 import { InflightLimiter, type InflightLimits } from './inflight.js';
 import { ObjectStore, qualifiedResource } from './objectstore.js';
-import { applyPatch } from './patch.js';
+import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
@@ -131,6 +133,24 @@ export class ApiServer {
       res.end('ok');
       return;
     }
+    if (path === '/openapi/v2' || path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      const ifNoneMatch = req.headers['if-none-match'];
+      const out =
+        path === '/openapi/v2'
+          ? serveOpenAPIv2(this.registry, req.headers.accept, ifNoneMatch)
+          : serveOpenAPIv3(
+              this.registry,
+              path.slice('/openapi/v3'.length),
+              url.searchParams.get('hash') ?? undefined,
+              ifNoneMatch,
+            );
+      res.writeHead(
+        out.status,
+        out.body ? { ...out.headers, 'content-length': out.body.length } : out.headers,
+      );
+      res.end(out.body);
+      return;
+    }
     if (path === '/api') {
       sendJson(res, 200, apiVersions(req.socket.localAddress + ':' + req.socket.localPort));
       return;
@@ -173,10 +193,19 @@ export class ApiServer {
     if (def.namespaced && info.namespace === undefined && info.verb !== 'list' && info.verb !== 'watch') {
       throw notFoundPath(new URL(req.url ?? '/', 'http://x').pathname);
     }
+    const dryRun = query.getAll('dryRun');
+    if (dryRun.some((d) => d !== 'All')) {
+      throw new K8tsError(
+        'BadRequest',
+        `dryRun may only be "All", not ${JSON.stringify(dryRun.find((d) => d !== 'All'))}`,
+      );
+    }
     const opts: WriteOptions = {
-      dryRun: query.getAll('dryRun').includes('All'),
-      fieldManager: query.get('fieldManager') ?? undefined,
+      dryRun: dryRun.length > 0,
+      manager: query.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']),
+      warnings: [],
     };
+    attachWarnings(res, opts.warnings!);
     const table = wantsTable(req.headers.accept) ? parseIncludeObject(query.get('includeObject')) : undefined;
     const ctx = this.ctx;
 
@@ -216,20 +245,19 @@ export class ApiServer {
       case 'create': {
         if (t.name !== undefined)
           throw new K8tsError('MethodNotAllowed', `POST is not supported on a named ${def.kind}`);
-        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const body = await decodeWrite(req, def, query, opts);
         const obj = await createObject(ctx, t, body, opts);
         this.sendObject(res, 201, def, obj);
         return;
       }
       case 'update': {
-        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const body = await decodeWrite(req, def, query, opts);
         const obj = await replaceObject(ctx, t, body, opts);
         this.sendObject(res, 200, def, obj);
         return;
       }
       case 'patch': {
-        const raw = await readBody(req);
-        const obj = await applyPatch(ctx, t, req.headers['content-type'], raw, opts, query);
+        const obj = await applyPatch(ctx, t, await patchRequest(req, query), opts);
         this.sendObject(res, 200, def, obj);
         return;
       }
@@ -300,19 +328,15 @@ export class ApiServer {
         return;
       }
       if (info.verb === 'update') {
-        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const body = await decodeWrite(req, def, query, opts);
         this.sendObject(res, 200, def, await replaceObject(ctx, t, body, { ...opts, subresource: 'status' }));
         return;
       }
       if (info.verb === 'patch') {
-        const obj = await applyPatch(
-          ctx,
-          t,
-          req.headers['content-type'],
-          await readBody(req),
-          { ...opts, subresource: 'status' },
-          query,
-        );
+        const obj = await applyPatch(ctx, t, await patchRequest(req, query), {
+          ...opts,
+          subresource: 'status',
+        });
         this.sendObject(res, 200, def, obj);
         return;
       }
@@ -327,8 +351,7 @@ export class ApiServer {
         const updated = await updateObject(
           ctx,
           t,
-          async (current) =>
-            applyScale(def, current, await scaleBody(ctx, t, current, info.verb, req, raw, query)),
+          (current) => applyScale(def, current, scaleBody(t, current, info.verb, req, raw)),
           opts,
         );
         sendJson(res, 200, scaleOf(def, updated));
@@ -368,19 +391,36 @@ export class ApiServer {
   }
 }
 
-async function scaleBody(
-  ctx: ApiContext,
-  t: Target,
-  current: Obj,
-  verb: string,
-  req: IncomingMessage,
-  raw: Buffer,
-  query: URLSearchParams,
-): Promise<Obj> {
+function scaleBody(t: Target, current: Obj, verb: string, req: IncomingMessage, raw: Buffer): Obj {
   if (verb === 'update') return decodeBody(raw, req.headers['content-type']) as Obj;
   // A patch on /scale applies to the Scale object, not to the parent.
-  const { patchDocument } = await import('./patch.js');
-  return patchDocument(ctx, t, scaleOf(t.def, current), mediaType(req.headers['content-type']), raw, query);
+  return patchDocument(t, scaleOf(t.def, current), mediaType(req.headers['content-type']), raw);
+}
+
+/** Upstream names a manager after the user agent's program when no fieldManager is given. */
+function managerFromUserAgent(ua: string | undefined): string {
+  return (ua ?? 'unknown').split('/')[0].slice(0, 128) || 'unknown';
+}
+
+/** Decodes a create/update body and applies fieldValidation to it. */
+async function decodeWrite(
+  req: IncomingMessage,
+  def: ResourceDef,
+  query: URLSearchParams,
+  opts: WriteOptions,
+): Promise<unknown> {
+  const mode = fieldValidationMode(query);
+  const raw = await readBody(req);
+  const body = decodeBody(raw, req.headers['content-type']);
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    checkFields(def, body as Obj, duplicatesIn(raw, req.headers['content-type']), mode, opts.warnings);
+  }
+  return body;
+}
+
+async function patchRequest(req: IncomingMessage, query: URLSearchParams): Promise<PatchRequest> {
+  const validation = fieldValidationMode(query);
+  return { contentType: req.headers['content-type'], raw: await readBody(req), query, validation };
 }
 
 /** Upstream returns a Status for immediate deletes of most kinds. */

@@ -101,3 +101,17 @@ export function formatLabels(labels: Labels): string {
   if (keys.length === 0) return '<none>';
   return keys.map((k) => `${k}=${labels![k]}`).join(',');
 }
+
+/**
+ * String form of either selector shape: a metav1.LabelSelector (matchLabels/matchExpressions) or a plain
+ * map selector (ReplicationController, Service), e.g. for a Scale's status.selector.
+ */
+export function anySelectorString(sel: unknown): string {
+  if (!sel || typeof sel !== 'object') return '';
+  const s = sel as Record<string, unknown>;
+  if ('matchLabels' in s || 'matchExpressions' in s) return labelSelectorString(s as LabelSelector);
+  return Object.keys(s)
+    .sort()
+    .map((k) => `${k}=${s[k]}`)
+    .join(',');
+}

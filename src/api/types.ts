@@ -66,8 +66,8 @@ export interface ScaleDef {
   /** Path to a selector already in string form (as CRDs declare it). */
   labelSelectorPath?: string;
   /**
-   * Path to a metav1.LabelSelector object (built-in kinds: `spec.selector`); the Scale's status.selector is
-   * its string form, labelSelectorString() in labels.ts.
+   * Path to the selector object of built-in kinds (`spec.selector`: a metav1.LabelSelector, or a plain map for
+   * ReplicationController); the Scale's status.selector is its string form, anySelectorString() in labels.ts.
    */
   selectorObjectPath?: string;
 }
@@ -127,6 +127,8 @@ export interface ResourceDef {
    * resets status from `old` itself when the kind has a status subresource.
    */
   prepareForUpdate?(obj: Obj, old: Obj): void;
+  /** Status given on create is kept although the kind has a status subresource (Node: kubelets register with status). */
+  keepsStatusOnCreate?: boolean;
   /** metadata.name format; default 'dns1123-subdomain'. Used by validateObjectMeta in validation.ts. */
   nameValidation?: NameValidation;
   /** Set when this kind shares another kind's storage (see SharedStorage). */

@@ -3,6 +3,7 @@
 // validateObjectMeta / validateObjectMetaUpdate; kinds call the rest from their validate hooks.
 import { isIP } from 'node:net';
 import { child, duplicate, forbidden, index, invalid, notSupported, required, tooLong } from './field.js';
+import { isNegative, parseQuantity } from './quantity.js';
 import { semanticEqual } from './semantic.js';
 import type { FieldError, NameValidation, Obj, ResourceDef } from './types.js';
 
@@ -282,6 +283,20 @@ export function validateAnnotations(annotations: unknown, path: string): FieldEr
   }
   if (size > TotalAnnotationSizeLimitB) errs.push(tooLong(path, TotalAnnotationSizeLimitB));
   return errs;
+}
+
+/** A non-negative quantity (upstream's ValidateResourceQuantityValue without the integer rule). */
+export function validateQuantityValue(raw: unknown, path: string): FieldError[] {
+  const q = parseQuantity(raw);
+  if (!q)
+    return [
+      invalid(
+        path,
+        raw ?? '',
+        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+      ),
+    ];
+  return isNegative(q) ? [invalid(path, String(raw), IsNegativeErrorMsg)] : [];
 }
 
 /** metav1.LabelSelector shape checks (ValidateLabelSelector). */

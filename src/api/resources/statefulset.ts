@@ -13,6 +13,7 @@ import { semanticEqual } from '../semantic.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import { validateDNS1123Label, validateNonnegativeField } from '../validation.js';
 import { validateSelectorAndTemplate } from '../workloads.js';
+import { validateClaimSpec } from './persistentvolumeclaim.js';
 
 function defaults(obj: Obj): void {
   obj.spec ??= {};
@@ -95,10 +96,7 @@ function validate(obj: Obj): FieldError[] {
   (spec.volumeClaimTemplates ?? []).forEach((pvc: any, i: number) => {
     const p = `spec.volumeClaimTemplates[${i}]`;
     if (!pvc?.metadata?.name) errs.push(required(`${p}.metadata.name`, 'name or generateName is required'));
-    if (!(pvc?.spec?.accessModes ?? []).length)
-      errs.push(required(`${p}.spec.accessModes`, 'at least 1 access mode is required'));
-    if (!pvc?.spec?.resources?.requests?.storage && !pvc?.spec?.dataSource)
-      errs.push(required(`${p}.spec.resources[storage]`));
+    errs.push(...validateClaimSpec(pvc?.spec, `${p}.spec`));
   });
   return errs;
 }

@@ -1,3 +1,4 @@
+import { list } from './guards.js';
 // Column definitions shared by many printers, with upstream's descriptions for the common ones.
 import { age } from './table.js';
 import type { Obj, TableColumn, TableDef } from './types.js';
@@ -39,7 +40,7 @@ export function ageOf(o: Obj, now?: number): string {
 
 /** layoutContainerCells: container names and images, comma separated. */
 export function containerCells(containers: any[] | undefined): [string, string] {
-  const cs = containers ?? [];
+  const cs = list(containers);
   return [cs.map((c) => c?.name ?? '').join(','), cs.map((c) => c?.image ?? '').join(',')];
 }
 

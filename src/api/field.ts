@@ -1,3 +1,4 @@
+import { list } from './guards.js';
 // Field errors shaped like upstream's k8s.io/apimachinery/pkg/util/validation/field: each constructor
 // renders the detail text (`message`) exactly as ErrorBody() does, so Status causes read the same.
 import type { FieldError } from './types.js';
@@ -41,7 +42,7 @@ export function goLabelSelector(sel: any): string {
     sel?.matchLabels && Object.keys(sel.matchLabels).length > 0
       ? goStringMap(sel.matchLabels)
       : 'map[string]string(nil)';
-  const exprs: any[] = sel?.matchExpressions ?? [];
+  const exprs: any[] = list(sel?.matchExpressions);
   const me =
     exprs.length === 0
       ? '[]v1.LabelSelectorRequirement(nil)'
@@ -85,8 +86,8 @@ export function notSupported(field: string, value: unknown, valid: readonly stri
   return { type: 'FieldValueNotSupported', field, message: body('Unsupported value', value, detail) };
 }
 
-export function duplicate(field: string, value: unknown): FieldError {
-  return { type: 'FieldValueDuplicate', field, message: body('Duplicate value', value, '') };
+export function duplicate(field: string, value: unknown, detail = ''): FieldError {
+  return { type: 'FieldValueDuplicate', field, message: body('Duplicate value', value, detail) };
 }
 
 export function forbidden(field: string, detail: string): FieldError {

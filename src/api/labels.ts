@@ -1,3 +1,4 @@
+import { list } from './guards.js';
 // Label selectors (metav1.LabelSelector and map selectors): matching and the string forms upstream prints.
 
 export interface LabelSelectorRequirement {
@@ -25,15 +26,15 @@ export function matchesLabelSelector(sel: LabelSelector | undefined | null, labe
   if (!sel) return false;
   for (const [k, v] of Object.entries(sel.matchLabels ?? {}))
     if (!has(labels, k) || labels![k] !== v) return false;
-  for (const r of sel.matchExpressions ?? []) {
+  for (const r of list(sel.matchExpressions)) {
     const present = has(labels, r.key);
     const value = present ? labels![r.key] : undefined;
     switch (r.operator) {
       case 'In':
-        if (!present || !(r.values ?? []).includes(value!)) return false;
+        if (!present || !list(r.values).includes(value!)) return false;
         break;
       case 'NotIn':
-        if (present && (r.values ?? []).includes(value!)) return false;
+        if (present && list(r.values).includes(value!)) return false;
         break;
       case 'Exists':
         if (!present) return false;
@@ -55,9 +56,7 @@ export function matchesMapSelector(sel: Record<string, string> | undefined | nul
 }
 
 export function isEmptyLabelSelector(sel: LabelSelector | undefined | null): boolean {
-  return (
-    !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)
-  );
+  return !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && list(sel.matchExpressions).length === 0);
 }
 
 /** labels.Selector.String() of a LabelSelector: requirements sorted by key, "" when empty. */
@@ -65,8 +64,8 @@ export function labelSelectorString(sel: LabelSelector | undefined | null): stri
   if (!sel) return '';
   const reqs: { key: string; text: string }[] = [];
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key: k, text: `${k}=${v}` });
-  for (const r of sel.matchExpressions ?? []) {
-    const values = [...(r.values ?? [])].sort();
+  for (const r of list(sel.matchExpressions)) {
+    const values = [...list(r.values)].sort();
     let text: string;
     switch (r.operator) {
       case 'In':

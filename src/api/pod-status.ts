@@ -1,3 +1,4 @@
+import { list } from './guards.js';
 // The pod printer's READY / STATUS / RESTARTS cells, computed as upstream's printPod does
 // (pkg/printers/internalversion/printers.go), including init and sidecar containers.
 import { humanDuration } from './table.js';
@@ -16,7 +17,7 @@ function isRestartableInitContainer(c: any): boolean {
 }
 
 function conditionTrue(pod: Obj, type: string): boolean {
-  const c = (pod.status?.conditions ?? []).find((x: any) => x?.type === type);
+  const c = list(pod.status?.conditions).find((x: any) => x?.type === type);
   return c?.status === 'True';
 }
 
@@ -33,17 +34,17 @@ function later(a: number, b: number): number {
 export function podSummary(pod: Obj, now: number = Date.now()): PodSummary {
   const spec = pod.spec ?? {};
   const status = pod.status ?? {};
-  const initSpecs: any[] = spec.initContainers ?? [];
+  const initSpecs: any[] = list(spec.initContainers);
   let restarts = 0;
   let sidecarRestarts = 0;
-  let totalContainers = (spec.containers ?? []).length;
+  let totalContainers = list(spec.containers).length;
   let readyContainers = 0;
   let lastRestart = Number.NaN;
   let lastSidecarRestart = Number.NaN;
 
   const phase: string = status.phase ?? '';
   let reason: string = status.reason || phase;
-  for (const c of status.conditions ?? [])
+  for (const c of list(status.conditions))
     if (c?.type === 'PodScheduled' && c?.reason === 'SchedulingGated') reason = 'SchedulingGated';
 
   const initByName = new Map<string, any>();
@@ -53,7 +54,7 @@ export function podSummary(pod: Obj, now: number = Date.now()): PodSummary {
   }
 
   let initializing = false;
-  const initStatuses: any[] = status.initContainerStatuses ?? [];
+  const initStatuses: any[] = list(status.initContainerStatuses);
   for (let i = 0; i < initStatuses.length; i++) {
     const c = initStatuses[i] ?? {};
     const state = c.state ?? {};
@@ -87,7 +88,7 @@ export function podSummary(pod: Obj, now: number = Date.now()): PodSummary {
     restarts = sidecarRestarts;
     lastRestart = lastSidecarRestart;
     let hasRunning = false;
-    const statuses: any[] = status.containerStatuses ?? [];
+    const statuses: any[] = list(status.containerStatuses);
     for (let i = statuses.length - 1; i >= 0; i--) {
       const c = statuses[i] ?? {};
       const state = c.state ?? {};
@@ -123,12 +124,12 @@ export function podWideCells(pod: Obj): [string, string, string, string] {
   const ip = pod.status?.podIPs?.[0]?.ip || '<none>';
   const node = pod.spec?.nodeName || '<none>';
   const nominated = pod.status?.nominatedNodeName || '<none>';
-  const gates: any[] = pod.spec?.readinessGates ?? [];
+  const gates: any[] = list(pod.spec?.readinessGates);
   let readiness = '<none>';
   if (gates.length > 0) {
     let trueCount = 0;
     for (const g of gates) {
-      const c = (pod.status?.conditions ?? []).find((x: any) => x?.type === g?.conditionType);
+      const c = list(pod.status?.conditions).find((x: any) => x?.type === g?.conditionType);
       if (c?.status === 'True') trueCount++;
     }
     readiness = `${trueCount}/${gates.length}`;

@@ -1,3 +1,4 @@
+import { list } from './guards.js';
 // Pod QoS class, computed as upstream's ComputePodQOS (pkg/apis/core/helper/qos): only cpu and memory count.
 import { addQuantities, compareQuantities, parseQuantity, type Quantity } from './quantity.js';
 import type { Obj } from './types.js';
@@ -34,7 +35,7 @@ export function computePodQOS(pod: Obj): QOSClass {
     accumulate(limits, spec.resources.limits, found);
     if (!(found.has('cpu') && found.has('memory'))) guaranteed = false;
   } else {
-    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    for (const c of [...list(spec.containers), ...list(spec.initContainers)]) {
       const found = new Set<string>();
       accumulate(requests, c?.resources?.requests);
       accumulate(limits, c?.resources?.limits, found);

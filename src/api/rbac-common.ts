@@ -1,5 +1,6 @@
 // Validation and printing shared by the four rbac.authorization.k8s.io/v1 kinds.
 import { child, index, invalid, notSupported, required } from './field.js';
+import { list } from './guards.js';
 import type { FieldError, Obj } from './types.js';
 import { isDNS1123Subdomain, isValidPathSegmentName } from './validation.js';
 
@@ -11,11 +12,11 @@ export function validatePolicyRules(
   path = 'rules',
 ): FieldError[] {
   const errs: FieldError[] = [];
-  (rules ?? []).forEach((r, i) => {
+  list(rules).forEach((r, i) => {
     const rp = index(path, i);
-    if (!(r?.verbs ?? []).length)
+    if (!list(r?.verbs).length)
       errs.push(required(child(rp, 'verbs'), 'verbs must contain at least one value'));
-    if ((r?.nonResourceURLs ?? []).length > 0) {
+    if (list(r?.nonResourceURLs).length > 0) {
       if (namespaced)
         errs.push(
           invalid(
@@ -24,7 +25,7 @@ export function validatePolicyRules(
             'namespaced rules cannot apply to non-resource URLs',
           ),
         );
-      if ((r.apiGroups ?? []).length || (r.resources ?? []).length || (r.resourceNames ?? []).length)
+      if (list(r.apiGroups).length || list(r.resources).length || list(r.resourceNames).length)
         errs.push(
           invalid(
             child(rp, 'nonResourceURLs'),
@@ -34,9 +35,9 @@ export function validatePolicyRules(
         );
       return;
     }
-    if (!(r?.apiGroups ?? []).length)
+    if (!list(r?.apiGroups).length)
       errs.push(required(child(rp, 'apiGroups'), 'resource rules must supply at least one api group'));
-    if (!(r?.resources ?? []).length)
+    if (!list(r?.resources).length)
       errs.push(required(child(rp, 'resources'), 'resource rules must supply at least one resource'));
   });
   return errs;
@@ -46,7 +47,7 @@ export function validatePolicyRules(
 export function defaultBinding(obj: Obj): void {
   obj.roleRef ??= {};
   obj.roleRef.apiGroup ||= rbacGroup;
-  for (const s of obj.subjects ?? []) {
+  for (const s of list(obj.subjects)) {
     if (!s || typeof s !== 'object' || s.apiGroup) continue;
     if (s.kind === 'ServiceAccount') s.apiGroup = '';
     else if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = rbacGroup;
@@ -83,7 +84,7 @@ export function validateBinding(obj: Obj, namespaced: boolean): FieldError[] {
   if (!kinds.includes(ref.kind)) errs.push(notSupported('roleRef.kind', ref.kind ?? '', kinds));
   if (!ref.name) errs.push(required('roleRef.name'));
   else for (const m of isValidPathSegmentName(ref.name)) errs.push(invalid('roleRef.name', ref.name, m));
-  (obj.subjects ?? []).forEach((s: any, i: number) => {
+  list(obj.subjects).forEach((s: any, i: number) => {
     errs.push(...validateSubject(s, namespaced, index('subjects', i)));
   });
   return errs;
@@ -101,7 +102,7 @@ export function subjectsStrings(subjects: any[] | undefined): [string, string, s
   const users: string[] = [];
   const groups: string[] = [];
   const sas: string[] = [];
-  for (const s of subjects ?? []) {
+  for (const s of list(subjects)) {
     if (s?.kind === 'User') users.push(s.name);
     else if (s?.kind === 'Group') groups.push(s.name);
     else if (s?.kind === 'ServiceAccount') sas.push(`${s.namespace ?? ''}/${s.name}`);

@@ -1,3 +1,4 @@
+import { list } from './guards.js';
 // Helpers shared by PersistentVolume and PersistentVolumeClaim (and StatefulSet claim templates).
 import type { Obj } from './types.js';
 
@@ -5,7 +6,7 @@ export const accessModes = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'R
 
 /** helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order, comma separated. */
 export function accessModesString(modes: string[] | undefined): string {
-  const m = modes ?? [];
+  const m = list(modes);
   const out: string[] = [];
   if (m.includes('ReadWriteOnce')) out.push('RWO');
   if (m.includes('ReadOnlyMany')) out.push('ROX');

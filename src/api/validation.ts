@@ -3,6 +3,7 @@
 // validateObjectMeta / validateObjectMetaUpdate; kinds call the rest from their validate hooks.
 import { isIP } from 'node:net';
 import { child, duplicate, forbidden, index, invalid, notSupported, required, tooLong } from './field.js';
+import { list } from './guards.js';
 import { isNegative, parseQuantity } from './quantity.js';
 import { semanticEqual } from './semantic.js';
 import type { FieldError, NameValidation, Obj, ResourceDef } from './types.js';
@@ -304,7 +305,7 @@ export function validateLabelSelector(sel: any, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!sel) return errs;
   errs.push(...validateLabels(sel.matchLabels, child(path, 'matchLabels')));
-  (sel.matchExpressions ?? []).forEach((req: any, i: number) => {
+  list(sel.matchExpressions).forEach((req: any, i: number) => {
     const p = index(child(path, 'matchExpressions'), i);
     const values: unknown[] = Array.isArray(req?.values) ? req.values : [];
     switch (req?.operator) {
@@ -456,8 +457,8 @@ export function validateObjectMetaUpdate(
   const meta = obj?.metadata ?? {};
   const oldMeta = old?.metadata ?? {};
   if (oldMeta.deletionTimestamp) {
-    const before = new Set<string>(oldMeta.finalizers ?? []);
-    const added = (meta.finalizers ?? []).filter((f: string) => !before.has(f));
+    const before = new Set<string>(list(oldMeta.finalizers));
+    const added = list(meta.finalizers).filter((f: string) => !before.has(f));
     if (added.length > 0)
       errs.push(
         forbidden(

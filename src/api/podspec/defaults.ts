@@ -1,3 +1,4 @@
+import { list } from '../guards.js';
 // Upstream defaulting for PodSpec and everything inside it (pkg/apis/core/v1/defaults.go plus the generated
 // zz_generated.defaults.go walk), shared by Pod and every pod template (Deployment, Job, ...).
 import type { Obj } from '../types.js';
@@ -45,8 +46,8 @@ export function defaultContainer(c: Obj): void {
     c.imagePullPolicy = imageTag(String(c.image ?? '')) === 'latest' ? 'Always' : 'IfNotPresent';
   c.terminationMessagePath ||= '/dev/termination-log';
   c.terminationMessagePolicy ||= 'File';
-  for (const p of c.ports ?? []) if (p && !p.protocol) p.protocol = 'TCP';
-  for (const e of c.env ?? []) {
+  for (const p of list(c.ports)) if (p && !p.protocol) p.protocol = 'TCP';
+  for (const e of list(c.env)) {
     defaultFieldRef(e?.valueFrom?.fieldRef);
     defaultResourceFieldRef(e?.valueFrom?.resourceFieldRef);
   }
@@ -60,7 +61,7 @@ export function defaultContainer(c: Obj): void {
 }
 
 function defaultDownwardAPIItems(items: any[] | undefined): void {
-  for (const it of items ?? []) defaultFieldRef(it?.fieldRef);
+  for (const it of list(items)) defaultFieldRef(it?.fieldRef);
 }
 
 const volumeSourceKeys = [
@@ -111,7 +112,7 @@ export function defaultVolume(v: Obj): void {
   }
   if (v.projected) {
     v.projected.defaultMode ??= 420;
-    for (const s of v.projected.sources ?? []) {
+    for (const s of list(v.projected.sources)) {
       if (s?.serviceAccountToken) s.serviceAccountToken.expirationSeconds ??= 3600;
       if (s?.downwardAPI) defaultDownwardAPIItems(s.downwardAPI.items);
     }
@@ -143,8 +144,8 @@ export function defaultPersistentVolumeClaimSpec(spec: Obj): void {
 
 /** With host networking, container ports default their hostPort to the containerPort. */
 function defaultHostNetworkPorts(containers: any[] | undefined): void {
-  for (const c of containers ?? [])
-    for (const p of c?.ports ?? []) if (p && !p.hostPort && p.containerPort) p.hostPort = p.containerPort;
+  for (const c of list(containers))
+    for (const p of list(c?.ports)) if (p && !p.hostPort && p.containerPort) p.hostPort = p.containerPort;
 }
 
 /**
@@ -158,14 +159,13 @@ export function defaultPodSpec(spec: Obj, isPod: boolean): void {
   spec.securityContext ??= {};
   spec.terminationGracePeriodSeconds ??= 30;
   spec.schedulerName ||= 'default-scheduler';
-  for (const v of spec.volumes ?? []) defaultVolume(v);
-  for (const c of spec.initContainers ?? []) defaultContainer(c);
-  for (const c of spec.containers ?? []) defaultContainer(c);
-  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c);
+  for (const v of list(spec.volumes)) defaultVolume(v);
+  for (const c of list(spec.initContainers)) defaultContainer(c);
+  for (const c of list(spec.containers)) defaultContainer(c);
+  for (const c of list(spec.ephemeralContainers)) defaultContainer(c);
   if (isPod) {
     spec.enableServiceLinks ??= true;
-    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])])
-      defaultRequestsFromLimits(c);
+    for (const c of [...list(spec.containers), ...list(spec.initContainers)]) defaultRequestsFromLimits(c);
     if (spec.hostNetwork) {
       defaultHostNetworkPorts(spec.containers);
       defaultHostNetworkPorts(spec.initContainers);

@@ -2,6 +2,7 @@
 // activeDeadlineSeconds (may only shrink), tolerations (only additions), removal of scheduling gates and
 // terminationGracePeriodSeconds going from negative to 1.
 import { child, forbidden, index, invalid, required } from '../field.js';
+import { list } from '../guards.js';
 import { clone, diffPaths, semanticEqual } from '../semantic.js';
 import type { FieldError, Obj } from '../types.js';
 import { inclusiveRangeError } from '../validation.js';
@@ -81,7 +82,7 @@ export function validatePodSpecUpdate(pod: Obj, oldPod: Obj): FieldError[] {
   const spec = pod.spec ?? {};
   const oldSpec = oldPod.spec ?? {};
   for (const key of ['containers', 'initContainers'] as const) {
-    const r = validateContainerUpdates(spec[key] ?? [], oldSpec[key] ?? [], `spec.${key}`);
+    const r = validateContainerUpdates(list(spec[key]), list(oldSpec[key]), `spec.${key}`);
     errs.push(...r.errs);
     if (r.stop) return errs;
   }
@@ -102,10 +103,10 @@ export function validatePodSpecUpdate(pod: Obj, oldPod: Obj): FieldError[] {
   }
 
   const munged = clone(spec);
-  (munged.containers ?? []).forEach((c: any, i: number) => {
+  list(munged.containers).forEach((c: any, i: number) => {
     c.image = oldSpec.containers?.[i]?.image;
   });
-  (munged.initContainers ?? []).forEach((c: any, i: number) => {
+  list(munged.initContainers).forEach((c: any, i: number) => {
     c.image = oldSpec.initContainers?.[i]?.image;
   });
   munged.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
@@ -114,18 +115,18 @@ export function validatePodSpecUpdate(pod: Obj, oldPod: Obj): FieldError[] {
   munged.ephemeralContainers = oldSpec.ephemeralContainers;
   if (oldSpec.terminationGracePeriodSeconds < 0 && munged.terminationGracePeriodSeconds === 1)
     munged.terminationGracePeriodSeconds = oldSpec.terminationGracePeriodSeconds;
-  if ((oldSpec.schedulingGates ?? []).length > 0) {
+  if (list(oldSpec.schedulingGates).length > 0) {
     // Gated pods may still gain node selector entries and node affinity before they are scheduled.
     munged.nodeSelector = oldSpec.nodeSelector;
     munged.affinity = oldSpec.affinity;
   }
   errs.push(
-    ...validateOnlyAddedTolerations(spec.tolerations ?? [], oldSpec.tolerations ?? [], 'spec.tolerations'),
+    ...validateOnlyAddedTolerations(list(spec.tolerations), list(oldSpec.tolerations), 'spec.tolerations'),
   );
   errs.push(
     ...validateOnlyDeletedSchedulingGates(
-      spec.schedulingGates ?? [],
-      oldSpec.schedulingGates ?? [],
+      list(spec.schedulingGates),
+      list(oldSpec.schedulingGates),
       'spec.schedulingGates',
     ),
   );

@@ -1,6 +1,7 @@
 // PodSpec validation with upstream's paths and messages (pkg/apis/core/validation: ValidatePodSpec and
 // friends). Covers the checks clients commonly trip on; exotic volume plugins get only the shape check.
 import { child, duplicate, forbidden, index, invalid, notFound, notSupported, required } from '../field.js';
+import { list as asList } from '../guards.js';
 import { compareQuantities, isNegative, parseQuantity } from '../quantity.js';
 import type { FieldError, Obj } from '../types.js';
 import {
@@ -69,7 +70,7 @@ export function validatePortNumOrName(port: unknown, path: string): FieldError[]
 function validateContainerPorts(ports: any[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set<string>();
-  (ports ?? []).forEach((p, i) => {
+  asList(ports).forEach((p, i) => {
     const ip = index(path, i);
     if (p?.name) {
       const msgs = isValidPortName(p.name);
@@ -121,7 +122,7 @@ function validateKeySelector(ref: Obj, path: string, keyIsConfigKey: boolean): F
 
 function validateEnv(env: any[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  (env ?? []).forEach((ev, i) => {
+  asList(env).forEach((ev, i) => {
     const ip = index(path, i);
     if (!ev?.name) errs.push(required(child(ip, 'name')));
     else for (const m of isRelaxedEnvVarName(ev.name)) errs.push(invalid(child(ip, 'name'), ev.name, m));
@@ -162,7 +163,7 @@ function validateEnv(env: any[] | undefined, path: string): FieldError[] {
 
 function validateEnvFrom(envFrom: any[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  (envFrom ?? []).forEach((ef, i) => {
+  asList(envFrom).forEach((ef, i) => {
     const ip = index(path, i);
     if (ef?.prefix)
       for (const m of isRelaxedEnvVarName(ef.prefix)) errs.push(invalid(child(ip, 'prefix'), ef.prefix, m));
@@ -191,7 +192,7 @@ function validateLocalDescendingPath(p: string, path: string): FieldError[] {
 function validateVolumeMounts(mounts: any[] | undefined, volumes: Set<string>, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const points = new Set<string>();
-  (mounts ?? []).forEach((m, i) => {
+  asList(mounts).forEach((m, i) => {
     const ip = index(path, i);
     if (!m?.name) errs.push(required(child(ip, 'name')));
     if (!volumes.has(m?.name)) errs.push(notFound(child(ip, 'name'), m?.name ?? ''));
@@ -300,7 +301,7 @@ function validateHandler(h: Obj, path: string, what: 'probe' | 'lifecycle'): Fie
     errs.push(forbidden(child(path, k), 'may not specify more than 1 handler type'));
   const k = kinds[0];
   const hp = child(path, k);
-  if (k === 'exec' && !(h.exec.command ?? []).length) errs.push(required(child(hp, 'command')));
+  if (k === 'exec' && !asList(h.exec.command).length) errs.push(required(child(hp, 'command')));
   if (k === 'httpGet') {
     if (!h.httpGet.path) errs.push(required(child(hp, 'path')));
     errs.push(...validatePortNumOrName(h.httpGet.port, child(hp, 'port')));
@@ -404,7 +405,7 @@ function validateContainerCommon(
 function checkHostPortConflicts(containers: any[], path: string, seen: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   containers.forEach((c, ci) => {
-    (c?.ports ?? []).forEach((p: any, pi: number) => {
+    asList(c?.ports).forEach((p: any, pi: number) => {
       if (!p?.hostPort) return;
       const key = `${p.hostIP ?? ''}/${p.protocol ?? ''}/${p.hostPort}`;
       if (seen.has(key))
@@ -422,7 +423,7 @@ function validateContainers(
   opts: PodValidationOptions,
 ) {
   const errs: FieldError[] = [];
-  const list = containers ?? [];
+  const list = asList(containers);
   if (list.length === 0) errs.push(required(path));
   const names = new Set<string>();
   list.forEach((c, i) => {
@@ -450,7 +451,7 @@ function validateInitContainers(
 ): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set(regularNames);
-  (inits ?? []).forEach((c, i) => {
+  asList(inits).forEach((c, i) => {
     const ip = index(path, i);
     errs.push(...validateContainerCommon(c, volumes, ip, opts));
     let sidecar = false;
@@ -474,7 +475,7 @@ function validateInitContainers(
             forbidden(child(ip, f), 'may not be set for init containers without restartPolicy=Always'),
           );
     }
-    if ((c?.resizePolicy ?? []).length > 0)
+    if (asList(c?.resizePolicy).length > 0)
       errs.push(invalid(child(ip, 'resizePolicy'), c.resizePolicy, 'must not be set for init containers'));
   });
   return errs;
@@ -487,7 +488,7 @@ function validateMode(mode: unknown, path: string): FieldError[] {
 
 function validateKeyToPaths(items: any[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  (items ?? []).forEach((it, i) => {
+  asList(items).forEach((it, i) => {
     const ip = index(path, i);
     if (!it?.key) errs.push(required(child(ip, 'key')));
     if (!it?.path) errs.push(required(child(ip, 'path')));
@@ -499,7 +500,7 @@ function validateKeyToPaths(items: any[] | undefined, path: string): FieldError[
 
 function validateDownwardAPIItems(items: any[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  (items ?? []).forEach((it, i) => {
+  asList(items).forEach((it, i) => {
     const ip = index(path, i);
     if (!it?.path) errs.push(required(child(ip, 'path')));
     else errs.push(...validateLocalDescendingPath(it.path, child(ip, 'path')));
@@ -583,7 +584,7 @@ function validateVolumeSource(v: Obj, path: string): FieldError[] {
       break;
     case 'projected':
       errs.push(...validateMode(src.defaultMode, child(sp, 'defaultMode')));
-      (src.sources ?? []).forEach((s: any, i: number) => {
+      asList(src.sources).forEach((s: any, i: number) => {
         const ip = index(child(sp, 'sources'), i);
         const kinds = [
           'secret',
@@ -643,7 +644,7 @@ function validateVolumes(
 ): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
   const names = new Set<string>();
-  (volumes ?? []).forEach((v, i) => {
+  asList(volumes).forEach((v, i) => {
     const ip = index(path, i);
     const el = validateVolumeSource(v ?? {}, ip);
     if (!v?.name) el.push(required(child(ip, 'name')));
@@ -657,7 +658,7 @@ function validateVolumes(
 
 export function validateTolerations(tolerations: any[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  (tolerations ?? []).forEach((t, i) => {
+  asList(tolerations).forEach((t, i) => {
     const ip = index(path, i);
     if (t?.key) errs.push(...validateQualifiedName(t.key, child(ip, 'key')));
     if (!t?.key && t?.operator !== 'Exists')
@@ -697,9 +698,9 @@ export function validateTolerations(tolerations: any[] | undefined, path: string
 
 function validateNodeSelectorTerm(term: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  (term?.matchExpressions ?? []).forEach((r: any, i: number) => {
+  asList(term?.matchExpressions).forEach((r: any, i: number) => {
     const ip = index(child(path, 'matchExpressions'), i);
-    const values: unknown[] = r?.values ?? [];
+    const values: unknown[] = asList(r?.values);
     switch (r?.operator) {
       case 'In':
       case 'NotIn':
@@ -733,7 +734,7 @@ function validateNodeSelectorTerm(term: Obj, path: string): FieldError[] {
 
 function validatePodAffinityTerms(terms: any[] | undefined, path: string, weighted: boolean): FieldError[] {
   const errs: FieldError[] = [];
-  (terms ?? []).forEach((t, i) => {
+  asList(terms).forEach((t, i) => {
     const ip = index(path, i);
     const term = weighted ? t?.podAffinityTerm : t;
     const tp = weighted ? child(ip, 'podAffinityTerm') : ip;
@@ -753,14 +754,14 @@ function validateAffinity(a: Obj | undefined, path: string): FieldError[] {
   const req = a.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (req) {
     const rp = child(path, 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution');
-    const terms: any[] = req.nodeSelectorTerms ?? [];
+    const terms: any[] = asList(req.nodeSelectorTerms);
     if (terms.length === 0)
       errs.push(required(child(rp, 'nodeSelectorTerms'), 'must have at least one node selector term'));
     terms.forEach((t, i) => {
       errs.push(...validateNodeSelectorTerm(t, index(child(rp, 'nodeSelectorTerms'), i)));
     });
   }
-  (a.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((p: any, i: number) => {
+  asList(a.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution).forEach((p: any, i: number) => {
     const ip = index(child(path, 'nodeAffinity', 'preferredDuringSchedulingIgnoredDuringExecution'), i);
     if (!(isInt(p?.weight) && p.weight >= 1 && p.weight <= 100))
       errs.push(invalid(child(ip, 'weight'), p?.weight ?? 0, inclusiveRangeError(1, 100)));
@@ -790,7 +791,7 @@ function validateAffinity(a: Obj | undefined, path: string): FieldError[] {
 function validateTopologySpread(constraints: any[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
-  (constraints ?? []).forEach((c, i) => {
+  asList(constraints).forEach((c, i) => {
     const ip = index(path, i);
     if (!(isInt(c?.maxSkew) && c.maxSkew > 0))
       errs.push(invalid(child(ip, 'maxSkew'), c?.maxSkew ?? 0, 'must be greater than zero'));
@@ -817,7 +818,7 @@ function validateDNSConfig(cfg: Obj | undefined, dnsPolicy: string, path: string
   const errs: FieldError[] = [];
   if (dnsPolicy === 'None') {
     if (!cfg) return [required(path, 'must provide `dnsConfig` when `dnsPolicy` is None')];
-    if (!(cfg.nameservers ?? []).length)
+    if (!asList(cfg.nameservers).length)
       return [
         required(
           child(path, 'nameservers'),
@@ -826,13 +827,13 @@ function validateDNSConfig(cfg: Obj | undefined, dnsPolicy: string, path: string
       ];
   }
   if (!cfg) return errs;
-  const ns: string[] = cfg.nameservers ?? [];
+  const ns: string[] = asList(cfg.nameservers);
   if (ns.length > 3)
     errs.push(invalid(child(path, 'nameservers'), ns, 'must not have more than 3 nameservers'));
   ns.forEach((n, i) => {
     for (const m of isValidIP(n)) errs.push(invalid(index(child(path, 'nameservers'), i), n, m));
   });
-  const searches: string[] = cfg.searches ?? [];
+  const searches: string[] = asList(cfg.searches);
   if (searches.length > 32)
     errs.push(invalid(child(path, 'searches'), searches, 'must not have more than 32 search paths'));
   searches.forEach((s, i) => {
@@ -840,7 +841,7 @@ function validateDNSConfig(cfg: Obj | undefined, dnsPolicy: string, path: string
     if (name !== '.')
       for (const m of isDNS1123Subdomain(name)) errs.push(invalid(index(child(path, 'searches'), i), s, m));
   });
-  (cfg.options ?? []).forEach((o: any, i: number) => {
+  asList(cfg.options).forEach((o: any, i: number) => {
     if (!o?.name) errs.push(required(child(index(child(path, 'options'), i), 'name'), 'must not be empty'));
   });
   return errs;
@@ -867,7 +868,7 @@ export function validatePodSpec(
   errs.push(
     ...validateIDs(s.securityContext, child(path, 'securityContext'), ['runAsUser', 'runAsGroup', 'fsGroup']),
   );
-  (s.securityContext?.supplementalGroups ?? []).forEach((g: unknown, i: number) => {
+  asList(s.securityContext?.supplementalGroups).forEach((g: unknown, i: number) => {
     if (!(isInt(g) && g >= 0 && g <= maxInt32))
       errs.push(
         invalid(
@@ -877,17 +878,17 @@ export function validatePodSpec(
         ),
       );
   });
-  (s.imagePullSecrets ?? []).forEach((r: any, i: number) => {
+  asList(s.imagePullSecrets).forEach((r: any, i: number) => {
     if (!r?.name) errs.push(required(child(index(child(path, 'imagePullSecrets'), i), 'name')));
   });
   errs.push(...validateAffinity(s.affinity, child(path, 'affinity')));
   errs.push(...validateDNSConfig(s.dnsConfig, s.dnsPolicy, child(path, 'dnsConfig')));
-  (s.readinessGates ?? []).forEach((g: any, i: number) => {
+  asList(s.readinessGates).forEach((g: any, i: number) => {
     const gp = child(index(child(path, 'readinessGates'), i), 'conditionType');
     errs.push(...validateQualifiedName(String(g?.conditionType ?? ''), gp));
   });
   const gates = new Set<string>();
-  (s.schedulingGates ?? []).forEach((g: any, i: number) => {
+  asList(s.schedulingGates).forEach((g: any, i: number) => {
     const gp = index(child(path, 'schedulingGates'), i);
     errs.push(...validateQualifiedName(String(g?.name ?? ''), child(gp, 'name')));
     if (gates.has(g?.name)) errs.push(duplicate(gp, g.name));
@@ -914,10 +915,10 @@ export function validatePodSpec(
   if (s.hostname) errs.push(...validateDNS1123Label(s.hostname, child(path, 'hostname')));
   if (s.subdomain) errs.push(...validateDNS1123Label(s.subdomain, child(path, 'subdomain')));
   errs.push(...validateTolerations(s.tolerations, child(path, 'tolerations')));
-  (s.hostAliases ?? []).forEach((h: any, i: number) => {
+  asList(s.hostAliases).forEach((h: any, i: number) => {
     const hp = index(child(path, 'hostAliases'), i);
     for (const m of isValidIP(String(h?.ip ?? ''))) errs.push(invalid(child(hp, 'ip'), h?.ip ?? '', m));
-    (h?.hostnames ?? []).forEach((n: string, j: number) => {
+    asList(h?.hostnames).forEach((n: string, j: number) => {
       for (const m of isDNS1123Subdomain(n)) errs.push(invalid(index(child(hp, 'hostnames'), j), n, m));
     });
   });
@@ -948,7 +949,7 @@ export function validatePodTemplateSpec(template: Obj | undefined, path: string)
   errs.push(...validateLabels(t.metadata?.labels, child(path, 'labels')));
   errs.push(...validateAnnotations(t.metadata?.annotations, child(path, 'annotations')));
   errs.push(...validatePodSpec(t.spec, child(path, 'spec'), { isPod: false }));
-  if ((t.spec?.ephemeralContainers ?? []).length > 0)
+  if (asList(t.spec?.ephemeralContainers).length > 0)
     errs.push(
       forbidden(
         child(path, 'spec', 'ephemeralContainers'),

@@ -1,5 +1,6 @@
 import { defaultTable } from '../columns.js';
 import { index, required } from '../field.js';
+import { list } from '../guards.js';
 import { validatePolicyRules } from '../rbac-common.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import { validateLabelSelector } from '../validation.js';
@@ -8,7 +9,7 @@ function validate(obj: Obj): FieldError[] {
   const errs = validatePolicyRules(obj.rules, false);
   const agg = obj.aggregationRule;
   if (agg) {
-    const sels: any[] = agg.clusterRoleSelectors ?? [];
+    const sels: any[] = list(agg.clusterRoleSelectors);
     if (sels.length === 0)
       errs.push(
         required(

@@ -59,7 +59,7 @@ export const configMaps: ResourceDef = {
       ageColumn,
     ],
     cells: (o, now) => [
-      o.metadata.name,
+      o.metadata?.name,
       Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length,
       ageOf(o, now),
     ],

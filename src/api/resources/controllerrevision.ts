@@ -1,5 +1,6 @@
 import { ageColumn, ageOf, col, nameColumn } from '../columns.js';
 import { required } from '../field.js';
+import { list } from '../guards.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import { validateImmutableField, validateNonnegativeField } from '../validation.js';
 
@@ -12,7 +13,7 @@ function validate(obj: Obj): FieldError[] {
 
 /** "kind.group/name" in lower case, like upstream's formatResourceName for the controller column. */
 function controllerName(o: Obj): string {
-  const ref = (o.metadata?.ownerReferences ?? []).find((r: any) => r?.controller === true);
+  const ref = list(o.metadata?.ownerReferences).find((r: any) => r?.controller === true);
   if (!ref) return '<none>';
   const apiVersion = String(ref.apiVersion ?? '');
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';

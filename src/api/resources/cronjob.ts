@@ -10,6 +10,7 @@ import {
 } from '../columns.js';
 import { cronScheduleError, isKnownTimeZone } from '../cron.js';
 import { child, invalid, notSupported, required } from '../field.js';
+import { list } from '../guards.js';
 import { labelSelectorString } from '../labels.js';
 import { defaultPodTemplate } from '../podspec/defaults.js';
 import { age } from '../table.js';
@@ -136,7 +137,7 @@ export const cronJobs: ResourceDef = {
           : o.spec.suspend
             ? 'True'
             : 'False',
-        (o.status?.active ?? []).length,
+        list(o.status?.active).length,
         last,
         ageOf(o, now),
         names,

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ageColumn, ageOf, col, nameColumn } from '../columns.js';
 import { child, index, invalid, required } from '../field.js';
+import { list as asList } from '../guards.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import {
   isDNS1123Subdomain,
@@ -35,17 +36,17 @@ function validateAddress(a: Obj, path: string): FieldError[] {
 
 function validate(obj: Obj): FieldError[] {
   const errs: FieldError[] = [];
-  (obj.subsets ?? []).forEach((ss: any, i: number) => {
+  asList(obj.subsets).forEach((ss: any, i: number) => {
     const sp = index('subsets', i);
-    if (!(ss?.addresses ?? []).length && !(ss?.notReadyAddresses ?? []).length)
+    if (!asList(ss?.addresses).length && !asList(ss?.notReadyAddresses).length)
       errs.push(required(sp, 'must specify `addresses` or `notReadyAddresses`'));
-    (ss?.addresses ?? []).forEach((a: any, j: number) => {
+    asList(ss?.addresses).forEach((a: any, j: number) => {
       errs.push(...validateAddress(a, index(child(sp, 'addresses'), j)));
     });
-    (ss?.notReadyAddresses ?? []).forEach((a: any, j: number) => {
+    asList(ss?.notReadyAddresses).forEach((a: any, j: number) => {
       errs.push(...validateAddress(a, index(child(sp, 'notReadyAddresses'), j)));
     });
-    const ports: any[] = ss?.ports ?? [];
+    const ports: any[] = asList(ss?.ports);
     ports.forEach((p, j) => {
       const pp = index(child(sp, 'ports'), j);
       if (ports.length > 1 && !p?.name) errs.push(required(child(pp, 'name')));
@@ -61,15 +62,15 @@ function validate(obj: Obj): FieldError[] {
 
 /** formatEndpoints: up to three ip:port pairs, then "+ N more...". */
 export function formatEndpoints(o: Obj): string {
-  const subsets: any[] = o.subsets ?? [];
+  const subsets: any[] = asList(o.subsets);
   if (subsets.length === 0) return '<none>';
   const list: string[] = [];
   const max = 3;
   let more = false;
   let count = 0;
   for (const ss of subsets) {
-    const addrs: any[] = ss?.addresses ?? [];
-    const ports: any[] = ss?.ports ?? [];
+    const addrs: any[] = asList(ss?.addresses);
+    const ports: any[] = asList(ss?.ports);
     if (ports.length === 0) {
       count += addrs.length;
       for (const a of addrs) {
@@ -106,8 +107,8 @@ export const endpoints: ResourceDef = {
   shortNames: ['ep'],
   schemaName: 'io.k8s.api.core.v1.Endpoints',
   defaults(obj) {
-    for (const ss of obj.subsets ?? [])
-      for (const p of ss?.ports ?? []) if (p && !p.protocol) p.protocol = 'TCP';
+    for (const ss of asList(obj.subsets))
+      for (const p of asList(ss?.ports)) if (p && !p.protocol) p.protocol = 'TCP';
   },
   validate,
   table: {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ageColumn, ageOf, col, nameColumn } from '../columns.js';
 import { child, duplicate, index, invalid, notSupported, required, tooMany } from '../field.js';
+import { list as asList } from '../guards.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import {
   isDNS1123Subdomain,
@@ -17,12 +18,12 @@ function validate(obj: Obj): FieldError[] {
   const at = obj.addressType;
   if (!at) errs.push(required('addressType'));
   else if (!addressTypes.includes(at)) errs.push(notSupported('addressType', at, addressTypes));
-  const eps: any[] = obj.endpoints ?? [];
+  const eps: any[] = asList(obj.endpoints);
   if (eps.length > 1000) errs.push(tooMany('endpoints', eps.length, 1000));
   eps.forEach((ep, i) => {
     const ip = index('endpoints', i);
     const ap = child(ip, 'addresses');
-    const addrs: string[] = ep?.addresses ?? [];
+    const addrs: string[] = asList(ep?.addresses);
     if (addrs.length === 0) errs.push(required(ap, 'must contain at least 1 address'));
     else if (addrs.length > 100) errs.push(tooMany(ap, addrs.length, 100));
     addrs.forEach((a, j) => {
@@ -36,7 +37,7 @@ function validate(obj: Obj): FieldError[] {
         errs.push(invalid(child(ip, 'nodeName'), ep.nodeName, m));
     if (ep?.hostname) errs.push(...validateDNS1123Label(ep.hostname, child(ip, 'hostname')));
   });
-  const ports: any[] = obj.ports ?? [];
+  const ports: any[] = asList(obj.ports);
   if (ports.length > 20000) errs.push(tooMany('ports', ports.length, 20000));
   const names = new Set<string>();
   ports.forEach((p, i) => {
@@ -58,7 +59,7 @@ function listWithMore(list: string[], more: boolean, count: number, max: number)
 }
 
 function portsCell(o: Obj): string {
-  const ports: any[] = o.ports ?? [];
+  const ports: any[] = asList(o.ports);
   const list: string[] = [];
   let more = false;
   for (const p of ports) {
@@ -72,8 +73,8 @@ function endpointsCell(o: Obj): string {
   const list: string[] = [];
   let more = false;
   let count = 0;
-  for (const ep of o.endpoints ?? [])
-    for (const a of ep?.addresses ?? []) {
+  for (const ep of asList(o.endpoints))
+    for (const a of asList(ep?.addresses)) {
       if (list.length < 3) list.push(a);
       else more = true;
       count++;
@@ -90,7 +91,7 @@ export const endpointSlices: ResourceDef = {
   namespaced: true,
   schemaName: 'io.k8s.api.discovery.v1.EndpointSlice',
   defaults(obj) {
-    for (const p of obj.ports ?? []) {
+    for (const p of asList(obj.ports)) {
       if (!p || typeof p !== 'object') continue;
       p.name ??= '';
       p.protocol ??= 'TCP';

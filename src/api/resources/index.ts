@@ -2,6 +2,7 @@
 // batch, policy, rbac, scheduling, coordination, discovery), resources alphabetical within a group as
 // upstream lists them (so `kubectl get all` prints pods, services, daemonsets, deployments, ...).
 // Add a kind: write its file and list it here.
+import { hardened } from '../guards.js';
 import type { ResourceDef } from '../types.js';
 import { clusterRoles } from './clusterrole.js';
 import { clusterRoleBindings } from './clusterrolebinding.js';
@@ -34,7 +35,7 @@ import { services } from './service.js';
 import { serviceAccounts } from './serviceaccount.js';
 import { statefulSets } from './statefulset.js';
 
-export const allResources: readonly ResourceDef[] = [
+const kinds: ResourceDef[] = [
   // core/v1
   configMaps,
   endpoints,
@@ -75,3 +76,5 @@ export const allResources: readonly ResourceDef[] = [
   // discovery.k8s.io/v1
   endpointSlices,
 ];
+
+export const allResources: readonly ResourceDef[] = kinds.map(hardened);

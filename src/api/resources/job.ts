@@ -9,6 +9,7 @@ import {
   wide,
 } from '../columns.js';
 import { child, invalid, notSupported, required } from '../field.js';
+import { list } from '../guards.js';
 import { labelSelectorString } from '../labels.js';
 import { defaultPodTemplate } from '../podspec/defaults.js';
 import { clone } from '../semantic.js';
@@ -32,8 +33,8 @@ export function defaultJobSpec(spec: Obj): void {
   spec.backoffLimit ??= spec.backoffLimitPerIndex != null ? 2147483647 : 6;
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
-  for (const rule of spec.podFailurePolicy?.rules ?? [])
-    for (const pattern of rule?.onPodConditions ?? [])
+  for (const rule of list(spec.podFailurePolicy?.rules))
+    for (const pattern of list(rule?.onPodConditions))
       if (pattern && !pattern.status) pattern.status = 'True';
   spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
 }
@@ -178,7 +179,7 @@ function validateUpdate(obj: Obj, old: Obj): FieldError[] {
 }
 
 function conditionTrue(o: Obj, type: string): boolean {
-  const c = (o.status?.conditions ?? []).find((x: any) => x?.type === type);
+  const c = list(o.status?.conditions).find((x: any) => x?.type === type);
   return c?.status === 'True';
 }
 

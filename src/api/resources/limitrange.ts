@@ -1,5 +1,6 @@
 import { defaultTable } from '../columns.js';
 import { child, duplicate, forbidden, index, invalid, required } from '../field.js';
+import { list } from '../guards.js';
 import { canonicalQuantityString, compareQuantities, parseQuantity } from '../quantity.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import { isQualifiedName, validateQuantityValue } from '../validation.js';
@@ -7,7 +8,7 @@ import { isQualifiedName, validateQuantityValue } from '../validation.js';
 const limitTypes = new Set(['Pod', 'Container', 'PersistentVolumeClaim']);
 
 function limitRangeDefaults(obj: Obj): void {
-  for (const item of obj.spec?.limits ?? []) {
+  for (const item of list(obj.spec?.limits)) {
     if (item?.type !== 'Container') continue;
     item.default ??= {};
     item.defaultRequest ??= {};
@@ -22,7 +23,7 @@ function limitRangeDefaults(obj: Obj): void {
 function validateLimitRange(obj: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const seenTypes = new Set<string>();
-  (obj.spec?.limits ?? []).forEach((item: any, i: number) => {
+  list(obj.spec?.limits).forEach((item: any, i: number) => {
     const ip = index('spec.limits', i);
     const type = String(item?.type ?? '');
     if (!type.includes('/') && !limitTypes.has(type))

@@ -1,4 +1,5 @@
 import { invalid } from '../field.js';
+import { list } from '../guards.js';
 import { age } from '../table.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import { isQualifiedName } from '../validation.js';
@@ -17,7 +18,7 @@ function validate(obj: Obj): FieldError[] {
   // Upstream sets the name label in Canonicalize, after a generateName got its suffix; validate runs then too.
   labelWithName(obj);
   const errs: FieldError[] = [];
-  for (const f of obj.spec?.finalizers ?? []) {
+  for (const f of list(obj.spec?.finalizers)) {
     const name = String(f);
     for (const m of isQualifiedName(name)) errs.push(invalid('spec.finalizers', name, m));
     if (!name.includes('/') && !standardFinalizers.has(name))
@@ -71,6 +72,10 @@ export const namespaces: ResourceDef = {
       { name: 'Status', type: 'string', description: 'The status of the namespace', priority: 0 },
       { name: 'Age', type: 'string', description: 'Time since creation', priority: 0 },
     ],
-    cells: (o, now) => [o.metadata.name, o.status?.phase ?? 'Active', age(o.metadata.creationTimestamp, now)],
+    cells: (o, now) => [
+      o.metadata?.name,
+      o.status?.phase ?? 'Active',
+      age(o.metadata?.creationTimestamp, now),
+    ],
   },
 };

@@ -1,5 +1,6 @@
 import { ageColumn, ageOf, col, nameColumn, wide } from '../columns.js';
-import { duplicate, forbidden, index, invalid } from '../field.js';
+import { duplicate, forbidden, index, invalid, Rendered } from '../field.js';
+import { list } from '../guards.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import { isValidLabelValue, validateEnum, validateQualifiedName } from '../validation.js';
 
@@ -8,7 +9,7 @@ const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 export function validateTaints(taints: any[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
-  (taints ?? []).forEach((t, i) => {
+  list(taints).forEach((t, i) => {
     const ip = index(path, i);
     errs.push(...validateQualifiedName(String(t?.key ?? ''), `${ip}.key`));
     const valueErrs = isValidLabelValue(String(t?.value ?? ''));
@@ -16,8 +17,8 @@ export function validateTaints(taints: any[] | undefined, path: string): FieldEr
     errs.push(...validateEnum(t?.effect, taintEffects, `${ip}.effect`));
     const key = `${t?.effect}\u0000${t?.key}`;
     if (seen.has(key)) {
-      const d = duplicate(ip, t);
-      errs.push({ ...d, message: `${d.message}: taints must be unique by key and effect pair` });
+      const shown = `core.Taint{Key:${JSON.stringify(t?.key ?? '')}, Value:${JSON.stringify(t?.value ?? '')}, Effect:${JSON.stringify(t?.effect ?? '')}, TimeAdded:<nil>}`;
+      errs.push(duplicate(ip, new Rendered(shown), 'taints must be unique by key and effect pair'));
     }
     seen.add(key);
   });
@@ -55,8 +56,8 @@ function validateUpdate(obj: Obj, old: Obj): FieldError[] {
   const errs = validate(obj);
   const spec = obj.spec ?? {};
   const oldSpec = old.spec ?? {};
-  const oldCIDRs: string[] = oldSpec.podCIDRs ?? [];
-  const newCIDRs: string[] = spec.podCIDRs ?? [];
+  const oldCIDRs: string[] = list(oldSpec.podCIDRs);
+  const newCIDRs: string[] = list(spec.podCIDRs);
   if (
     oldCIDRs.length > 0 &&
     (oldCIDRs.length !== newCIDRs.length || oldCIDRs.some((c, i) => c !== newCIDRs[i]))
@@ -82,7 +83,7 @@ export function nodeRoles(o: Obj): string[] {
 /** The STATUS cell: Ready / NotReady / Unknown, plus SchedulingDisabled when cordoned. */
 export function nodeStatus(o: Obj): string {
   const status: string[] = [];
-  const ready = (o.status?.conditions ?? []).find((c: any) => c?.type === 'Ready');
+  const ready = list(o.status?.conditions).find((c: any) => c?.type === 'Ready');
   if (ready) status.push(ready.status === 'True' ? 'Ready' : 'NotReady');
   if (status.length === 0) status.push('Unknown');
   if (o.spec?.unschedulable) status.push('SchedulingDisabled');
@@ -90,7 +91,7 @@ export function nodeStatus(o: Obj): string {
 }
 
 function address(o: Obj, type: string): string {
-  return (o.status?.addresses ?? []).find((a: any) => a?.type === type)?.address ?? '<none>';
+  return list(o.status?.addresses).find((a: any) => a?.type === type)?.address ?? '<none>';
 }
 
 export const nodes: ResourceDef = {

@@ -1,5 +1,6 @@
 import { ageColumn, ageOf, col, nameColumn, wide } from '../columns.js';
 import { forbidden, index, invalid, notSupported, required } from '../field.js';
+import { list } from '../guards.js';
 import { volumeSources } from '../podspec/defaults.js';
 import { canonicalQuantityString, compareQuantities, parseQuantity } from '../quantity.js';
 import { semanticEqual } from '../semantic.js';
@@ -17,7 +18,7 @@ function sources(spec: Obj): string[] {
 function validate(obj: Obj): FieldError[] {
   const spec = obj.spec ?? {};
   const errs: FieldError[] = [];
-  const modes: string[] = spec.accessModes ?? [];
+  const modes: string[] = list(spec.accessModes);
   if (modes.length === 0) errs.push(required('spec.accessModes'));
   for (const m of modes)
     if (!accessModes.includes(m)) errs.push(notSupported('spec.accessModes', m, accessModes));

@@ -1,5 +1,6 @@
 import { ageColumn, ageOf, col, nameColumn, wide } from '../columns.js';
 import { forbidden, invalid, notSupported, required } from '../field.js';
+import { list } from '../guards.js';
 import { defaultPersistentVolumeClaimSpec } from '../podspec/defaults.js';
 import { canonicalQuantityString, compareQuantities, parseQuantity } from '../quantity.js';
 import { clone, diffPaths, semanticEqual } from '../semantic.js';
@@ -11,7 +12,7 @@ import { validateLabelSelector, validateQuantityValue } from '../validation.js';
 export function validateClaimSpec(spec: Obj | undefined, path: string): FieldError[] {
   const s = spec ?? {};
   const errs: FieldError[] = [];
-  const modes: string[] = s.accessModes ?? [];
+  const modes: string[] = list(s.accessModes);
   if (modes.length === 0) errs.push(required(`${path}.accessModes`, 'at least 1 access mode is required'));
   for (const m of modes)
     if (!accessModes.includes(m)) errs.push(notSupported(`${path}.accessModes`, m, accessModes));

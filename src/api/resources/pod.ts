@@ -1,5 +1,6 @@
 import { ageColumn, ageOf, col, nameColumn, wide } from '../columns.js';
 import { forbidden } from '../field.js';
+import { list } from '../guards.js';
 import { podSummary, podWideCells } from '../pod-status.js';
 import { defaultPodSpec } from '../podspec/defaults.js';
 import { validatePodSpecUpdate } from '../podspec/update.js';
@@ -16,7 +17,7 @@ const systemPriorities: Record<string, number> = {
 function prepareForCreate(pod: Obj): void {
   pod.spec ??= {};
   pod.status = { phase: 'Pending', qosClass: computePodQOS(pod) };
-  if ((pod.spec.schedulingGates ?? []).length > 0)
+  if (list(pod.spec.schedulingGates).length > 0)
     pod.status.conditions = [
       {
         type: 'PodScheduled',
@@ -63,7 +64,7 @@ export const pods: ResourceDef = {
   },
   validate(obj) {
     const errs = validatePodSpec(obj.spec, 'spec', { isPod: true });
-    if ((obj.spec?.ephemeralContainers ?? []).length > 0)
+    if (list(obj.spec?.ephemeralContainers).length > 0)
       errs.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
     return errs;
   },

@@ -1,5 +1,6 @@
 import { ageColumn, ageOf, col, nameColumn } from '../columns.js';
 import { index, invalid, notSupported } from '../field.js';
+import { list } from '../guards.js';
 import { canonicalQuantityString } from '../quantity.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import { isQualifiedName, validateQuantityValue } from '../validation.js';
@@ -52,10 +53,10 @@ function validateQuota(obj: Obj): FieldError[] {
     const p = index('spec.hard', k);
     errs.push(...validateQuotaResourceName(k, p), ...validateQuantityValue(v, p));
   }
-  (obj.spec?.scopes ?? []).forEach((s: string, i: number) => {
+  list(obj.spec?.scopes).forEach((s: string, i: number) => {
     if (!quotaScopes.includes(s)) errs.push(notSupported(index('spec.scopes', i), s, quotaScopes));
   });
-  const scopes = new Set<string>(obj.spec?.scopes ?? []);
+  const scopes = new Set<string>(list(obj.spec?.scopes));
   if (
     (scopes.has('Terminating') && scopes.has('NotTerminating')) ||
     (scopes.has('BestEffort') && scopes.has('NotBestEffort'))

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ageColumn, ageOf, col, nameColumn, wide } from '../columns.js';
 import { child, duplicate, forbidden, index, invalid, notSupported, required } from '../field.js';
+import { list } from '../guards.js';
 import { formatLabels } from '../labels.js';
 import { validatePortNumOrName } from '../podspec/validation.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
@@ -40,7 +41,7 @@ function defaults(obj: Obj): void {
   if (spec.sessionAffinity === 'ClientIP' && spec.sessionAffinityConfig?.clientIP?.timeoutSeconds == null)
     spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 10800 } };
   spec.type ||= 'ClusterIP';
-  for (const p of spec.ports ?? []) {
+  for (const p of list(spec.ports)) {
     if (!p || typeof p !== 'object') continue;
     p.protocol ||= 'TCP';
     if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '')
@@ -58,10 +59,10 @@ function prepareForCreate(obj: Obj): void {
   const spec = obj.spec;
   obj.status = { loadBalancer: {} };
   if (!serviceNeedsClusterIP(obj)) return;
-  if (spec.clusterIP && !(spec.clusterIPs ?? []).length) spec.clusterIPs = [spec.clusterIP];
-  if (!spec.clusterIP && (spec.clusterIPs ?? []).length) spec.clusterIP = spec.clusterIPs[0];
+  if (spec.clusterIP && !list(spec.clusterIPs).length) spec.clusterIPs = [spec.clusterIP];
+  if (!spec.clusterIP && list(spec.clusterIPs).length) spec.clusterIP = spec.clusterIPs[0];
   spec.ipFamilyPolicy ??= 'SingleStack';
-  if (!(spec.ipFamilies ?? []).length) {
+  if (!list(spec.ipFamilies).length) {
     const first = spec.clusterIPs?.[0];
     spec.ipFamilies = first && isIP(first) === 6 ? ['IPv6'] : ['IPv4'];
   }
@@ -74,17 +75,17 @@ function prepareForUpdate(obj: Obj, old: Obj): void {
   const oldSpec = old.spec ?? {};
   if (serviceNeedsClusterIP(old) && serviceNeedsClusterIP(obj)) {
     if (!spec.clusterIP) spec.clusterIP = oldSpec.clusterIP;
-    if (!(spec.clusterIPs ?? []).length && (oldSpec.clusterIPs ?? []).length)
+    if (!list(spec.clusterIPs).length && list(oldSpec.clusterIPs).length)
       spec.clusterIPs = spec.clusterIP === oldSpec.clusterIP ? oldSpec.clusterIPs : [spec.clusterIP];
     if (!spec.ipFamilyPolicy && oldSpec.ipFamilyPolicy) spec.ipFamilyPolicy = oldSpec.ipFamilyPolicy;
-    if (!(spec.ipFamilies ?? []).length && oldSpec.ipFamilies) spec.ipFamilies = oldSpec.ipFamilies;
+    if (!list(spec.ipFamilies).length && oldSpec.ipFamilies) spec.ipFamilies = oldSpec.ipFamilies;
   }
   if (serviceNeedsNodePorts(old) && serviceNeedsNodePorts(obj)) {
     const used = new Set<number>();
-    for (const p of spec.ports ?? []) if (p?.nodePort) used.add(p.nodePort);
+    for (const p of list(spec.ports)) if (p?.nodePort) used.add(p.nodePort);
     const byName = new Map<string, number>();
-    for (const p of oldSpec.ports ?? []) if (p?.nodePort) byName.set(p.name ?? '', p.nodePort);
-    for (const p of spec.ports ?? []) {
+    for (const p of list(oldSpec.ports)) if (p?.nodePort) byName.set(p.name ?? '', p.nodePort);
+    for (const p of list(spec.ports)) {
       if (!p || p.nodePort) continue;
       const prev = byName.get(p.name ?? '');
       if (prev && !used.has(prev)) {
@@ -115,12 +116,12 @@ function validatePort(p: Obj, requireName: boolean, names: Set<string>, path: st
 function validate(obj: Obj): FieldError[] {
   const spec = obj.spec ?? {};
   const errs: FieldError[] = [];
-  const ports: any[] = spec.ports ?? [];
+  const ports: any[] = list(spec.ports);
   const type = spec.type;
   if (ports.length === 0 && !isHeadlessService(obj) && type !== 'ExternalName')
     errs.push(required('spec.ports'));
   if (type === 'ExternalName') {
-    if ((spec.clusterIPs ?? []).length > 0 || (spec.clusterIP && spec.clusterIP !== ''))
+    if (list(spec.clusterIPs).length > 0 || (spec.clusterIP && spec.clusterIP !== ''))
       errs.push(forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
     const cname = String(spec.externalName ?? '').replace(/\.$/, '');
     if (cname) for (const m of isDNS1123Subdomain(cname)) errs.push(invalid('spec.externalName', cname, m));
@@ -150,11 +151,11 @@ function validate(obj: Obj): FieldError[] {
       ),
     );
   }
-  (spec.clusterIPs ?? []).forEach((ip: string, i: number) => {
+  list(spec.clusterIPs).forEach((ip: string, i: number) => {
     if (ip === 'None' && i === 0) return;
     for (const m of isValidIP(ip)) errs.push(invalid(index('spec.clusterIPs', i), ip, m));
   });
-  (spec.externalIPs ?? []).forEach((ip: string, i: number) => {
+  list(spec.externalIPs).forEach((ip: string, i: number) => {
     for (const m of isValidIP(ip)) errs.push(invalid(index('spec.externalIPs', i), ip, m));
   });
   errs.push(...validateEnum(type, serviceTypes, 'spec.type'));
@@ -208,7 +209,7 @@ function validate(obj: Obj): FieldError[] {
         'SingleStack',
       ]),
     );
-  (spec.ipFamilies ?? []).forEach((f: string, i: number) => {
+  list(spec.ipFamilies).forEach((f: string, i: number) => {
     if (f !== 'IPv4' && f !== 'IPv6')
       errs.push(notSupported(index('spec.ipFamilies', i), f, ['IPv4', 'IPv6']));
   });
@@ -229,7 +230,7 @@ function validateUpdate(obj: Obj, old: Obj): FieldError[] {
 /** getServiceExternalIP as the server prints it (wide: no truncation). */
 function externalIP(o: Obj): string {
   const spec = o.spec ?? {};
-  const ext: string[] = spec.externalIPs ?? [];
+  const ext: string[] = list(spec.externalIPs);
   switch (spec.type) {
     case 'ClusterIP':
     case 'NodePort':
@@ -237,7 +238,7 @@ function externalIP(o: Obj): string {
     case 'LoadBalancer': {
       const lb = [
         ...new Set<string>(
-          (o.status?.loadBalancer?.ingress ?? [])
+          list(o.status?.loadBalancer?.ingress)
             .map((i: any) => i?.ip || i?.hostname)
             .filter((x: string) => !!x),
         ),
@@ -253,7 +254,7 @@ function externalIP(o: Obj): string {
 }
 
 function portsCell(o: Obj): string {
-  const ports: any[] = o.spec?.ports ?? [];
+  const ports: any[] = list(o.spec?.ports);
   if (ports.length === 0) return '<none>';
   return ports
     .map((p) => (p?.nodePort > 0 ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p?.port}/${p?.protocol}`))

@@ -1,10 +1,11 @@
 import { ageColumn, ageOf, col, nameColumn } from '../columns.js';
 import { child, index, required } from '../field.js';
+import { list } from '../guards.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 
 function validate(obj: Obj): FieldError[] {
   const errs: FieldError[] = [];
-  (obj.imagePullSecrets ?? []).forEach((r: any, i: number) => {
+  list(obj.imagePullSecrets).forEach((r: any, i: number) => {
     if (!r?.name) errs.push(required(child(index('imagePullSecrets', i), 'name')));
   });
   return errs;
@@ -30,6 +31,6 @@ export const serviceAccounts: ResourceDef = {
       ),
       ageColumn,
     ],
-    cells: (o, now) => [o.metadata?.name, (o.secrets ?? []).length, ageOf(o, now)],
+    cells: (o, now) => [o.metadata?.name, list(o.secrets).length, ageOf(o, now)],
   },
 };

@@ -8,6 +8,7 @@ import {
   nameColumn,
 } from '../columns.js';
 import { child, forbidden, invalid, notSupported, required } from '../field.js';
+import { list } from '../guards.js';
 import { defaultPersistentVolumeClaimSpec, defaultPodTemplate } from '../podspec/defaults.js';
 import { semanticEqual } from '../semantic.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
@@ -32,7 +33,7 @@ function defaults(obj: Obj): void {
   spec.replicas ??= 1;
   spec.revisionHistoryLimit ??= 10;
   defaultPodTemplate(spec.template);
-  for (const pvc of spec.volumeClaimTemplates ?? []) {
+  for (const pvc of list(spec.volumeClaimTemplates)) {
     if (!pvc || typeof pvc !== 'object') continue;
     pvc.spec ??= {};
     defaultPersistentVolumeClaimSpec(pvc.spec);
@@ -93,7 +94,7 @@ function validate(obj: Obj): FieldError[] {
   errs.push(
     ...validateSelectorAndTemplate(spec, 'spec', 'statefulset', { activeDeadlineKind: 'StatefulSet' }),
   );
-  (spec.volumeClaimTemplates ?? []).forEach((pvc: any, i: number) => {
+  list(spec.volumeClaimTemplates).forEach((pvc: any, i: number) => {
     const p = `spec.volumeClaimTemplates[${i}]`;
     if (!pvc?.metadata?.name) errs.push(required(`${p}.metadata.name`, 'name or generateName is required'));
     errs.push(...validateClaimSpec(pvc?.spec, `${p}.spec`));

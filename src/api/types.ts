@@ -16,7 +16,9 @@ export type SubresourceName =
   | 'proxy'
   | 'eviction'
   | 'token'
-  | 'ephemeralcontainers';
+  | 'ephemeralcontainers'
+  | 'finalize'
+  | 'resize';
 
 /** Upstream's field.ErrorType values, used as Status cause reasons. */
 export type FieldErrorType =
@@ -27,7 +29,9 @@ export type FieldErrorType =
   | 'FieldValueForbidden'
   | 'FieldValueTooLong'
   | 'FieldValueTooMany'
-  | 'FieldValueTypeInvalid';
+  | 'FieldValueTypeInvalid'
+  | 'FieldValueNotFound'
+  | 'InternalError';
 
 export interface FieldError {
   type: FieldErrorType;
@@ -48,15 +52,51 @@ export interface TableColumn {
 
 export interface TableDef {
   columns: TableColumn[];
-  /** One row's cells, same order as columns (NAME first). `now` lets AGE-like cells be computed by the client. */
-  cells(obj: Obj): unknown[];
+  /**
+   * One row's cells, same order as columns (NAME first), always including the priority-1 (wide) cells as
+   * upstream's server does. `now` (ms since epoch, default Date.now()) lets tests pin AGE-like cells.
+   */
+  cells(obj: Obj, now?: number): unknown[];
 }
 
 export interface ScaleDef {
   /** Dotted paths into the object. */
   specReplicasPath: string;
   statusReplicasPath: string;
+  /** Path to a selector already in string form (as CRDs declare it). */
   labelSelectorPath?: string;
+  /**
+   * Path to the selector object of built-in kinds (`spec.selector`: a metav1.LabelSelector, or a plain map for
+   * ReplicationController); the Scale's status.selector is its string form, anySelectorString() in labels.ts.
+   */
+  selectorObjectPath?: string;
+}
+
+/**
+ * How metadata.name is validated (upstream's per-kind ValidateNameFunc). Default: 'dns1123-subdomain'.
+ * 'none' skips the name format check (core/v1 Event, which upstream validates only loosely).
+ */
+export type NameValidation =
+  | 'dns1123-subdomain'
+  | 'dns1123-label'
+  | 'dns1035-label'
+  | 'path-segment'
+  | 'none';
+
+/**
+ * A kind served from another kind's storage (events.k8s.io/v1 Event is stored as core/v1 Event).
+ * The server stores and watches `group/version/plural`, converting on the way in and out.
+ */
+export interface SharedStorage {
+  group: string;
+  version: string;
+  plural: string;
+  /** This kind's object -> the stored kind's object. */
+  toStorage(obj: Obj): Obj;
+  /** The stored kind's object -> this kind's object. */
+  fromStorage(obj: Obj): Obj;
+  /** Field selector names of this kind -> the stored kind's names (e.g. regarding.name -> involvedObject.name). */
+  fieldLabels?: Record<string, string>;
 }
 
 export interface ResourceDef {
@@ -81,6 +121,18 @@ export interface ResourceDef {
   validateUpdate?(obj: Obj, old: Obj): FieldError[];
   /** Strategy hook on create (e.g. Pod: status.phase=Pending, qosClass). Status is reset before it when the kind has a status subresource. */
   prepareForCreate?(obj: Obj): void;
+  /**
+   * Strategy hook on update of the main resource, before validation (e.g. Service keeps its allocated
+   * clusterIP/nodePorts when the new object omits them; Namespace keeps spec.finalizers). The server still
+   * resets status from `old` itself when the kind has a status subresource.
+   */
+  prepareForUpdate?(obj: Obj, old: Obj): void;
+  /** Status given on create is kept although the kind has a status subresource (Node: kubelets register with status). */
+  keepsStatusOnCreate?: boolean;
+  /** metadata.name format; default 'dns1123-subdomain'. Used by validateObjectMeta in validation.ts. */
+  nameValidation?: NameValidation;
+  /** Set when this kind shares another kind's storage (see SharedStorage). */
+  sharedStorage?: SharedStorage;
   /** Field selectors beyond metadata.name and metadata.namespace (which every kind has). */
   fieldSelectors?: Record<string, (obj: Obj) => string | undefined>;
   table?: TableDef;

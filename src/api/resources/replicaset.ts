@@ -1,0 +1,76 @@
+import {
+  ageColumn,
+  ageOf,
+  col,
+  containerCells,
+  containersColumn,
+  imagesColumn,
+  nameColumn,
+  wide,
+} from '../columns.js';
+import { labelSelectorString } from '../labels.js';
+import { defaultPodTemplate } from '../podspec/defaults.js';
+import type { FieldError, Obj, ResourceDef } from '../types.js';
+import { validateNonnegativeField } from '../validation.js';
+import { validateImmutableSelector, validateSelectorAndTemplate } from '../workloads.js';
+
+function validate(obj: Obj): FieldError[] {
+  const spec = obj.spec ?? {};
+  return [
+    ...validateNonnegativeField(spec.replicas, 'spec.replicas'),
+    ...validateNonnegativeField(spec.minReadySeconds, 'spec.minReadySeconds'),
+    // Upstream's message says "deployment" here too.
+    ...validateSelectorAndTemplate(spec, 'spec', 'deployment'),
+  ];
+}
+
+export const replicaSets: ResourceDef = {
+  group: 'apps',
+  version: 'v1',
+  kind: 'ReplicaSet',
+  plural: 'replicasets',
+  singular: 'replicaset',
+  namespaced: true,
+  shortNames: ['rs'],
+  categories: ['all'],
+  schemaName: 'io.k8s.api.apps.v1.ReplicaSet',
+  subresources: ['status', 'scale'],
+  defaults(obj) {
+    obj.spec ??= {};
+    obj.spec.replicas ??= 1;
+    defaultPodTemplate(obj.spec.template);
+  },
+  validate,
+  validateUpdate: (obj, old) => [...validate(obj), ...validateImmutableSelector(obj.spec, old.spec)],
+  scale: {
+    specReplicasPath: 'spec.replicas',
+    statusReplicasPath: 'status.replicas',
+    selectorObjectPath: 'spec.selector',
+  },
+  fieldSelectors: { 'status.replicas': (o) => String(o.status?.replicas ?? 0) },
+  table: {
+    columns: [
+      nameColumn,
+      col('Desired', 'Replicas is the number of desired replicas.', 'integer'),
+      col('Current', 'Replicas is the most recently observed number of replicas.', 'integer'),
+      col('Ready', 'The number of ready replicas for this replica set.', 'integer'),
+      ageColumn,
+      containersColumn,
+      imagesColumn,
+      wide('Selector', 'Selector is a label query over pods that should match the replica count.'),
+    ],
+    cells(o, now) {
+      const [names, images] = containerCells(o.spec?.template?.spec?.containers);
+      return [
+        o.metadata?.name,
+        o.spec?.replicas ?? 0,
+        o.status?.replicas ?? 0,
+        o.status?.readyReplicas ?? 0,
+        ageOf(o, now),
+        names,
+        images,
+        labelSelectorString(o.spec?.selector) || '<none>',
+      ];
+    },
+  },
+};

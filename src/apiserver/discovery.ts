@@ -26,6 +26,8 @@ const SUBRESOURCES: Record<SubresourceName, SubresourceInfo> = {
   eviction: { verbs: ['create'], kind: 'Eviction', group: 'policy', version: 'v1' },
   token: { verbs: ['create'], kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1' },
   ephemeralcontainers: { verbs: ['get', 'patch', 'update'] },
+  resize: { verbs: ['get', 'patch', 'update'] },
+  finalize: { verbs: ['update'] },
 };
 
 function storageVersionHash(def: ResourceDef): string {

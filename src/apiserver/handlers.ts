@@ -173,8 +173,8 @@ export async function createObject(
   if (!m.name && m.generateName) m.name = generateName(m.generateName);
   if (def.namespaced && !m.namespace) m.namespace = t.namespace;
   def.defaults?.(obj);
-  initMetadata(obj, ctx.now());
-  if (hasStatusSubresource(def) && def.kind !== 'Namespace') delete obj.status;
+  initMetadata(obj, def, ctx.now());
+  if (hasStatusSubresource(def) && !def.keepsStatusOnCreate) delete obj.status;
   def.prepareForCreate?.(obj);
   validateNew(def, obj);
   trackManagedFields(ctx, def, undefined, obj, opts);
@@ -259,15 +259,12 @@ function prepareUpdate(def: ResourceDef, desired: Obj, current: Obj, subresource
       if (current.status === undefined) delete next.status;
       else next.status = current.status;
     }
-    // A namespace's finalizers change only through its finalize subresource.
-    if (def.kind === 'Namespace' && def.group === '' && subresource === undefined) {
-      next.spec = { ...next.spec, finalizers: current.spec?.finalizers };
-    }
     def.defaults?.(next);
+    if (subresource === undefined) def.prepareForUpdate?.(next, current);
   }
   next.apiVersion = apiVersionOf(def);
   next.kind = def.kind;
-  carryMetadata(next, current);
+  carryMetadata(next, current, def);
   next.metadata.resourceVersion = current.metadata.resourceVersion;
   // A binding is the one sanctioned change to an otherwise immutable pod spec.
   if (subresource !== 'binding') validateChange(def, next, current);

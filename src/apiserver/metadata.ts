@@ -1,7 +1,7 @@
 // Object metadata rules shared by every kind: names, uid, timestamps, generation.
 import { randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { Obj } from '../api/types.js';
+import type { Obj, ResourceDef } from '../api/types.js';
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export function timestamp(now: Date): string {
@@ -18,8 +18,19 @@ export function generateName(base: string): string {
   return base.slice(0, 58) + s;
 }
 
+/**
+ * Kinds whose controllers report status.observedGeneration get metadata.generation, bumped on every
+ * change of the desired state (upstream's workload, batch and policy strategies); other kinds have none.
+ */
+export function tracksGeneration(def: Pick<ResourceDef, 'group' | 'kind'>): boolean {
+  return (
+    ['apps', 'batch', 'policy', 'networking.k8s.io', 'autoscaling'].includes(def.group) ||
+    def.kind === 'ReplicationController'
+  );
+}
+
 /** Sets the system fields of a new object. */
-export function initMetadata(obj: Obj, now: Date): void {
+export function initMetadata(obj: Obj, def: ResourceDef, now: Date): void {
   const m = obj.metadata;
   m.uid = randomUUID();
   m.creationTimestamp = timestamp(now);
@@ -27,13 +38,8 @@ export function initMetadata(obj: Obj, now: Date): void {
   delete m.deletionTimestamp;
   delete m.deletionGracePeriodSeconds;
   delete m.selfLink;
-  if (hasSpec(obj)) m.generation = 1;
+  if (tracksGeneration(def)) m.generation = 1;
   else delete m.generation;
-}
-
-/** Kinds with a spec track spec changes in metadata.generation. */
-export function hasSpec(obj: Obj): boolean {
-  return obj.spec !== undefined;
 }
 
 /** Everything except metadata and status: what a generation bump tracks. */
@@ -43,7 +49,7 @@ function desiredState(obj: Obj): Obj {
 }
 
 /** Copies system fields from the stored object and bumps generation when the desired state changed. */
-export function carryMetadata(updated: Obj, old: Obj): void {
+export function carryMetadata(updated: Obj, old: Obj, def: ResourceDef): void {
   const m = updated.metadata;
   const o = old.metadata;
   m.uid = o.uid;
@@ -53,10 +59,10 @@ export function carryMetadata(updated: Obj, old: Obj): void {
   if (o.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = o.deletionGracePeriodSeconds;
   else delete m.deletionGracePeriodSeconds;
   delete m.selfLink;
-  if (o.generation !== undefined || hasSpec(updated)) {
+  if (tracksGeneration(def)) {
     const gen = o.generation ?? 1;
     m.generation = isDeepStrictEqual(desiredState(updated), desiredState(old)) ? gen : gen + 1;
-  }
+  } else delete m.generation;
 }
 
 /** True when two versions differ in anything but resourceVersion and managedFields timestamps. */

@@ -64,6 +64,15 @@ function parseRv(def: ResourceDef, name: string, rv: string | undefined): number
   return n;
 }
 
+/** Stored form -> the form of `def` (differs only for kinds that share another kind's storage). */
+export function fromStorage(def: ResourceDef, obj: Obj): Obj {
+  return def.sharedStorage ? def.sharedStorage.fromStorage(obj) : obj;
+}
+
+function toStorage(def: ResourceDef, obj: Obj): Obj {
+  return def.sharedStorage ? def.sharedStorage.toStorage(obj) : obj;
+}
+
 export class ObjectStore {
   private readonly caches = new Map<string, WatchCache>();
 
@@ -90,11 +99,11 @@ export class ObjectStore {
     if (await cache.waitFor(current, 20)) {
       const obj = cache.get(key);
       if (!obj) throw notFound(def, name);
-      return obj;
+      return fromStorage(def, obj);
     }
     const { kv } = await this.backend.get(key);
     if (!kv) throw notFound(def, name);
-    return decodeObject(kv);
+    return fromStorage(def, decodeObject(kv));
   }
 
   /** Like get, but undefined instead of NotFound. */
@@ -110,7 +119,10 @@ export class ObjectStore {
   async create(def: ResourceDef, obj: Obj): Promise<Obj> {
     const { name, namespace } = obj.metadata;
     try {
-      const { revision } = await this.backend.create(objectKey(def, namespace, name), encode(obj));
+      const { revision } = await this.backend.create(
+        objectKey(def, namespace, name),
+        encode(toStorage(def, obj)),
+      );
       obj.metadata.resourceVersion = String(revision);
       return obj;
     } catch (err) {
@@ -124,9 +136,13 @@ export class ObjectStore {
     const { name, namespace } = obj.metadata;
     const expected = parseRv(def, name, expectedRv)!;
     try {
-      const { revision } = await this.backend.update(objectKey(def, namespace, name), encode(obj), {
-        expectedModRevision: expected,
-      });
+      const { revision } = await this.backend.update(
+        objectKey(def, namespace, name),
+        encode(toStorage(def, obj)),
+        {
+          expectedModRevision: expected,
+        },
+      );
       obj.metadata.resourceVersion = String(revision);
       return obj;
     } catch (err) {
@@ -146,7 +162,7 @@ export class ObjectStore {
       const res = await this.backend.delete(objectKey(def, namespace, name), {
         expectedModRevision: parseRv(def, name, expectedRv),
       });
-      const obj = decodeObject(res.prev);
+      const obj = fromStorage(def, decodeObject(res.prev));
       obj.metadata.resourceVersion = String(res.revision);
       return obj;
     } catch (err) {
@@ -172,10 +188,14 @@ export class ObjectStore {
     if (rv === undefined || rv === '') want = await this.backend.currentRevision();
     else if (rv !== '0') want = parseRv(def, '', rv)!;
     if (want === 0 || (await cache.waitFor(want, 50))) {
-      return { items: cache.list(prefix), revision: Math.max(cache.revision, want) };
+      const items = cache.list(prefix);
+      return {
+        items: def.sharedStorage ? items.map((o) => fromStorage(def, o)) : items,
+        revision: Math.max(cache.revision, want),
+      };
     }
     const res = await this.backend.list(prefix);
-    return { items: res.items.map((kv) => decodeObject(kv)), revision: res.revision };
+    return { items: res.items.map((kv) => fromStorage(def, decodeObject(kv))), revision: res.revision };
   }
 
   /** One page straight from the store at a fixed revision (for limit/continue). */
@@ -186,7 +206,7 @@ export class ObjectStore {
   ): Promise<{ items: Obj[]; keys: string[]; revision: number; more: boolean; count: number }> {
     const res = await this.backend.list(listPrefix(def, namespace), opts);
     return {
-      items: res.items.map((kv) => decodeObject(kv)),
+      items: res.items.map((kv) => fromStorage(def, decodeObject(kv))),
       keys: res.items.map((kv) => kv.key),
       revision: res.revision,
       more: res.more,

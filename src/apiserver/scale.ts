@@ -1,4 +1,5 @@
 // The scale subresource: an autoscaling/v1 Scale view of a workload's replicas.
+import { anySelectorString } from '../api/labels.js';
 import type { Obj, ResourceDef } from '../api/types.js';
 import { K8tsError } from '../errors.js';
 
@@ -15,27 +16,16 @@ function setAt(obj: Obj, path: string, value: unknown): void {
   cur[parts[parts.length - 1]] = value;
 }
 
-function selectorString(sel: Obj | undefined): string {
-  if (!sel) return '';
-  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
-    const vals = (e.values ?? []).join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.join(',');
-}
-
 export function scaleOf(def: ResourceDef, obj: Obj): Obj {
   const s = def.scale!;
   const m = obj.metadata;
   const status: Obj = { replicas: Number(at(obj, s.statusReplicasPath) ?? 0) };
-  if (s.labelSelectorPath) {
-    const sel = selectorString(at(obj, s.labelSelectorPath) as Obj | undefined);
-    if (sel) status.selector = sel;
-  }
+  const sel = s.selectorObjectPath
+    ? anySelectorString(at(obj, s.selectorObjectPath))
+    : s.labelSelectorPath
+      ? String(at(obj, s.labelSelectorPath) ?? '')
+      : '';
+  if (sel) status.selector = sel;
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',

@@ -28,7 +28,9 @@ function rowObject(obj: Obj, include: IncludeObject): Obj | undefined {
 }
 
 function row(def: ResourceDef, obj: Obj, include: IncludeObject): Obj {
-  const cells = def.table ? def.table.cells(obj) : [obj.metadata?.name, age(obj.metadata?.creationTimestamp)];
+  const cells = def.table
+    ? def.table.cells(obj, Date.now())
+    : [obj.metadata?.name, age(obj.metadata?.creationTimestamp)];
   const r: Obj = { cells };
   const o = rowObject(obj, include);
   if (o) r.object = o;

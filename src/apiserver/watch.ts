@@ -6,7 +6,7 @@ import { isK8tsError, K8tsError } from '../errors.js';
 import { buildFilter } from './filter.js';
 import { errorToStatus } from './http.js';
 import { listPrefix } from './keys.js';
-import type { ObjectStore } from './objectstore.js';
+import { fromStorage, type ObjectStore } from './objectstore.js';
 import { type IncludeObject, toTable } from './tables.js';
 import { type CacheEvent, decodeObject, type WatchEventType } from './watchcache.js';
 
@@ -46,7 +46,10 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
     // No version: start with the current state as ADDED events (upstream's "get state and start").
     if (rvParam === '') await cache.waitFor(await store.backend.currentRevision(), 50);
     fromRv = cache.revision;
-    for (const o of cache.list(prefix)) if (matches(o)) initial.push(o);
+    for (const stored of cache.list(prefix)) {
+      const o = fromStorage(def, stored);
+      if (matches(o)) initial.push(o);
+    }
   } else {
     fromRv = Number(rvParam);
     if (!Number.isSafeInteger(fromRv) || fromRv < 0) {
@@ -88,8 +91,17 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
   };
 
   // Selector transitions: an object that stops matching is DELETED for this watcher, one that starts is ADDED.
-  const translate = (ev: CacheEvent): OutEvent | undefined => {
-    if (!ev.key.startsWith(prefix)) return undefined;
+  const translate = (raw: CacheEvent): OutEvent | undefined => {
+    if (!raw.key.startsWith(prefix)) return undefined;
+    // Kinds sharing another kind's storage see converted copies (not shared JSON).
+    const ev: CacheEvent = def.sharedStorage
+      ? {
+          ...raw,
+          object: fromStorage(def, raw.object),
+          prev: raw.prev && fromStorage(def, raw.prev),
+          json: undefined,
+        }
+      : raw;
     const now = ev.type === 'DELETED' ? false : matches(ev.object);
     const before = ev.type === 'ADDED' ? false : matches(ev.prev);
     if (ev.type === 'DELETED') return before ? { type: 'DELETED', object: ev.object } : undefined;

@@ -135,5 +135,5 @@ export function child(base: string, ...names: string[]): string {
 }
 
 export function index(base: string, i: number | string): string {
-  return typeof i === 'number' ? `${base}[${i}]` : `${base}[${i}]`;
+  return `${base}[${i}]`;
 }

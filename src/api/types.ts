@@ -53,8 +53,9 @@ export interface TableColumn {
 export interface TableDef {
   columns: TableColumn[];
   /**
-   * One row's cells, same order as columns (NAME first), always including the priority-1 (wide) cells as
-   * upstream's server does. `now` (ms since epoch, default Date.now()) lets tests pin AGE-like cells.
+   * One row's cells, same order as columns, always including the priority-1 (wide) cells as upstream's
+   * server does. NAME is usually first, but not always (Events start with LAST SEEN): the name column is
+   * the one with format 'name'. `now` (ms since epoch, default Date.now()) lets tests pin AGE-like cells.
    */
   cells(obj: Obj, now?: number): unknown[];
 }

@@ -67,6 +67,13 @@ describe('Pod defaults', () => {
   it('copies limits into missing requests (pods only)', () => {
     assert.deepEqual(c.resources.requests, { cpu: '500m', memory: '1Gi' });
   });
+  it('adds the NotRequired resize policy for cpu and memory requests', () => {
+    assert.deepEqual(c.resizePolicy, [
+      { resourceName: 'cpu', restartPolicy: 'NotRequired' },
+      { resourceName: 'memory', restartPolicy: 'NotRequired' },
+    ]);
+    assert.equal(spec.containers[1].resizePolicy, undefined);
+  });
   it('defaults volumes', () => {
     assert.equal(spec.volumes[0].configMap.defaultMode, 420);
     assert.deepEqual(spec.volumes[1].emptyDir, {});
@@ -206,6 +213,28 @@ describe('core defaults', () => {
     assert.equal(upd.spec.clusterIP, '10.96.0.10');
     assert.deepEqual(upd.spec.clusterIPs, ['10.96.0.10']);
     assert.equal(upd.spec.ports[0].nodePort, 30080);
+  });
+  it('Service type change to ClusterIP releases node ports and the external traffic policy', () => {
+    const def = registry().lookup('', 'v1', 'services')!;
+    const old = defaulted('v1', 'Service', {
+      spec: {
+        type: 'NodePort',
+        clusterIP: '10.96.0.7',
+        clusterIPs: ['10.96.0.7'],
+        ports: [{ port: 80, nodePort: 30080 }],
+      },
+    });
+    const upd = structuredClone(old);
+    upd.spec.type = 'ClusterIP';
+    def.defaults!(upd);
+    def.prepareForUpdate!(upd, old);
+    assert.equal(upd.spec.ports[0].nodePort, undefined);
+    assert.equal(upd.spec.externalTrafficPolicy, undefined);
+    assert.deepEqual(def.validateUpdate!(upd, old), []);
+    const accessible = defaulted('v1', 'Service', {
+      spec: { externalIPs: ['192.0.2.1'], ports: [{ port: 80 }] },
+    });
+    assert.equal(accessible.spec.externalTrafficPolicy, 'Cluster');
   });
   it('Secret: type Opaque and stringData folded into data', () => {
     const s = defaulted('v1', 'Secret', { data: { a: 'YQ==' }, stringData: { b: 'hello' } });

@@ -166,6 +166,7 @@ export function defaultPodSpec(spec: Obj, isPod: boolean): void {
   if (isPod) {
     spec.enableServiceLinks ??= true;
     for (const c of [...list(spec.containers), ...list(spec.initContainers)]) defaultRequestsFromLimits(c);
+    for (const c of list(spec.containers)) defaultResizePolicy(c);
     if (spec.hostNetwork) {
       defaultHostNetworkPorts(spec.containers);
       defaultHostNetworkPorts(spec.initContainers);
@@ -179,6 +180,20 @@ function defaultRequestsFromLimits(c: Obj): void {
   if (!limits || typeof limits !== 'object') return;
   c.resources.requests ??= {};
   for (const [k, v] of Object.entries(limits)) if (!(k in c.resources.requests)) c.resources.requests[k] = v;
+}
+
+/**
+ * Pods only, regular containers (InPlacePodVerticalScaling, on in 1.33): cpu and memory requests get a
+ * NotRequired resize policy unless one is given.
+ */
+function defaultResizePolicy(c: Obj): void {
+  const requests = c?.resources?.requests;
+  if (!requests || typeof requests !== 'object') return;
+  const given = new Set(list(c.resizePolicy).map((p: any) => p?.resourceName));
+  for (const r of ['cpu', 'memory'])
+    if (r in requests && !given.has(r)) {
+      c.resizePolicy = [...list(c.resizePolicy), { resourceName: r, restartPolicy: 'NotRequired' }];
+    }
 }
 
 /** Defaults a PodTemplateSpec (the `template` of a workload). */

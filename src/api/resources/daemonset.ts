@@ -8,17 +8,17 @@ import {
   nameColumn,
   wide,
 } from '../columns.js';
-import { child, invalid, notSupported, required } from '../field.js';
-import { formatLabels, labelSelectorString } from '../labels.js';
+import { child, goLabelSelector, invalid, notSupported, Rendered, required } from '../field.js';
+import { formatLabels, isEmptyLabelSelector, labelSelectorString, matchesLabelSelector } from '../labels.js';
 import { defaultPodTemplate } from '../podspec/defaults.js';
+import { validatePodTemplateSpec } from '../podspec/validation.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
-import { validateNonnegativeField } from '../validation.js';
+import { validateLabelSelector, validateNonnegativeField } from '../validation.js';
 import {
   intOrPercentNumber,
   validateImmutableSelector,
   validateNotMoreThan100Percent,
   validatePositiveIntOrPercent,
-  validateSelectorAndTemplate,
 } from '../workloads.js';
 
 function defaults(obj: Obj): void {
@@ -57,10 +57,44 @@ function validateUpdateStrategy(us: Obj | undefined, path: string): FieldError[]
   return errs;
 }
 
+/**
+ * Upstream's ValidateDaemonSetSpec order and wording: a missing selector selects nothing, so it shows up
+ * as a label mismatch; activeDeadlineSeconds is an Invalid (not Forbidden) error here.
+ */
+function validateSelectorAndTemplateForDaemonSet(spec: Obj): FieldError[] {
+  const errs: FieldError[] = [...validateLabelSelector(spec.selector, 'spec.selector')];
+  const labels = spec.template?.metadata?.labels ?? {};
+  if (!matchesLabelSelector(spec.selector, labels))
+    errs.push(
+      invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'),
+    );
+  if (spec.selector && isEmptyLabelSelector(spec.selector))
+    errs.push(
+      invalid(
+        'spec.selector',
+        new Rendered(goLabelSelector(spec.selector)),
+        'empty selector is invalid for daemonset',
+      ),
+    );
+  errs.push(...validatePodTemplateSpec(spec.template, 'spec.template'));
+  const rp = spec.template?.spec?.restartPolicy;
+  if (rp !== 'Always') errs.push(notSupported('spec.template.spec.restartPolicy', rp ?? '', ['Always']));
+  const ads = spec.template?.spec?.activeDeadlineSeconds;
+  if (ads != null)
+    errs.push(
+      invalid(
+        'spec.template.spec.activeDeadlineSeconds',
+        ads,
+        'activeDeadlineSeconds in DaemonSet is not Supported',
+      ),
+    );
+  return errs;
+}
+
 function validate(obj: Obj): FieldError[] {
   const spec = obj.spec ?? {};
   return [
-    ...validateSelectorAndTemplate(spec, 'spec', 'daemonset', { activeDeadlineKind: 'DaemonSet' }),
+    ...validateSelectorAndTemplateForDaemonSet(spec),
     ...validateNonnegativeField(spec.minReadySeconds, 'spec.minReadySeconds'),
     ...validateUpdateStrategy(spec.updateStrategy, 'spec.updateStrategy'),
     ...validateNonnegativeField(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'),

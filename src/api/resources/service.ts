@@ -4,6 +4,7 @@ import { child, duplicate, forbidden, index, invalid, notSupported, required } f
 import { list } from '../guards.js';
 import { formatLabels } from '../labels.js';
 import { validatePortNumOrName } from '../podspec/validation.js';
+import { semanticEqual } from '../semantic.js';
 import type { FieldError, Obj, ResourceDef } from '../types.js';
 import {
   isDNS1123Subdomain,
@@ -29,6 +30,14 @@ export function serviceNeedsNodePorts(svc: Obj): boolean {
   return t === 'NodePort' || (t === 'LoadBalancer' && svc.spec.allocateLoadBalancerNodePorts !== false);
 }
 
+/** NodePort and LoadBalancer services, and ClusterIP ones with externalIPs, can be reached from outside. */
+export function serviceExternallyAccessible(svc: Obj): boolean {
+  const t = svc?.spec?.type;
+  return (
+    t === 'LoadBalancer' || t === 'NodePort' || (t === 'ClusterIP' && list(svc.spec.externalIPs).length > 0)
+  );
+}
+
 export function isHeadlessService(svc: Obj): boolean {
   return svc?.spec?.clusterIP === 'None';
 }
@@ -47,9 +56,8 @@ function defaults(obj: Obj): void {
     if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '')
       p.targetPort = p.port;
   }
-  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && !spec.externalTrafficPolicy)
-    spec.externalTrafficPolicy = 'Cluster';
-  if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
+  if (serviceExternallyAccessible(obj) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
+  if (['ClusterIP', 'NodePort', 'LoadBalancer'].includes(spec.type)) spec.internalTrafficPolicy ??= 'Cluster';
   if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
 }
 
@@ -96,6 +104,46 @@ function prepareForUpdate(obj: Obj, old: Obj): void {
   }
   if (spec.externalTrafficPolicy === 'Local' && oldSpec.healthCheckNodePort && !spec.healthCheckNodePort)
     spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
+  dropTypeDependentFields(obj, old);
+}
+
+/**
+ * Upstream's dropTypeDependentFields: on a type change, values that no longer apply and that the user
+ * did not touch are released (so `kubectl apply` can turn a NodePort service into a ClusterIP one).
+ */
+function dropTypeDependentFields(obj: Obj, old: Obj): void {
+  const spec = obj.spec;
+  const oldSpec = old.spec ?? {};
+  if (serviceNeedsClusterIP(old) && !serviceNeedsClusterIP(obj)) {
+    if (spec.clusterIP === oldSpec.clusterIP && semanticEqual(spec.clusterIPs, oldSpec.clusterIPs)) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (semanticEqual(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
+    if (spec.ipFamilyPolicy === oldSpec.ipFamilyPolicy) delete spec.ipFamilyPolicy;
+  }
+  const nodePorts = (o: Obj) => list(o.spec?.ports).map((p: any) => p?.nodePort ?? 0);
+  if (
+    serviceNeedsNodePorts(old) &&
+    !serviceNeedsNodePorts(obj) &&
+    semanticEqual(nodePorts(obj), nodePorts(old))
+  )
+    for (const p of list(spec.ports)) if (p && typeof p === 'object') delete p.nodePort;
+  const needsHC = (o: Obj) => o.spec?.type === 'LoadBalancer' && o.spec?.externalTrafficPolicy === 'Local';
+  if (needsHC(old) && !needsHC(obj) && spec.healthCheckNodePort === oldSpec.healthCheckNodePort)
+    delete spec.healthCheckNodePort;
+  if (oldSpec.type === 'LoadBalancer' && spec.type !== 'LoadBalancer') {
+    if (spec.allocateLoadBalancerNodePorts === oldSpec.allocateLoadBalancerNodePorts)
+      delete spec.allocateLoadBalancerNodePorts;
+    if (spec.loadBalancerClass === oldSpec.loadBalancerClass) delete spec.loadBalancerClass;
+  }
+  if (
+    serviceExternallyAccessible(old) &&
+    !serviceExternallyAccessible(obj) &&
+    spec.externalTrafficPolicy === oldSpec.externalTrafficPolicy
+  )
+    delete spec.externalTrafficPolicy;
+  if (spec.type !== 'LoadBalancer' && obj.status?.loadBalancer) obj.status.loadBalancer = {};
 }
 
 function validatePort(p: Obj, requireName: boolean, names: Set<string>, path: string): FieldError[] {
@@ -180,19 +228,19 @@ function validate(obj: Obj): FieldError[] {
     if (seen.has(k)) errs.push(duplicate(pp, { port: p?.port, protocol: p?.protocol }));
     seen.add(k);
   });
-  if (spec.externalTrafficPolicy) {
-    if (type !== 'NodePort' && type !== 'LoadBalancer')
+  if (!serviceExternallyAccessible(obj)) {
+    if (spec.externalTrafficPolicy)
       errs.push(
         invalid(
           'spec.externalTrafficPolicy',
           spec.externalTrafficPolicy,
-          "may only be set when `type` is 'NodePort' or 'LoadBalancer'",
+          'may only be set for externally-accessible services',
         ),
       );
-    else
-      errs.push(
-        ...validateEnum(spec.externalTrafficPolicy, ['Cluster', 'Local'], 'spec.externalTrafficPolicy'),
-      );
+  } else {
+    errs.push(
+      ...validateEnum(spec.externalTrafficPolicy, ['Cluster', 'Local'], 'spec.externalTrafficPolicy'),
+    );
   }
   if (spec.internalTrafficPolicy != null && type !== 'ExternalName')
     errs.push(

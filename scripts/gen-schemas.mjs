@@ -267,6 +267,8 @@ const META_KEYS = {
   listType: 'x-kubernetes-list-type',
   listMapKeys: 'x-kubernetes-list-map-keys',
   mapType: 'x-kubernetes-map-type',
+  // Upstream's OpenAPI carries defaults for list-map keys (e.g. protocol: TCP), which server-side apply needs.
+  default: 'default',
 };
 
 function extensionsOf(entry, where) {

@@ -111,6 +111,195 @@ for (const v of KUBECTL_VERSIONS) {
       assert.match(yaml, /^ {2}k: v$/m);
     });
 
+    it('applies client-side twice and with a field removed, then server-side, and diffs', async () => {
+      const manifest = (replicas: number, extraLabel: boolean) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ${ns}
+  labels:
+    app: web${extraLabel ? '\n    tier: front' : ''}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: httpd
+        image: k8ts.local/busybox:latest
+        command: [httpd, -f, -p, "8080"]
+        ports:
+        - containerPort: 8080
+        env:
+        - {name: A, value: "1"}
+`;
+      const p1 = file(`deploy-${v}.yaml`, manifest(2, true));
+      assert.equal(await ok(v, ['apply', '-f', p1]), 'deployment.apps/web created\n');
+      assert.equal(await ok(v, ['apply', '-f', p1]), 'deployment.apps/web unchanged\n');
+      const p2 = file(`deploy2-${v}.yaml`, manifest(3, false));
+      const diff = await cluster.kubectl(v, ['diff', '-f', p2]);
+      assert.equal(diff.code, 1, diff.stderr);
+      assert.match(diff.stdout, /^-\s+replicas: 2$/m);
+      assert.match(diff.stdout, /^\+\s+replicas: 3$/m);
+      assert.equal(await ok(v, ['apply', '-f', p2]), 'deployment.apps/web configured\n');
+      const d = JSON.parse(await ok(v, ['-n', ns, 'get', 'deploy', 'web', '-o', 'json']));
+      assert.equal(d.spec.replicas, 3);
+      assert.equal(d.metadata.labels.tier, undefined, 'a label removed from the manifest is removed');
+      assert.equal(d.spec.strategy.rollingUpdate.maxSurge, '25%', 'defaults are applied');
+      assert.equal(d.metadata.generation, 2);
+      const ssa = await ok(v, ['apply', '--server-side', '--force-conflicts', '-f', p1]);
+      assert.equal(ssa, 'deployment.apps/web serverside-applied\n');
+      const after = JSON.parse(
+        await ok(v, ['-n', ns, 'get', 'deploy', 'web', '-o', 'json', '--show-managed-fields']),
+      );
+      assert.equal(after.spec.replicas, 2);
+      assert.ok(
+        after.metadata.managedFields.some((m: any) => m.manager === 'kubectl' && m.operation === 'Apply'),
+      );
+    });
+
+    it('patches with all three types, edits with a scripted editor, replaces and scales', async () => {
+      await ok(v, [
+        '-n',
+        ns,
+        'patch',
+        'deploy',
+        'web',
+        '-p',
+        '{"spec":{"template":{"spec":{"containers":[{"name":"httpd","env":[{"name":"B","value":"2"}]}]}}}}',
+      ]);
+      let d = JSON.parse(await ok(v, ['-n', ns, 'get', 'deploy', 'web', '-o', 'json']));
+      assert.deepEqual(
+        d.spec.template.spec.containers[0].env.map((e: any) => e.name).sort(),
+        ['A', 'B'],
+        'a strategic merge patch merges env by name',
+      );
+      await ok(v, [
+        '-n',
+        ns,
+        'patch',
+        'deploy',
+        'web',
+        '--type=json',
+        '-p',
+        '[{"op":"replace","path":"/spec/replicas","value":4}]',
+      ]);
+      await ok(v, [
+        '-n',
+        ns,
+        'patch',
+        'deploy',
+        'web',
+        '--type=merge',
+        '-p',
+        '{"metadata":{"annotations":{"m":"1"}}}',
+      ]);
+      const editor = file(`editor-${v}.sh`, '#!/bin/sh\nsed -i "s/replicas: 4/replicas: 5/" "$1"\n');
+      await ok(v, ['-n', ns, 'get', 'deploy', 'web', '-o', 'name']);
+      const { chmodSync } = await import('node:fs');
+      chmodSync(editor, 0o755);
+      const edit = await cluster.kubectl(v, ['-n', ns, 'edit', 'deploy', 'web'], {
+        env: { KUBE_EDITOR: editor },
+      });
+      assert.equal(edit.code, 0, edit.stderr);
+      assert.equal(edit.stdout, 'deployment.apps/web edited\n');
+      d = JSON.parse(await ok(v, ['-n', ns, 'get', 'deploy', 'web', '-o', 'json']));
+      assert.equal(d.spec.replicas, 5);
+      assert.equal(d.metadata.annotations.m, '1');
+      await ok(v, ['-n', ns, 'scale', 'deploy', 'web', '--replicas=1']);
+      d = JSON.parse(await ok(v, ['-n', ns, 'get', 'deploy', 'web', '-o', 'json']));
+      assert.equal(d.spec.replicas, 1);
+      d.spec.replicas = 2;
+      delete d.metadata.managedFields;
+      const replaced = await ok(v, ['replace', '-f', '-'], JSON.stringify(d));
+      assert.equal(replaced, 'deployment.apps/web replaced\n');
+      const stale = await cluster.kubectl(v, ['replace', '-f', '-'], { input: JSON.stringify(d) });
+      assert.notEqual(stale.code, 0);
+      assert.match(stale.stderr, /the object has been modified/);
+    });
+
+    it('describes, explains and lists everything', async () => {
+      const desc = await ok(v, ['-n', ns, 'describe', 'deployment', 'web']);
+      assert.match(desc, /^Name:\s+web$/m);
+      assert.match(desc, /^Replicas:\s+2 desired/m);
+      const explain = await ok(v, ['explain', 'deployment.spec.replicas']);
+      assert.match(explain, /FIELD:\s+replicas <integer>/);
+      const all = await ok(v, ['-n', ns, 'get', 'all']);
+      assert.match(all, /deployment\.apps\/web/);
+      const wide = await ok(v, ['-n', ns, 'get', 'deploy', '-o', 'wide']);
+      assert.match(wide, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$/m);
+    });
+
+    it('creates secrets, deployments and jobs imperatively, and runs a server-side dry run', async () => {
+      await ok(v, ['-n', ns, 'create', 'secret', 'generic', 's1', '--from-literal=password=hunter2']);
+      const sec = JSON.parse(await ok(v, ['-n', ns, 'get', 'secret', 's1', '-o', 'json']));
+      assert.equal(Buffer.from(sec.data.password, 'base64').toString(), 'hunter2');
+      assert.equal(sec.type, 'Opaque');
+      await ok(v, [
+        '-n',
+        ns,
+        'create',
+        'deployment',
+        'imp',
+        '--image=k8ts.local/busybox:latest',
+        '--replicas=2',
+      ]);
+      await ok(v, ['-n', ns, 'create', 'job', 'j1', '--image=k8ts.local/busybox:latest', '--', 'echo', 'hi']);
+      const job = JSON.parse(await ok(v, ['-n', ns, 'get', 'job', 'j1', '-o', 'json']));
+      assert.equal(job.spec.template.spec.restartPolicy, 'Never');
+      assert.ok(job.spec.selector.matchLabels['batch.kubernetes.io/controller-uid']);
+      const run = await ok(v, [
+        '-n',
+        ns,
+        'run',
+        'dry',
+        '--image=k8ts.local/busybox:latest',
+        '--dry-run=server',
+        '-o',
+        'name',
+      ]);
+      assert.equal(run, 'pod/dry\n');
+      const none = await cluster.kubectl(v, ['-n', ns, 'get', 'pod', 'dry']);
+      assert.notEqual(none.code, 0, 'a server-side dry run stores nothing');
+    });
+
+    it('waits for a condition and streams changes with get -w', async () => {
+      await ok(v, ['-n', ns, 'run', 'cond', '--image=k8ts.local/busybox:latest']);
+      const watcher = cluster.kubectl(v, ['-n', ns, 'get', 'pods', 'cond', '-w', '--request-timeout=4s']);
+      const waiter = cluster.kubectl(v, [
+        '-n',
+        ns,
+        'wait',
+        '--for=condition=Ready',
+        'pod/cond',
+        '--timeout=20s',
+      ]);
+      await new Promise((r) => setTimeout(r, 500));
+      // Stand in for a kubelet: report the pod Ready through the status subresource.
+      const pod = JSON.parse(await ok(v, ['-n', ns, 'get', 'pod', 'cond', '-o', 'json']));
+      pod.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+      await ok(v, ['replace', '--subresource=status', '-f', '-'], JSON.stringify(pod)).catch(async () => {
+        // kubectl 1.27 has --subresource for replace as alpha; fall back to a raw status write.
+        const r = await cluster.kubectl(
+          v,
+          ['replace', '--raw', `/api/v1/namespaces/${ns}/pods/cond/status`, '-f', '-'],
+          {
+            input: JSON.stringify(pod),
+          },
+        );
+        assert.equal(r.code, 0, r.stderr);
+      });
+      const w = await waiter;
+      assert.equal(w.code, 0, w.stderr);
+      assert.equal(w.stdout, 'pod/cond condition met\n');
+      const watched = await watcher;
+      assert.match(watched.stdout, /^cond\s+0\/1\s+Pending/m);
+      assert.match(watched.stdout, /^cond\s+\S+\s+Running/m);
+    });
+
     it('waits for deletion with --wait', async () => {
       await ok(v, ['-n', ns, 'create', 'configmap', 'waitme']);
       await ok(v, ['-n', ns, 'delete', 'configmap', 'waitme', '--wait=true']);

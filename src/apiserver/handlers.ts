@@ -15,6 +15,8 @@ export interface ApiContext {
   store: ObjectStore;
   now(): Date;
   namespaces: ResourceDef;
+  /** policy/v1 PodDisruptionBudgets, consulted by evictions (absent in a registry without them). */
+  pdbs?: ResourceDef;
 }
 
 export interface Target {

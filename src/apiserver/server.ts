@@ -9,6 +9,7 @@ import type { Backend } from '../storage/backend.js';
 import { bindPod } from './binding.js';
 import { bootstrapNamespaces } from './bootstrap.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { evictPod } from './eviction.js';
 import { checkFields, duplicatesIn, fieldValidationMode } from './fieldcheck.js';
 import {
   type ApiContext,
@@ -60,7 +61,12 @@ export class ApiServer {
     this.minRequestTimeout = opts.minRequestTimeoutSeconds ?? 1800;
     const namespaces = this.registry.lookup('', 'v1', 'namespaces');
     if (!namespaces) throw new Error('the registry has no namespaces resource');
-    this.ctx = { store: this.store, now: opts.now ?? (() => new Date()), namespaces };
+    this.ctx = {
+      store: this.store,
+      now: opts.now ?? (() => new Date()),
+      namespaces,
+      pdbs: this.registry.lookup('policy', 'v1', 'poddisruptionbudgets'),
+    };
     this.versionInfo = {
       ...KUBE_VERSION,
       gitCommit: 'k8ts',
@@ -357,6 +363,12 @@ export class ApiServer {
         sendJson(res, 200, scaleOf(def, updated));
         return;
       }
+    }
+    if (sub === 'eviction' && info.verb === 'create') {
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      await evictPod(ctx, t, body, query);
+      sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      return;
     }
     if (sub === 'binding' && info.verb === 'create') {
       const body = decodeBody(await readBody(req), req.headers['content-type']);

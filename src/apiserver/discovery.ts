@@ -99,3 +99,59 @@ export function apiGroup(reg: Registry, group: string): object | undefined {
   if (!reg.groupVersions().some((gv) => gv.group === group)) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(reg, group) };
 }
+
+/** Which aggregated discovery version the Accept header asks for first (kubectl 1.26+ asks), if any. */
+export function aggregatedDiscoveryVersion(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const part of (accept ?? '').split(',')) {
+    if (!/as=APIGroupDiscoveryList/.test(part) || !/g=apidiscovery\.k8s\.io/.test(part)) continue;
+    const v = part.match(/;\s*v=(v2beta1|v2)\b/)?.[1];
+    if (v === 'v2' || v === 'v2beta1') return v;
+  }
+  return undefined;
+}
+
+function discoveryResource(def: ResourceDef): object {
+  const r: Record<string, unknown> = {
+    resource: def.plural,
+    responseKind: { group: def.group, version: def.version, kind: def.kind },
+    scope: def.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: def.singular,
+    verbs: def.verbs ?? ALL_VERBS,
+  };
+  if (def.shortNames?.length) r.shortNames = def.shortNames;
+  if (def.categories?.length) r.categories = def.categories;
+  const subs = (def.subresources ?? []).map((sub) => {
+    const info = SUBRESOURCES[sub];
+    return {
+      subresource: sub,
+      responseKind: {
+        group: info.group ?? def.group,
+        version: info.version ?? def.version,
+        kind: info.kind ?? def.kind,
+      },
+      verbs: info.verbs,
+    };
+  });
+  if (subs.length) r.subresources = subs;
+  return r;
+}
+
+/** The aggregated form of /api (core only) or /apis (every group), in one document. */
+export function aggregatedDiscovery(reg: Registry, legacy: boolean, version: 'v2' | 'v2beta1'): object {
+  const groups: string[] = [];
+  for (const gv of reg.groupVersions()) {
+    if ((gv.group === '') === legacy && !groups.includes(gv.group)) groups.push(gv.group);
+  }
+  const items = groups.map((group) => ({
+    metadata: group === '' ? {} : { name: group },
+    versions: reg
+      .groupVersions()
+      .filter((gv) => gv.group === group)
+      .map((gv) => ({
+        version: gv.version,
+        resources: reg.inGroupVersion(group, gv.version).map(discoveryResource),
+        freshness: 'Current',
+      })),
+  }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
+}

@@ -8,7 +8,14 @@ import { K8tsError } from '../errors.js';
 import type { Backend } from '../storage/backend.js';
 import { bindPod } from './binding.js';
 import { bootstrapNamespaces } from './bootstrap.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import {
+  aggregatedDiscovery,
+  aggregatedDiscoveryVersion,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+} from './discovery.js';
 import { evictPod } from './eviction.js';
 import { checkFields, duplicatesIn, fieldValidationMode } from './fieldcheck.js';
 import {
@@ -155,6 +162,16 @@ export class ApiServer {
         out.body ? { ...out.headers, 'content-length': out.body.length } : out.headers,
       );
       res.end(out.body);
+      return;
+    }
+    const aggregated =
+      (path === '/api' || path === '/apis') && aggregatedDiscoveryVersion(req.headers.accept);
+    if (aggregated) {
+      const body = aggregatedDiscovery(this.registry, path === '/api', aggregated);
+      sendJson(res, 200, body, {
+        'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`,
+        Vary: 'Accept',
+      });
       return;
     }
     if (path === '/api') {

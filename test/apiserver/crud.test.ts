@@ -267,6 +267,22 @@ describe('apiserver CRUD', () => {
     assert.equal(r.body.rows[0].object.kind, 'PartialObjectMetadata');
   });
 
+  it('serves aggregated discovery when asked', async () => {
+    const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+    const apis = await t.req('GET', '/apis', undefined, { accept });
+    assert.match(apis.headers.get('content-type') ?? '', /as=APIGroupDiscoveryList/);
+    assert.equal(apis.body.apiVersion, 'apidiscovery.k8s.io/v2');
+    const apps = apis.body.items.find((i: any) => i.metadata.name === 'apps');
+    const deploy = apps.versions[0].resources.find((r: any) => r.resource === 'deployments');
+    assert.deepEqual(deploy.responseKind, { group: 'apps', version: 'v1', kind: 'Deployment' });
+    assert.equal(deploy.subresources.find((x: any) => x.subresource === 'scale').responseKind.kind, 'Scale');
+    const core = await t.req('GET', '/api', undefined, { accept: accept.replace('v=v2;', 'v=v2beta1;') });
+    assert.equal(core.body.apiVersion, 'apidiscovery.k8s.io/v2beta1');
+    assert.ok(core.body.items[0].versions[0].resources.some((r: any) => r.resource === 'pods'));
+    const legacy = await t.req('GET', '/apis');
+    assert.equal(legacy.body.kind, 'APIGroupList');
+  });
+
   it('serves discovery for the core group', async () => {
     const r = await t.req('GET', '/api/v1');
     const cms = r.body.resources.find((x: any) => x.name === 'configmaps');

@@ -107,6 +107,7 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
     }
   };
 
+  const timers: NodeJS.Timeout[] = [];
   let unsubscribe: () => void;
   try {
     unsubscribe = cache.subscribe(fromRv, send);
@@ -117,6 +118,8 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
       writeHead();
       res.end(`${JSON.stringify({ type: 'ERROR', object: e.toStatus() })}\n`);
       closed = true;
+      // finish() will no-op once closed: drop the timers here or they keep the process alive.
+      for (const t of timers) clearTimeout(t);
     });
   }
 
@@ -127,7 +130,6 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
     res.write(chunk);
   }
 
-  const timers: NodeJS.Timeout[] = [];
   const finish = () => {
     if (closed) return;
     closed = true;
@@ -135,8 +137,8 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
     for (const t of timers) clearTimeout(t);
     res.end();
   };
-  if (timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000));
-  if (bookmarks) {
+  if (timeoutSeconds > 0 && !closed) timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  if (bookmarks && !closed) {
     const iv = setInterval(() => {
       if (closed) return;
       const rv = Math.max(lastRv, cache.revision);

@@ -22,6 +22,7 @@ export interface ReconcileResult {
 }
 
 /** Level-based: read the current state from informer caches; never trust the event that queued the key. */
+// biome-ignore lint/suspicious/noConfusingVoidType: lets `async function reconcile() {}` (Promise<void>) qualify.
 export type Reconciler<K> = (key: K, signal: AbortSignal) => Promise<ReconcileResult | undefined | void>;
 
 export interface ControllerOptions<K> {

@@ -173,7 +173,7 @@ describe('controller runner', () => {
       log,
       workers: 2,
       reconcile: (_key, signal) =>
-        new Promise((resolve, reject) => {
+        new Promise((_resolve, reject) => {
           signal.addEventListener('abort', () => {
             sawAbort = true;
             reject(signal.reason);

@@ -5,7 +5,7 @@
 import { isExpired } from './apierror.js';
 import { type Clock, realClock, sleep, type TimerHandle } from './clock.js';
 import { consoleLogger, type Logger } from './log.js';
-import type { ObjectList, ResourceClient } from './resource.js';
+import { apiVersionOf, type ObjectList, type ResourceClient } from './resource.js';
 import { type IndexFunc, objectKey, Store } from './store.js';
 import type { EventStream, WatchEvent } from './watch.js';
 
@@ -27,13 +27,28 @@ export interface Selectors {
   fieldSelector?: string;
 }
 
-/** A ListerWatcher over REST; `client` may be namespace-scoped with .in(ns). */
+/**
+ * A ListerWatcher over REST; `client` may be namespace-scoped with .in(ns). List items without kind and
+ * apiVersion (upstream servers omit them inside lists) get them from the list, so cached objects are
+ * self-describing like watched ones.
+ */
 export function restListerWatcher<T extends Obj>(
   client: ResourceClient<T>,
   sel: Selectors = {},
 ): ListerWatcher<T> {
   return {
-    list: (o) => client.list({ ...sel, limit: o.limit, continue: o.continue, signal: o.signal }),
+    list: async (o) => {
+      const list = await client.list({ ...sel, limit: o.limit, continue: o.continue, signal: o.signal });
+      const kind = client.ref.kind ?? (list.kind?.endsWith('List') ? list.kind.slice(0, -4) : undefined);
+      const apiVersion = apiVersionOf(client.ref);
+      if (kind) {
+        for (const it of list.items as Obj[]) {
+          if (it.kind === undefined) it.kind = kind;
+          if (it.apiVersion === undefined) it.apiVersion = apiVersion;
+        }
+      }
+      return list;
+    },
     watch: (o) => client.watch({ ...sel, ...o }),
   };
 }

@@ -9,6 +9,7 @@ import {
   isNotFound,
 } from '../../src/client/apierror.js';
 import { FakeClock, settle } from '../../src/client/clock.js';
+import { restListerWatcher } from '../../src/client/informer.js';
 import { RestClient } from '../../src/client/rest.js';
 import type { WatchEvent } from '../../src/client/watch.js';
 import { K8tsError } from '../../src/errors.js';
@@ -247,6 +248,33 @@ describe('RestClient on the wire', () => {
       );
       assert.equal(srv.connections, 1, 'one keep-alive connection for sequential requests');
       await assert.rejects(deps.patch('d1', {}, { type: 'apply' }), /fieldManager/);
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  });
+
+  it('restListerWatcher gives list items the kind and apiVersion upstream leaves out of lists', async () => {
+    const srv = await recordingServer((_r, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'DeploymentList',
+          metadata: { resourceVersion: '5' },
+          items: [{ metadata: { name: 'd', namespace: 'n' } }],
+        }),
+      );
+    });
+    const client = new RestClient({ baseUrl: srv.url });
+    try {
+      const lw = restListerWatcher(
+        client.resource({ group: 'apps', version: 'v1', plural: 'deployments', namespaced: true }),
+      );
+      const list = await lw.list({ limit: 10 });
+      assert.equal(list.items[0].kind, 'Deployment');
+      assert.equal(list.items[0].apiVersion, 'apps/v1');
+      assert.equal(srv.requests[0].url, '/apis/apps/v1/deployments?limit=10');
     } finally {
       client.close();
       await srv.close();

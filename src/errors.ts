@@ -65,6 +65,7 @@ export const ErrorCatalog = {
   UnsupportedMediaType: 'UnsupportedMediaType',
   RequestEntityTooLarge: 'RequestEntityTooLarge',
   TooManyRequests: 'TooManyRequests',
+  ServiceUnavailable: 'ServiceUnavailable',
   Forbidden: 'Forbidden',
   Unauthorized: 'Unauthorized',
   Timeout: 'Timeout',

@@ -249,8 +249,8 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   let stopping = false;
   let restarts = 0;
   let restartTimer: NodeJS.Timeout | null = null;
-  // Processes of failed start attempts: killed on purpose, so their exit is no reason to restart.
-  const abandoned = new WeakSet<ChildProcess>();
+  // Only a containerd that became ready is restarted when it dies; a failed start is reported instead.
+  const supervised = new WeakSet<ChildProcess>();
   let delay = opts.restartDelayMs ?? 500;
   const maxDelay = opts.restartMaxDelayMs ?? 30_000;
 
@@ -272,20 +272,20 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     proc.once('exit', (code, signal) => {
       if (child === proc) child = null;
       emit({ type: 'exit', pid: proc.pid ?? 0, code, signal });
-      if (stopping || abandoned.has(proc) || opts.restart === false) return;
+      if (stopping || !supervised.has(proc) || opts.restart === false) return;
       if (Date.now() - startedAt > 60_000) delay = opts.restartDelayMs ?? 500;
       scheduleRestart();
     });
     try {
       await Promise.race([waitForCri(paths, proc, startTimeoutMs), spawnError]);
     } catch (err) {
-      abandoned.add(proc);
       if (proc.exitCode === null && proc.pid) proc.kill('SIGKILL');
       throw new K8tsError(
         'RuntimeUnavailable',
         `containerd did not become ready: ${(err as Error).message}\n--- ${paths.log} ---\n${logTail(paths.log)}`,
       );
     }
+    supervised.add(proc);
     writeFileSync(paths.pidFile, `${proc.pid}\n`);
     return { pid: proc.pid ?? 0, ms: performance.now() - started };
   };

@@ -206,7 +206,7 @@ export function pauseImage(layer: Buffer, ref = PAUSE_IMAGE): ImageDefinition {
     ref,
     layers: [layer],
     config: {
-      Entrypoint: ['/bin/sh', '-c', "trap 'exit 0' TERM INT; sleep 2147483647 & wait"],
+      Entrypoint: ['/bin/sh', '-c', "trap 'kill $! 2>/dev/null; exit 0' TERM INT; sleep 2147483647 & wait"],
       WorkingDir: '/',
       Labels: { 'io.k8ts.image': 'pause' },
     },

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isCriNotFound } from '../../src/runtime/cri/client.js';
@@ -51,6 +52,18 @@ function ipv4InCidr(ip: string, cidr: string): boolean {
   return Math.floor(toInt(ip) / size) === Math.floor(toInt(net) / size);
 }
 
+/** A port nothing on this host listens on now: the hostPort DNAT rule must not capture anyone's traffic. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
   return { status: res.status, body: await res.text() };
@@ -59,13 +72,14 @@ async function httpGet(url: string): Promise<{ status: number; body: string }> {
 describe('node runtime: containerd + CRI + CNI', { skip: skip ?? false, timeout: 60_000 }, () => {
   let rt: TestRuntime;
   const timings: Record<string, number> = {};
-  const hostPort = 20_000 + (process.pid % 10_000);
+  let hostPort = 0;
   let sandboxConfig: PodSandboxConfig;
   let sandboxId = '';
   let httpdId = '';
   let podIP = '';
 
   before(async () => {
+    hostPort = await freePort();
     rt = await startTestRuntime({ restartDelayMs: 50 });
     timings.containerdStartMs = rt.containerd.startupMs;
     timings.containerdIdleRssMiB = rt.containerd.rssBytes() / 2 ** 20;

@@ -12,7 +12,9 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -171,6 +173,16 @@ export function shimPids(socket: string): number[] {
   return pids;
 }
 
+/** Keeps containerd's log bounded: past LOG_ROTATE_BYTES at a (re)start, the old log becomes `.1`. */
+const LOG_ROTATE_BYTES = 16 * 1024 * 1024;
+function rotateLog(path: string): void {
+  try {
+    if (statSync(path).size > LOG_ROTATE_BYTES) renameSync(path, `${path}.1`);
+  } catch {
+    // no log yet
+  }
+}
+
 function logTail(path: string, lines = 15): string {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -257,6 +269,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   criPackage(); // parse the CRI proto now, so the start time measured below is containerd's own
   const launch = async (): Promise<{ pid: number; ms: number }> => {
     rmSync(paths.socket, { force: true });
+    rotateLog(paths.log);
     const logFd = openSync(paths.log, 'a');
     const started = performance.now();
     let proc: ChildProcess;

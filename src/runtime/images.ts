@@ -4,10 +4,20 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { K8tsError } from '../errors.js';
 import type { CriClient } from './cri/client.js';
 import { createTar, type TarEntry } from './tar.js';
@@ -236,12 +246,25 @@ export interface ImportOptions {
   timeoutMs?: number;
 }
 
+function isGzip(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    return readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * `k8ts images import FILE.tar`: loads an OCI or docker-archive tarball into containerd (k8s.io namespace),
+ * `k8ts images import FILE.tar`: loads an OCI or docker-archive tarball (plain or gzip-compressed, which
+ * ctr cannot read by itself, so it is streamed through gunzip) into containerd's k8s.io namespace,
  * unpacked for the CRI snapshotter. Returns the image names ctr reported.
  */
 export function importImage(socket: string, tarPath: string, opts: ImportOptions = {}): Promise<string[]> {
   const ctr = opts.ctr ?? DEFAULT_CTR;
+  if (!existsSync(tarPath)) return Promise.reject(new K8tsError('NotFound', `${tarPath} does not exist`));
+  const gzip = isGzip(tarPath);
   const args = [
     '--address',
     socket,
@@ -251,15 +274,21 @@ export function importImage(socket: string, tarPath: string, opts: ImportOptions
     'import',
     '--snapshotter',
     opts.snapshotter ?? 'overlayfs',
-    tarPath,
+    gzip ? '-' : tarPath,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(ctr, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(ctr, args, { stdio: [gzip ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => {
+    let inputError: Error | null = null;
+    if (gzip && child.stdin) {
+      pipeline(createReadStream(tarPath), createGunzip(), child.stdin).catch((err: Error) => {
+        inputError = err;
+      });
+    }
+    child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       out += d.toString();
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
@@ -269,9 +298,10 @@ export function importImage(socket: string, tarPath: string, opts: ImportOptions
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (code !== 0) {
+      if (code !== 0 || inputError) {
         const why = signal ? `was killed (${signal})` : `exited with ${code}`;
-        reject(new K8tsError('Internal', `importing ${tarPath}: ctr ${why}: ${out.trim()}`));
+        const detail = inputError ? `${(inputError as Error).message}; ${out.trim()}` : out.trim();
+        reject(new K8tsError('BadRequest', `importing ${tarPath}: ctr ${why}: ${detail}`));
         return;
       }
       // ctr prints "unpacking NAME (sha256:...)...done" per image.

@@ -50,22 +50,39 @@ export function mountsUnder(dir: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
-export async function startTestRuntime(opts: Partial<ContainerdOptions> = {}): Promise<TestRuntime> {
+/**
+ * A /24 in 10.244.200-249 (away from the low ranges a real k8ts node hands out) that no interface on the
+ * host uses. Test files running at the same time pass different slots (0 or 1) and so never pick the same.
+ */
+export function pickTestPodCidr(slot: number): string {
+  const inUse = spawnSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' }).stdout ?? '';
+  for (let i = 0; i < 25; i++) {
+    const octet = 200 + ((((process.pid + i) % 25) * 2 + slot) % 50);
+    if (!inUse.includes(` 10.244.${octet}.`)) return `10.244.${octet}.0/24`;
+  }
+  throw new Error('no free 10.244.200-249.0/24 range for the test pod network');
+}
+
+export async function startTestRuntime(
+  opts: Partial<ContainerdOptions> & { slot?: number } = {},
+): Promise<TestRuntime> {
+  const { slot, ...containerdOptions } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'k8ts-runtime-'));
-  // 10.244.200-249.0/24: away from the 10.244.0-99 ranges a real k8ts node hands out.
-  const podCIDR = `10.244.${200 + (process.pid % 50)}.0/24`;
+  const podCIDR = pickTestPodCidr(slot ?? 0);
   const bridge = `k8tst${process.pid % 100000}`;
   writeCniConfig({ dataDir, podCIDR, bridge, networkName: `k8ts-test-${process.pid}` });
   enableIpForward();
   let containerd: ContainerdHandle;
   try {
-    containerd = await startContainerd({ dataDir, ...opts });
+    containerd = await startContainerd({ dataDir, ...containerdOptions });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   const cri = new CriClient(containerd.socket);
   const teardown = async () => {
+    // A test may have replaced the handle (a new supervisor taking over the same data dir).
+    const { containerd } = runtime;
     try {
       for (const sandbox of await cri.listPodSandbox()) {
         await cri.stopPodSandbox(sandbox.id).catch(() => {});
@@ -91,5 +108,6 @@ export async function startTestRuntime(opts: Partial<ContainerdOptions> = {}): P
     spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
     if (mountsUnder(dataDir).length === 0) rmSync(dataDir, { recursive: true, force: true });
   };
-  return { dataDir, podCIDR, bridge, containerd, cri, teardown };
+  const runtime: TestRuntime = { dataDir, podCIDR, bridge, containerd, cri, teardown };
+  return runtime;
 }

@@ -4,10 +4,12 @@
 // nothing behind. Prints the timings bench/node builds on.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { isCriNotFound } from '../../src/runtime/cri/client.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/runtime/cri/types.js';
 import {
@@ -15,6 +17,7 @@ import {
   buildOciArchive,
   busyboxLayer,
   ensureBuiltinImages,
+  importImage,
   importImagesDir,
   PAUSE_IMAGE,
 } from '../../src/runtime/images.js';
@@ -62,6 +65,26 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** `docker save` layout: manifest.json naming a config file and an uncompressed layer.tar. */
+function dockerArchive(ref: string, layer: Buffer): Buffer {
+  const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+      os: 'linux',
+      config: { Cmd: ['sh'] },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${hex(layer)}`] },
+    }),
+  );
+  const manifest = [{ Config: `${hex(config)}.json`, RepoTags: [ref], Layers: [`${hex(layer)}/layer.tar`] }];
+  return createTar([
+    { path: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify(manifest)) },
+    { path: `${hex(config)}.json`, type: 'file', data: config },
+    { path: `${hex(layer)}/`, type: 'dir' },
+    { path: `${hex(layer)}/layer.tar`, type: 'file', data: layer },
+  ]);
 }
 
 async function httpGet(url: string): Promise<{ status: number; body: string }> {
@@ -125,25 +148,30 @@ describe('node runtime: containerd + CRI + CNI', { skip: skip ?? false, timeout:
     assert.deepEqual((await ensureBuiltinImages(rt.cri, rt.containerd.socket, rt.dataDir)).imported, []);
   });
 
-  it('imports tarballs dropped in <dataDir>/images (air-gap pattern)', async () => {
+  it('imports OCI and gzipped docker-archive tarballs dropped in <dataDir>/images (air-gap pattern)', async () => {
     const imagesDir = join(rt.dataDir, 'images');
     mkdirSync(imagesDir, { recursive: true });
+    const base = await busyboxLayer();
     const extra = createTar([
       { path: 'hello.txt', type: 'file', data: Buffer.from('from a second layer\n') },
     ]);
     const archive = buildOciArchive([
-      {
-        ref: 'k8ts.local/airgap:1',
-        layers: [await busyboxLayer(), extra],
-        config: { Cmd: ['cat', '/hello.txt'] },
-      },
+      { ref: 'k8ts.local/airgap:1', layers: [base, extra], config: { Cmd: ['cat', '/hello.txt'] } },
     ]);
     writeFileSync(join(imagesDir, 'airgap.tar'), archive);
+    writeFileSync(join(imagesDir, 'docker.tar.gz'), gzipSync(dockerArchive('k8ts.local/docker:1', base)));
     writeFileSync(join(imagesDir, 'notes.txt'), 'not an image');
     const t0 = performance.now();
-    assert.deepEqual(await importImagesDir(rt.containerd.socket, imagesDir), ['k8ts.local/airgap:1']);
+    assert.deepEqual(await importImagesDir(rt.containerd.socket, imagesDir), [
+      'k8ts.local/airgap:1',
+      'k8ts.local/docker:1',
+    ]);
     timings.airgapImportMs = performance.now() - t0;
     assert.ok(await rt.cri.imageStatus('k8ts.local/airgap:1'));
+    assert.ok(await rt.cri.imageStatus('k8ts.local/docker:1'));
+    await rt.cri.removeImage('k8ts.local/docker:1');
+    writeFileSync(join(rt.dataDir, 'broken.tar'), 'not a tarball');
+    await assert.rejects(importImage(rt.containerd.socket, join(rt.dataDir, 'broken.tar')), /ctr exited/);
   });
 
   it('runs a pod whose busybox httpd answers on its pod IP and on its host port', async () => {

@@ -52,15 +52,54 @@ export function mountsUnder(dir: string): string[] {
 
 /**
  * A /24 in 10.244.200-249 (away from the low ranges a real k8ts node hands out) that no interface on the
- * host uses. Test files running at the same time pass different slots (0 or 1) and so never pick the same.
+ * host uses. Test files running at the same time pass different slots (0, 1, 2) and so never pick the same.
  */
 export function pickTestPodCidr(slot: number): string {
   const inUse = spawnSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' }).stdout ?? '';
-  for (let i = 0; i < 25; i++) {
-    const octet = 200 + ((((process.pid + i) % 25) * 2 + slot) % 50);
+  for (let i = 0; i < 16; i++) {
+    const octet = 200 + ((process.pid + i) % 16) * 3 + (slot % 3);
     if (!inUse.includes(` 10.244.${octet}.`)) return `10.244.${octet}.0/24`;
   }
   throw new Error('no free 10.244.200-249.0/24 range for the test pod network');
+}
+
+/** Removes every pod, stops containerd and its shims by pid, unmounts, deletes the bridge and the dir. */
+export async function teardownTestNode(node: {
+  dataDir: string;
+  bridge: string;
+  cri: CriClient;
+  containerd: ContainerdHandle;
+}): Promise<void> {
+  const { dataDir, bridge, cri, containerd } = node;
+  try {
+    for (const sandbox of await cri.listPodSandbox()) {
+      await cri.stopPodSandbox(sandbox.id).catch(() => {});
+      await cri.removePodSandbox(sandbox.id).catch(() => {});
+    }
+  } catch {
+    // containerd may already be gone; the steps below still clean up.
+  }
+  cri.close();
+  await containerd.stop();
+  for (const pid of shimPids(containerd.socket)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const mp of mountsUnder(dataDir)) {
+    if (spawnSync('umount', [mp], { stdio: 'ignore' }).status !== 0) {
+      spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
+    }
+  }
+  spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
+  if (mountsUnder(dataDir).length === 0) rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A bridge name of our own per test process (at most 15 characters). */
+export function testBridgeName(): string {
+  return `k8tst${process.pid % 100000}`;
 }
 
 export async function startTestRuntime(
@@ -69,7 +108,7 @@ export async function startTestRuntime(
   const { slot, ...containerdOptions } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'k8ts-runtime-'));
   const podCIDR = pickTestPodCidr(slot ?? 0);
-  const bridge = `k8tst${process.pid % 100000}`;
+  const bridge = testBridgeName();
   writeCniConfig({ dataDir, podCIDR, bridge, networkName: `k8ts-test-${process.pid}` });
   enableIpForward();
   let containerd: ContainerdHandle;
@@ -80,34 +119,8 @@ export async function startTestRuntime(
     throw err;
   }
   const cri = new CriClient(containerd.socket);
-  const teardown = async () => {
-    // A test may have replaced the handle (a new supervisor taking over the same data dir).
-    const { containerd } = runtime;
-    try {
-      for (const sandbox of await cri.listPodSandbox()) {
-        await cri.stopPodSandbox(sandbox.id).catch(() => {});
-        await cri.removePodSandbox(sandbox.id).catch(() => {});
-      }
-    } catch {
-      // containerd may already be gone; the steps below still clean up.
-    }
-    cri.close();
-    await containerd.stop();
-    for (const pid of shimPids(containerd.socket)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    for (const mp of mountsUnder(dataDir)) {
-      if (spawnSync('umount', [mp], { stdio: 'ignore' }).status !== 0) {
-        spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
-      }
-    }
-    spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
-    if (mountsUnder(dataDir).length === 0) rmSync(dataDir, { recursive: true, force: true });
-  };
+  // A test may replace runtime.containerd (a new supervisor taking over the same data dir).
+  const teardown = () => teardownTestNode({ dataDir, bridge, cri, containerd: runtime.containerd });
   const runtime: TestRuntime = { dataDir, podCIDR, bridge, containerd, cri, teardown };
   return runtime;
 }

@@ -103,13 +103,13 @@ export function testBridgeName(): string {
 }
 
 export async function startTestRuntime(
-  opts: Partial<ContainerdOptions> & { slot?: number } = {},
+  opts: Partial<ContainerdOptions> & { slot?: number; ipMasq?: boolean } = {},
 ): Promise<TestRuntime> {
-  const { slot, ...containerdOptions } = opts;
+  const { slot, ipMasq, ...containerdOptions } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'k8ts-runtime-'));
   const podCIDR = pickTestPodCidr(slot ?? 0);
   const bridge = testBridgeName();
-  writeCniConfig({ dataDir, podCIDR, bridge, networkName: `k8ts-test-${process.pid}` });
+  writeCniConfig({ dataDir, podCIDR, bridge, ipMasq, networkName: `k8ts-test-${process.pid}` });
   enableIpForward();
   let containerd: ContainerdHandle;
   try {

@@ -54,7 +54,7 @@ export interface ImageDefinition {
   config: ImageConfig;
 }
 
-interface Blob {
+export interface Blob {
   digest: string;
   size: number;
   data: Buffer;
@@ -62,6 +62,15 @@ interface Blob {
 
 function blob(data: Buffer): Blob {
   return { digest: `sha256:${createHash('sha256').update(data).digest('hex')}`, size: data.length, data };
+}
+
+/** One image's content-addressed pieces: what an archive stores and what a registry push uploads. */
+export interface ImageBlobs {
+  manifest: Blob;
+  config: Blob;
+  /** gzip-compressed, bottom first. */
+  layers: Blob[];
+  mediaType: typeof MEDIA.manifest;
 }
 
 function goArch(): string {
@@ -82,51 +91,48 @@ function tagOf(ref: string): string {
   return colon > lastSlash ? ref.slice(colon + 1) : 'latest';
 }
 
+/** Builds an image's config, gzipped layers and manifest. */
+export function buildImageBlobs(image: ImageDefinition): ImageBlobs {
+  const layers = image.layers.map((tar) => ({
+    diffId: blob(tar).digest,
+    gz: blob(gzipSync(tar, { level: 6 })),
+  }));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: goArch(),
+        os: 'linux',
+        config: {
+          Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+          ...image.config,
+        },
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+        history: layers.map(() => ({ created_by: 'k8ts image builder' })),
+      }),
+    ),
+  );
+  const manifest = blob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA.manifest,
+        config: { mediaType: MEDIA.config, digest: config.digest, size: config.size },
+        layers: layers.map((l) => ({ mediaType: MEDIA.layerGzip, digest: l.gz.digest, size: l.gz.size })),
+      }),
+    ),
+  );
+  return { manifest, config, layers: layers.map((l) => l.gz), mediaType: MEDIA.manifest };
+}
+
 /** An OCI image-layout tarball holding the given images (blobs shared between them are stored once). */
 export function buildOciArchive(images: ImageDefinition[]): Buffer {
   const blobs = new Map<string, Blob>();
-  const keep = (b: Blob) => {
-    blobs.set(b.digest, b);
-    return b;
-  };
   const manifests: Record<string, unknown>[] = [];
   const platform = { architecture: goArch(), os: 'linux' };
   for (const image of images) {
-    const layerBlobs = image.layers.map((tar) => ({
-      diffId: blob(tar).digest,
-      gz: keep(blob(gzipSync(tar, { level: 6 }))),
-    }));
-    const config = keep(
-      blob(
-        Buffer.from(
-          JSON.stringify({
-            ...platform,
-            config: {
-              Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-              ...image.config,
-            },
-            rootfs: { type: 'layers', diff_ids: layerBlobs.map((l) => l.diffId) },
-            history: layerBlobs.map(() => ({ created_by: 'k8ts image builder' })),
-          }),
-        ),
-      ),
-    );
-    const manifest = keep(
-      blob(
-        Buffer.from(
-          JSON.stringify({
-            schemaVersion: 2,
-            mediaType: MEDIA.manifest,
-            config: { mediaType: MEDIA.config, digest: config.digest, size: config.size },
-            layers: layerBlobs.map((l) => ({
-              mediaType: MEDIA.layerGzip,
-              digest: l.gz.digest,
-              size: l.gz.size,
-            })),
-          }),
-        ),
-      ),
-    );
+    const built = buildImageBlobs(image);
+    for (const b of [...built.layers, built.config, built.manifest]) blobs.set(b.digest, b);
+    const manifest = built.manifest;
     manifests.push({
       mediaType: MEDIA.manifest,
       digest: manifest.digest,

@@ -248,6 +248,22 @@ describe('node runtime: containerd + CRI + CNI', { skip: skip ?? false, timeout:
     assert.match(await rt.cri.portForward(sandboxId, [8080]), /^http:\/\/127\.0\.0\.1:\d+\//);
   });
 
+  it('reports container stats and image filesystem usage', async () => {
+    const stats = await rt.cri.containerStats(httpdId);
+    assert.equal(stats?.attributes?.id, httpdId);
+    assert.ok(Number(stats?.memory?.workingSetBytes?.value ?? 0) > 0);
+    assert.ok(Number(stats?.cpu?.usageCoreNanoSeconds?.value ?? 0) > 0);
+    const all = await rt.cri.listContainerStats({ podSandboxId: sandboxId });
+    assert.deepEqual(
+      all.map((s) => s.attributes?.id),
+      [httpdId],
+    );
+    const [fs] = await rt.cri.imageFsInfo();
+    assert.ok(fs.fsId?.mountpoint.startsWith(rt.containerd.paths.root));
+    // usedBytes is refreshed by containerd every stats_collect_period (10 s), so it may still read 0 here.
+    assert.ok(fs.usedBytes);
+  });
+
   it('writes container output to the CRI log file', async () => {
     const logPath = join(sandboxConfig.logDirectory ?? '', 'httpd/0.log');
     assert.equal((await rt.cri.containerStatus(httpdId)).status?.logPath, logPath);

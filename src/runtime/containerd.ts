@@ -330,15 +330,16 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     if (restartTimer) clearTimeout(restartTimer);
     restartTimer = null;
     const proc = child;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null || !proc.pid) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    const grace = opts.stopGraceMs ?? 10_000;
-    process.kill(proc.pid, 'SIGTERM');
-    const timer = setTimeout(() => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    }, grace);
-    await exited;
-    clearTimeout(timer);
+    if (proc?.pid && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      const grace = opts.stopGraceMs ?? 10_000;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      }, grace);
+      await exited;
+      clearTimeout(timer);
+    }
     rmSync(paths.pidFile, { force: true });
   };
 

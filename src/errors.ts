@@ -52,6 +52,8 @@ export const ErrorCatalog = {
   InvalidKey: 'BadRequest',
   StoreClosed: 'ServiceUnavailable',
   StoreUnavailable: 'ServiceUnavailable',
+  // container runtime (CRI)
+  RuntimeUnavailable: 'ServiceUnavailable',
   // api
   BadRequest: 'BadRequest',
   NotFound: 'NotFound',

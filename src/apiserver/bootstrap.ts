@@ -1,6 +1,7 @@
 // Objects that always exist in a cluster: the four system namespaces.
+import type { ResourceDef } from '../api/types.js';
 import { isK8tsError } from '../errors.js';
-import { type ApiContext, createObject } from './handlers.js';
+import { type ApiContext, createObject, updateObject } from './handlers.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -11,4 +12,58 @@ export async function bootstrapNamespaces(ctx: ApiContext): Promise<void> {
       if (!isK8tsError(err, 'AlreadyExists')) throw err;
     });
   }
+}
+
+/** The `kubernetes` Service in `default` (first IP of the service range) and its Endpoints: this server. */
+export async function bootstrapKubernetesService(
+  ctx: ApiContext,
+  endpoints: ResourceDef | undefined,
+  clusterIp: string,
+  address: string | undefined,
+  port: number,
+): Promise<void> {
+  const services = ctx.serviceIps?.def;
+  if (!services) return;
+  const svc = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { component: 'apiserver', provider: 'kubernetes' },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: clusterIp,
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }],
+      sessionAffinity: 'None',
+    },
+  };
+  if (!(await ctx.store.tryGet(services, 'default', 'kubernetes'))) {
+    await createObject(ctx, { def: services, namespace: 'default' }, svc, {
+      dryRun: false,
+      manager: 'k8ts-apiserver',
+    }).catch((err) => {
+      if (!isK8tsError(err, 'AlreadyExists')) throw err;
+    });
+  }
+  if (!endpoints || !address) return;
+  const ep = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+    },
+    subsets: [{ addresses: [{ ip: address }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
+  };
+  const t = { def: endpoints, namespace: 'default', name: 'kubernetes' };
+  const existing = await ctx.store.tryGet(endpoints, 'default', 'kubernetes');
+  if (!existing) await createObject(ctx, t, ep, { dryRun: false, manager: 'k8ts-apiserver' });
+  else
+    await updateObject(ctx, t, (cur) => ({ ...cur, subsets: ep.subsets }), {
+      dryRun: false,
+      manager: 'k8ts-apiserver',
+    });
 }

@@ -9,6 +9,7 @@ import { conflict, listKind, type ObjectStore, qualifiedResource, STALE } from '
 import { decodeContinue, encodeContinue } from './pagination.js';
 import { setManagedFields, trackUpdate } from './patch/index.js';
 import { schemaResolver } from './patch.js';
+import type { ServiceAllocator } from './serviceips.js';
 import { validateMetadata, validateMetadataUpdate } from './validate.js';
 
 export interface ApiContext {
@@ -17,6 +18,15 @@ export interface ApiContext {
   namespaces: ResourceDef;
   /** policy/v1 PodDisruptionBudgets, consulted by evictions (absent in a registry without them). */
   pdbs?: ResourceDef;
+  /** Cluster IP and NodePort allocation for core/v1 Services. */
+  serviceIps?: { def: ResourceDef; allocator: ServiceAllocator };
+}
+
+/** Allocations the server makes before storing (Service cluster IPs and node ports). */
+async function allocate(ctx: ApiContext, def: ResourceDef, obj: Obj, old?: Obj): Promise<void> {
+  if (!ctx.serviceIps || ctx.serviceIps.def !== def) return;
+  const errs = await ctx.serviceIps.allocator.allocate(obj, old);
+  if (errs.length > 0) throw invalid(def, obj.metadata.name, errs);
 }
 
 export interface Target {
@@ -178,6 +188,7 @@ export async function createObject(
   initMetadata(obj, def, ctx.now());
   if (hasStatusSubresource(def) && !def.keepsStatusOnCreate) delete obj.status;
   def.prepareForCreate?.(obj);
+  await allocate(ctx, def, obj);
   validateNew(def, obj);
   trackManagedFields(ctx, def, undefined, obj, opts);
   await requireNamespace(ctx, def, m.namespace).catch((err) => {
@@ -187,7 +198,11 @@ export async function createObject(
     throw err;
   });
   if (opts.dryRun) return obj;
-  return ctx.store.create(def, obj);
+  try {
+    return await ctx.store.create(def, obj);
+  } finally {
+    if (ctx.serviceIps?.def === def) ctx.serviceIps.allocator.release(obj);
+  }
 }
 
 /**
@@ -210,6 +225,7 @@ export async function updateObject(
     }
     const next = prepareUpdate(def, desired, current, opts.subresource);
     if (sameObject(next, current)) return current;
+    if (opts.subresource === undefined) await allocate(ctx, def, next, current);
     trackManagedFields(
       ctx,
       def,
@@ -233,6 +249,8 @@ export async function updateObject(
     } catch (err) {
       if (!requestedRv && isK8tsError(err, 'Conflict') && attempt < 10) continue;
       throw err;
+    } finally {
+      if (ctx.serviceIps?.def === def) ctx.serviceIps.allocator.release(next);
     }
   }
 }

@@ -1,13 +1,14 @@
 // The API server: routes requests to discovery, health, OpenAPI and the resource handlers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { serveOpenAPIv2, serveOpenAPIv3 } from '../api/openapi-serve.js';
 import { apiVersionOf, registry as defaultRegistry, type Registry } from '../api/registry.js';
 import type { Obj, ResourceDef } from '../api/types.js';
 import { K8tsError } from '../errors.js';
 import type { Backend } from '../storage/backend.js';
 import { bindPod } from './binding.js';
-import { bootstrapNamespaces } from './bootstrap.js';
+import { bootstrapKubernetesService, bootstrapNamespaces } from './bootstrap.js';
 import {
   aggregatedDiscovery,
   aggregatedDiscoveryVersion,
@@ -35,6 +36,7 @@ import { ObjectStore, qualifiedResource } from './objectstore.js';
 import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
+import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
 
@@ -42,6 +44,8 @@ export interface ApiServerOptions {
   backend: Backend;
   registry?: Registry;
   now?: () => Date;
+  /** IPv4 CIDR for Service cluster IPs (default 10.43.0.0/16). */
+  serviceCidr?: string;
   /** Max concurrent non-watch requests before 429 (upstream defaults: 400 read-only, 200 mutating). */
   inflight?: InflightLimits;
   /** Watches end after a random 1x..2x of this many seconds (upstream's --min-request-timeout, 1800). */
@@ -74,6 +78,13 @@ export class ApiServer {
       namespaces,
       pdbs: this.registry.lookup('policy', 'v1', 'poddisruptionbudgets'),
     };
+    const services = this.registry.lookup('', 'v1', 'services');
+    if (services) {
+      this.ctx.serviceIps = {
+        def: services,
+        allocator: new ServiceAllocator(this.store, services, { serviceCidr: opts.serviceCidr }),
+      };
+    }
     this.versionInfo = {
       ...KUBE_VERSION,
       gitCommit: 'k8ts',
@@ -98,7 +109,18 @@ export class ApiServer {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
     });
-    return this.server.address() as AddressInfo;
+    const addr = this.server.address() as AddressInfo;
+    const advertise = advertiseAddress(addr.address);
+    if (this.ctx.serviceIps) {
+      await bootstrapKubernetesService(
+        this.ctx,
+        this.registry.lookup('', 'v1', 'endpoints'),
+        this.ctx.serviceIps.allocator.firstIp,
+        advertise,
+        addr.port,
+      );
+    }
+    return addr;
   }
 
   async close(): Promise<void> {
@@ -470,6 +492,18 @@ function successStatus(def: ResourceDef, obj: Obj): object {
       uid: obj.metadata?.uid,
     },
   };
+}
+
+/**
+ * The address other nodes and pods would use to reach this server: Endpoints may not hold loopback
+ * addresses, so a loopback or wildcard bind advertises the host's first non-loopback IPv4 address.
+ */
+function advertiseAddress(bound: string): string | undefined {
+  if (bound !== '0.0.0.0' && bound !== '::' && !bound.startsWith('127.') && bound !== '::1') return bound;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 function notFoundPath(path: string): K8tsError {

@@ -10,6 +10,7 @@ import {
   SharedInformerFactory,
 } from '../client/index.js';
 import type { ControllerContext, StartedController } from './context.js';
+import * as deployment from './deployment/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
 import * as namespace from './namespace/index.js';
 import * as replicaset from './replicaset/index.js';
@@ -27,6 +28,7 @@ export interface ControllerManager {
 
 const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedController }[] = [
   { name: 'garbagecollector', start: garbagecollector.start },
+  { name: 'deployment', start: deployment.start },
   { name: 'namespace', start: namespace.start },
   { name: 'replicaset', start: replicaset.start },
 ];

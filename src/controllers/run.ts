@@ -1,11 +1,14 @@
 // Starts a reconcile loop once the informer caches have synced, without making the caller wait for it.
 import {
+  isConflict,
   type ReconcileResult,
   type RunningController,
   runController,
   type WorkQueue,
 } from '../client/index.js';
 import type { ControllerContext, StartedController } from './context.js';
+
+const CONFLICT_RETRY_MS = 100;
 
 export function runWhenSynced(
   ctx: ControllerContext,
@@ -21,7 +24,19 @@ export function runWhenSynced(
   let stopped = false;
   const started = ctx.informers.waitForSync().then((synced) => {
     if (stopped || !synced) return;
-    running = runController({ ...opts, log: ctx.log });
+    running = runController({
+      ...opts,
+      log: ctx.log,
+      // A conflict means the cache is behind a write: look again shortly, without a warning in the log.
+      reconcile: async (key, signal) => {
+        try {
+          return await opts.reconcile(key, signal);
+        } catch (err) {
+          if (isConflict(err)) return { requeueAfterMs: CONFLICT_RETRY_MS };
+          throw err;
+        }
+      },
+    });
   });
   return {
     async stop() {

@@ -197,3 +197,20 @@ test('deleting a Deployment in the background removes its ReplicaSets and pods',
     (await replicaSets('dep4')).length === 0 && (await livePods('dep4')).length === 0 ? true : undefined,
   );
 });
+
+test('a rollout that makes no progress for progressDeadlineSeconds reports ProgressDeadlineExceeded', async () => {
+  const d = deployment('slow', 'nginx:1', {
+    type: 'RollingUpdate',
+    rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+  });
+  d.spec.progressDeadlineSeconds = 1;
+  await setup('dep5', d);
+  // No kubelet: the pods never become available, so the rollout cannot complete.
+  const cond = await eventually('deadline exceeded', async () => {
+    const x = (await api.req('GET', '/apis/apps/v1/namespaces/dep5/deployments/slow')).body;
+    const c = x.status?.conditions?.find((k: Obj) => k.type === 'Progressing');
+    return c?.status === 'False' ? c : undefined;
+  });
+  assert.equal(cond.reason, 'ProgressDeadlineExceeded');
+  assert.match(cond.message, /^ReplicaSet "slow-\w+" has timed out progressing\.$/);
+});

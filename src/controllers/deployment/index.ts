@@ -222,21 +222,62 @@ export function start(ctx: ControllerContext): StartedController {
     }
   }
 
-  function condition(prev: Obj[], type: string, status: string, reason: string, message: string): Obj {
+  function condition(
+    prev: Obj[],
+    type: string,
+    status: string,
+    reason: string,
+    message: string,
+    touch = false,
+  ): Obj {
     const nowIso = new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const old = prev.find((c) => c.type === type);
     const same = old?.status === status;
     return {
       type,
       status,
-      lastUpdateTime: same && old?.reason === reason ? old.lastUpdateTime : nowIso,
+      lastUpdateTime: !touch && same && old?.reason === reason ? old.lastUpdateTime : nowIso,
       lastTransitionTime: same ? old.lastTransitionTime : nowIso,
       reason,
       message,
     };
   }
 
-  async function syncStatus(d: Obj, newRS: Obj | undefined, all: Obj[]): Promise<void> {
+  /**
+   * Progressing: True while the rollout moves (lastUpdateTime marks the last progress), False with
+   * ProgressDeadlineExceeded once nothing moved for progressDeadlineSeconds; answers when to look again.
+   */
+  function progressing(
+    d: Obj,
+    name: string,
+    complete: boolean,
+    counts: Obj,
+  ): { cond: Obj; recheckMs?: number } {
+    const prev: Obj[] = d.status?.conditions ?? [];
+    const old = prev.find((c) => c.type === 'Progressing');
+    if (complete) {
+      const msg = `ReplicaSet "${name}" has successfully progressed.`;
+      return { cond: condition(prev, 'Progressing', 'True', 'NewReplicaSetAvailable', msg) };
+    }
+    const st = d.status ?? {};
+    const moved =
+      st.observedGeneration !== d.metadata.generation ||
+      Object.entries(counts).some(([k, v]) => (st[k] ?? 0) !== v) ||
+      !old ||
+      old.reason === 'NewReplicaSetAvailable';
+    const msg = `ReplicaSet "${name}" is progressing.`;
+    if (moved) return { cond: condition(prev, 'Progressing', 'True', 'ReplicaSetUpdated', msg, true) };
+    if (old.reason === 'ProgressDeadlineExceeded') return { cond: old };
+    const deadline = d.spec.progressDeadlineSeconds;
+    const since = Date.parse(old.lastUpdateTime ?? '');
+    if (typeof deadline !== 'number' || !Number.isFinite(since)) return { cond: old };
+    const left = since + deadline * 1000 - ctx.clock.now();
+    if (left > 0) return { cond: old, recheckMs: left + 1000 };
+    const timedOut = `ReplicaSet "${name}" has timed out progressing.`;
+    return { cond: condition(prev, 'Progressing', 'False', 'ProgressDeadlineExceeded', timedOut) };
+  }
+
+  async function syncStatus(d: Obj, newRS: Obj | undefined, all: Obj[]): Promise<number | undefined> {
     const replicas = d.spec.replicas ?? 1;
     const available = sum(all, (rs) => rs.status?.availableReplicas ?? 0);
     const total = sum(all, (rs) => rs.status?.replicas ?? 0);
@@ -247,6 +288,14 @@ export function start(ctx: ControllerContext): StartedController {
     const isAvailable = available >= replicas - unavailable;
     const complete = updated === replicas && available === replicas && total === replicas;
     const name = newRS?.metadata.name ?? d.metadata.name;
+    const ready = sum(all, (rs) => rs.status?.readyReplicas ?? 0);
+    const counts = {
+      replicas: total,
+      updatedReplicas: updated,
+      readyReplicas: ready,
+      availableReplicas: available,
+    };
+    const prog = progressing(d, name, complete, counts);
     const conditions = [
       isAvailable
         ? condition(
@@ -263,21 +312,13 @@ export function start(ctx: ControllerContext): StartedController {
             'MinimumReplicasUnavailable',
             'Deployment does not have minimum availability.',
           ),
-      complete
-        ? condition(
-            prev,
-            'Progressing',
-            'True',
-            'NewReplicaSetAvailable',
-            `ReplicaSet "${name}" has successfully progressed.`,
-          )
-        : condition(prev, 'Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`),
+      prog.cond,
     ];
     const status: Obj = {
       observedGeneration: d.metadata.generation,
       replicas: total,
       updatedReplicas: updated,
-      readyReplicas: sum(all, (rs) => rs.status?.readyReplicas ?? 0),
+      readyReplicas: ready,
       availableReplicas: available,
       unavailableReplicas: Math.max(0, replicas - available),
       conditions,
@@ -292,7 +333,7 @@ export function start(ctx: ControllerContext): StartedController {
     ]) {
       if (status[k] === 0) delete status[k];
     }
-    if (JSON.stringify(status) === JSON.stringify(d.status ?? {})) return;
+    if (JSON.stringify(status) === JSON.stringify(d.status ?? {})) return prog.recheckMs;
     const next = structuredClone(d);
     next.status = status;
     try {
@@ -300,6 +341,7 @@ export function start(ctx: ControllerContext): StartedController {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    return prog.recheckMs;
   }
 
   return runWhenSynced(ctx, {
@@ -351,7 +393,8 @@ export function start(ctx: ControllerContext): StartedController {
       if (d.spec.strategy?.type === 'Recreate') await recreate(d, newRS, old);
       else await rollingUpdate(d, newRS, old);
       await cleanupHistory(d, old);
-      await syncStatus(d, newRS, all);
+      const recheckMs = await syncStatus(d, newRS, all);
+      return recheckMs === undefined ? undefined : { requeueAfterMs: recheckMs };
     },
   });
 }

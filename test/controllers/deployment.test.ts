@@ -214,3 +214,26 @@ test('a rollout that makes no progress for progressDeadlineSeconds reports Progr
   assert.equal(cond.reason, 'ProgressDeadlineExceeded');
   assert.match(cond.message, /^ReplicaSet "slow-\w+" has timed out progressing\.$/);
 });
+
+test('a paused Deployment scales but does not roll until resumed', async () => {
+  await setup('dep6', deployment('p', 'nginx:1', { type: 'Recreate' }));
+  await eventually('3 pods', async () => ((await livePods('dep6')).length === 3 ? true : undefined));
+  const patch = async (body: Obj) => {
+    const r = await api.req('PATCH', '/apis/apps/v1/namespaces/dep6/deployments/p', body, {
+      'content-type': 'application/merge-patch+json',
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  await patch({ spec: { paused: true } });
+  await setImage('dep6', 'p', 'nginx:2');
+  await patch({ spec: { replicas: 2 } });
+  await eventually('scaled while paused', async () =>
+    (await livePods('dep6')).length === 2 ? true : undefined,
+  );
+  assert.equal((await replicaSets('dep6')).length, 1, 'no new ReplicaSet while paused');
+  await patch({ spec: { paused: false } });
+  await eventually('rolled after resume', async () => {
+    const p = await livePods('dep6');
+    return p.length === 2 && p.every((x) => x.spec.containers[0].image === 'nginx:2') ? true : undefined;
+  });
+});

@@ -359,6 +359,10 @@ export function start(ctx: ControllerContext): StartedController {
       const old = all.filter((rs) => rs !== newRS);
       const maxOldRevision = Math.max(0, ...old.map(revisionOf));
       if (d.spec.paused) {
+        // Paused: a new template waits for resume, but a lone active ReplicaSet still follows scaling.
+        const active = all.filter((rs) => specReplicas(rs) > 0);
+        const target = newRS ?? (active.length === 1 ? active[0] : undefined);
+        if (target && active.every((rs) => rs === target)) await scale(d, target, d.spec.replicas ?? 1);
         await syncStatus(d, newRS, all);
         return;
       }

@@ -211,6 +211,23 @@ describe('garbage collector', () => {
     });
     assert.equal(r.status, 201);
     await gone('/api/v1/namespaces/gc4/configmaps/dangling');
+    // An owner of a kind the server cannot resolve is never taken for gone.
+    const unknown = await api.req('POST', '/api/v1/namespaces/gc4/configmaps', {
+      metadata: {
+        name: 'kept',
+        ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'widget-uid' }],
+      },
+    });
+    assert.equal(unknown.status, 201);
+    const probe = await api.req('POST', '/api/v1/namespaces/gc4/configmaps', {
+      metadata: {
+        name: 'probe',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'none', uid: 'none-uid' }],
+      },
+    });
+    assert.equal(probe.status, 201);
+    await gone('/api/v1/namespaces/gc4/configmaps/probe');
+    assert.equal((await api.req('GET', '/api/v1/namespaces/gc4/configmaps/kept')).status, 200);
   });
 });
 

@@ -107,10 +107,13 @@ export function start(ctx: ControllerContext): StartedController {
     return ns && def.namespaced ? rc.in(ns) : rc;
   };
 
-  /** The owner as the server has it now, or undefined if it is gone (or was replaced: other uid). */
+  /**
+   * The owner as the server has it now, or undefined if it is gone (or was replaced: other uid). A kind
+   * this server does not know counts as present: never delete on a reference we cannot resolve.
+   */
   async function liveOwner(ref: Obj, namespace: string | undefined): Promise<Obj | undefined> {
     const def = reg.lookupKind(ref.apiVersion, ref.kind);
-    if (!def) return undefined;
+    if (!def) return { metadata: { uid: ref.uid } };
     const w = watched.get(`${def.plural}.${def.group}`);
     const ns = def.namespaced ? namespace : undefined;
     const cached = w?.informer.store.getByName(ns, ref.name);

@@ -75,8 +75,10 @@ export function start(ctx: ControllerContext): StartedController {
     if (from === to) return;
     const next = structuredClone(rs);
     next.spec.replicas = to;
-    await rsClient(rs.metadata.namespace).update(next);
+    const saved = await rsClient(rs.metadata.namespace).update(next);
+    // Later steps of this sync may scale the same ReplicaSet again: keep its new version.
     rs.spec.replicas = to;
+    rs.metadata.resourceVersion = saved.metadata.resourceVersion;
     const dir = to > from ? 'up' : 'down';
     recorder.event(
       d,

@@ -2,13 +2,15 @@
 // in-process API server. No kubelet runs: readiness is set through the pods' status subresource.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../src/client/index.js';
+import { RestClient, SharedInformerFactory, silentLogger } from '../../src/client/index.js';
 import { podTemplateHash } from '../../src/controllers/deployment/hash.js';
 import { surgeAndUnavailable } from '../../src/controllers/deployment/index.js';
 import { type ControllerManager, startControllerManager } from '../../src/controllers/manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 
 type Obj = Record<string, any>;
+
+const PODS_REF = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 
 let api: TestApi;
 let cm: ControllerManager;
@@ -236,4 +238,66 @@ test('a paused Deployment scales but does not roll until resumed', async () => {
     const p = await livePods('dep6');
     return p.length === 2 && p.every((x) => x.spec.containers[0].image === 'nginx:2') ? true : undefined;
   });
+});
+
+test('a rolling update never breaks maxSurge or maxUnavailable at any observed moment', async () => {
+  const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } };
+  const d = deployment('inv', 'nginx:1', strategy);
+  d.spec.replicas = 4;
+  await setup('dep7', d);
+  // Stand-in kubelet on a watch: every new pod becomes Ready; the same stream checks the bounds.
+  const rest = new RestClient({ baseUrl: api.url });
+  const factory = new SharedInformerFactory(rest, { namespace: 'dep7', log: silentLogger });
+  const pods = factory.informerFor<Obj>(PODS_REF);
+  let armed = false;
+  let maxLive = 0;
+  let minReady = Number.POSITIVE_INFINITY;
+  const observe = () => {
+    const live = pods.store.list().filter((p) => !p.metadata.deletionTimestamp);
+    const ready = live.filter((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready')).length;
+    maxLive = Math.max(maxLive, live.length);
+    if (armed) minReady = Math.min(minReady, ready);
+  };
+  const markReady = (p: Obj) => {
+    observe();
+    if (p.metadata.deletionTimestamp || p.status?.conditions?.length) return;
+    const next = structuredClone(p);
+    next.status = {
+      ...next.status,
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }],
+    };
+    rest
+      .resource<Obj>(PODS_REF)
+      .in('dep7')
+      .updateStatus(next)
+      .catch(() => {});
+  };
+  pods.addEventHandler({ onAdd: markReady, onUpdate: (_o, p) => markReady(p), onDelete: observe });
+  factory.start();
+  try {
+    await eventually('available', async () => {
+      const x = (await api.req('GET', '/apis/apps/v1/namespaces/dep7/deployments/inv')).body;
+      return x.status?.availableReplicas === 4 ? true : undefined;
+    });
+    armed = true;
+    observe();
+    await setImage('dep7', 'inv', 'nginx:2');
+    await eventually('rolled', async () => {
+      const x = (await api.req('GET', '/apis/apps/v1/namespaces/dep7/deployments/inv')).body;
+      const p = await livePods('dep7');
+      return x.status?.updatedReplicas === 4 &&
+        x.status?.availableReplicas === 4 &&
+        p.length === 4 &&
+        p.every((q) => q.spec.containers[0].image === 'nginx:2')
+        ? true
+        : undefined;
+    });
+    // Observed in runs: 5 live at most (the surge is used) and 4 ready at least.
+    assert.ok(maxLive <= 5, `at most replicas + maxSurge pods at once, saw ${maxLive}`);
+    assert.ok(minReady >= 3, `at least replicas - maxUnavailable ready at once, saw ${minReady}`);
+  } finally {
+    await factory.stop();
+    rest.close();
+  }
 });

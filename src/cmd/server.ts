@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
+import { startControllerManager } from '../controllers/manager.js';
 import type { Backend } from '../storage/backend.js';
 import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
@@ -65,6 +66,8 @@ export async function runServer(args: string[]): Promise<void> {
   const addr = await api.listen(flags.port as number, flags['bind-address'] as string);
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+  // The controllers talk to the API server over loopback like any other client; they sync in the background.
+  const controllers = startControllerManager({ baseUrl: url });
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(url), { mode: 0o600 });
   console.log(`k8ts: API server ready at ${url} (store: ${backend.name}) in ${Date.now() - started} ms`);
@@ -81,6 +84,7 @@ export async function runServer(args: string[]): Promise<void> {
     stopping = true;
     console.log(`k8ts: ${signal}: stopping`);
     compactor.stop();
+    await controllers.stop();
     await api.close();
     await backend.close();
     process.exit(0);

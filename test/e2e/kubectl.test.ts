@@ -210,11 +210,17 @@ spec:
       assert.equal(d.spec.replicas, 5);
       assert.equal(d.metadata.annotations.m, '1');
       await ok(v, ['-n', ns, 'scale', 'deploy', 'web', '--replicas=1']);
-      d = JSON.parse(await ok(v, ['-n', ns, 'get', 'deploy', 'web', '-o', 'json']));
-      assert.equal(d.spec.replicas, 1);
-      d.spec.replicas = 2;
-      delete d.metadata.managedFields;
-      const replaced = await ok(v, ['replace', '-f', '-'], JSON.stringify(d));
+      // The deployment controller writes status and annotations too: re-read and retry on a conflict.
+      let replaced = '';
+      for (let attempt = 0; attempt < 20 && !replaced; attempt++) {
+        d = JSON.parse(await ok(v, ['-n', ns, 'get', 'deploy', 'web', '-o', 'json']));
+        assert.ok(d.spec.replicas === 1 || d.spec.replicas === 2);
+        d.spec.replicas = 2;
+        delete d.metadata.managedFields;
+        const r = await cluster.kubectl(v, ['replace', '-f', '-'], { input: JSON.stringify(d) });
+        if (r.code === 0) replaced = r.stdout;
+        else assert.match(r.stderr, /the object has been modified/);
+      }
       assert.equal(replaced, 'deployment.apps/web replaced\n');
       const stale = await cluster.kubectl(v, ['replace', '-f', '-'], { input: JSON.stringify(d) });
       assert.notEqual(stale.code, 0);
@@ -298,6 +304,39 @@ spec:
       const watched = await watcher;
       assert.match(watched.stdout, /^cond\s+0\/1\s+Pending/m);
       assert.match(watched.stdout, /^cond\s+\S+\s+Running/m);
+    });
+
+    it('deletes a deployment with --cascade=orphan and --cascade=foreground', async () => {
+      const items = async (kind: string, app: string): Promise<Record<string, any>[]> =>
+        JSON.parse(await ok(v, ['-n', ns, 'get', kind, '-l', `app=${app}`, '-o', 'json'])).items;
+      const until = async (what: string, check: () => Promise<boolean>) => {
+        for (let i = 0; !(await check()); i++) {
+          assert.ok(i < 100, `timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      for (const name of ['keep', 'fg']) {
+        await ok(v, [
+          '-n',
+          ns,
+          'create',
+          'deployment',
+          name,
+          '--image=k8ts.local/busybox:latest',
+          '--replicas=2',
+        ]);
+        await until(`pods of ${name}`, async () => (await items('pods', name)).length === 2);
+      }
+      await ok(v, ['-n', ns, 'delete', 'deployment', 'keep', '--cascade=orphan']);
+      await until('orphaned replica set', async () => {
+        const rs = await items('rs', 'keep');
+        return rs.length === 1 && rs[0].metadata.ownerReferences === undefined;
+      });
+      assert.equal((await items('pods', 'keep')).length, 2);
+      await ok(v, ['-n', ns, 'delete', 'rs', '-l', 'app=keep']);
+      await ok(v, ['-n', ns, 'delete', 'deployment', 'fg', '--cascade=foreground']);
+      await until('foreground deletion', async () => (await items('rs', 'fg')).length === 0);
+      assert.equal((await items('pods', 'fg')).length, 0);
     });
 
     it('waits for deletion with --wait', async () => {

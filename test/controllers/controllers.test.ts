@@ -1,0 +1,248 @@
+// The controller manager against an in-process API server (memory store): ReplicaSet, garbage collector
+// and namespace controllers, observed only through the API as kubectl would.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { silentLogger } from '../../src/client/index.js';
+import { type ControllerManager, startControllerManager } from '../../src/controllers/manager.js';
+import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+
+type Obj = Record<string, any>;
+
+let api: TestApi;
+let cm: ControllerManager;
+
+before(async () => {
+  api = await startTestApi();
+  cm = startControllerManager({ baseUrl: api.url, log: silentLogger });
+});
+
+after(async () => {
+  await cm.stop();
+  await api.close();
+});
+
+/** Polls the API until `check` returns a value (no clock to drive: the server runs on real time). */
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await check();
+    if (last !== undefined) return last;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function createNamespace(name: string): Promise<void> {
+  const r = await api.req('POST', '/api/v1/namespaces', { metadata: { name } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+}
+
+function replicaSet(name: string, replicas: number, app = name): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app } },
+      template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    },
+  };
+}
+
+async function createRs(ns: string, rs: Obj): Promise<Obj> {
+  const r = await api.req('POST', `/apis/apps/v1/namespaces/${ns}/replicasets`, rs);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+async function podsOf(ns: string, app: string): Promise<Obj[]> {
+  const r = await api.req('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3D${app}`);
+  assert.equal(r.status, 200);
+  return r.body.items;
+}
+
+async function podCount(ns: string, app: string, n: number): Promise<Obj[]> {
+  return eventually(`${n} pods of ${app}`, async () => {
+    const pods = (await podsOf(ns, app)).filter((p) => !p.metadata.deletionTimestamp);
+    return pods.length === n ? pods : undefined;
+  });
+}
+
+async function gone(path: string): Promise<void> {
+  await eventually(`${path} gone`, async () =>
+    (await api.req('GET', path)).status === 404 ? true : undefined,
+  );
+}
+
+async function markReady(ns: string, pod: Obj): Promise<void> {
+  const p = structuredClone(pod);
+  p.status = {
+    ...p.status,
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }],
+  };
+  const r = await api.req('PUT', `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/status`, p);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+}
+
+describe('replicaset controller', () => {
+  test('creates replicas with controller references and reports status', async () => {
+    await createNamespace('rs1');
+    const rs = await createRs('rs1', replicaSet('web', 3));
+    const pods = await podCount('rs1', 'web', 3);
+    for (const p of pods) {
+      assert.match(p.metadata.name, /^web-[a-z0-9]{5}$/);
+      assert.deepEqual(p.metadata.ownerReferences, [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: 'web',
+          uid: rs.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+    }
+    await markReady('rs1', pods[0]);
+    const status = await eventually('status', async () => {
+      const s = (await api.req('GET', '/apis/apps/v1/namespaces/rs1/replicasets/web')).body.status;
+      return s?.readyReplicas === 1 ? s : undefined;
+    });
+    assert.equal(status.replicas, 3);
+    assert.equal(status.fullyLabeledReplicas, 3);
+    assert.equal(status.availableReplicas, 1);
+    assert.equal(status.observedGeneration, 1);
+    // No double creation once the cache has caught up.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await podsOf('rs1', 'web')).length, 3);
+  });
+
+  test('scaling down deletes the least valuable pods (not ready before ready)', async () => {
+    await createNamespace('rs2');
+    await createRs('rs2', replicaSet('api', 3));
+    const pods = await podCount('rs2', 'api', 3);
+    await markReady('rs2', pods[1]);
+    await eventually('ready observed', async () => {
+      const s = (await api.req('GET', '/apis/apps/v1/namespaces/rs2/replicasets/api')).body.status;
+      return s?.readyReplicas === 1 ? true : undefined;
+    });
+    const r = await api.req(
+      'PATCH',
+      '/apis/apps/v1/namespaces/rs2/replicasets/api',
+      { spec: { replicas: 1 } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
+    assert.equal(r.status, 200);
+    const left = await podCount('rs2', 'api', 1);
+    assert.equal(left[0].metadata.name, pods[1].metadata.name);
+  });
+
+  test('adopts a matching orphan instead of creating one more', async () => {
+    await createNamespace('rs3');
+    const orphan = await api.req('POST', '/api/v1/namespaces/rs3/pods', {
+      metadata: { name: 'stray', labels: { app: 'db' } },
+      spec: { containers: [{ name: 'c', image: 'nginx' }] },
+    });
+    assert.equal(orphan.status, 201);
+    const rs = await createRs('rs3', replicaSet('db', 2));
+    const pods = await podCount('rs3', 'db', 2);
+    assert.ok(pods.some((p) => p.metadata.name === 'stray'));
+    const stray = pods.find((p) => p.metadata.name === 'stray')!;
+    await eventually('adoption', async () => {
+      const p = (await api.req('GET', '/api/v1/namespaces/rs3/pods/stray')).body;
+      return p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid ? true : undefined;
+    });
+    assert.ok(stray);
+  });
+});
+
+describe('garbage collector', () => {
+  test('background deletion of a ReplicaSet removes its pods', async () => {
+    await createNamespace('gc1');
+    await createRs('gc1', replicaSet('bg', 2));
+    await podCount('gc1', 'bg', 2);
+    const r = await api.req('DELETE', '/apis/apps/v1/namespaces/gc1/replicasets/bg', {
+      propagationPolicy: 'Background',
+    });
+    assert.equal(r.status, 200);
+    await gone('/apis/apps/v1/namespaces/gc1/replicasets/bg');
+    await podCount('gc1', 'bg', 0);
+  });
+
+  test('foreground deletion removes the pods first, then the ReplicaSet', async () => {
+    await createNamespace('gc2');
+    await createRs('gc2', replicaSet('fg', 2));
+    await podCount('gc2', 'fg', 2);
+    const r = await api.req('DELETE', '/apis/apps/v1/namespaces/gc2/replicasets/fg', {
+      propagationPolicy: 'Foreground',
+    });
+    assert.equal(r.status, 202); // pending: the garbage collector finishes it
+    assert.ok(r.body.metadata.finalizers.includes('foregroundDeletion'));
+    await gone('/apis/apps/v1/namespaces/gc2/replicasets/fg');
+    assert.equal((await podsOf('gc2', 'fg')).length, 0);
+  });
+
+  test('orphan deletion keeps the pods and drops their owner references', async () => {
+    await createNamespace('gc3');
+    await createRs('gc3', replicaSet('or', 2));
+    await podCount('gc3', 'or', 2);
+    const r = await api.req('DELETE', '/apis/apps/v1/namespaces/gc3/replicasets/or', {
+      propagationPolicy: 'Orphan',
+    });
+    assert.equal(r.status, 202); // pending: the garbage collector finishes it
+    await gone('/apis/apps/v1/namespaces/gc3/replicasets/or');
+    const pods = await podCount('gc3', 'or', 2);
+    for (const p of pods) assert.equal(p.metadata.ownerReferences, undefined);
+  });
+
+  test('an object whose owner does not exist is collected', async () => {
+    await createNamespace('gc4');
+    const r = await api.req('POST', '/api/v1/namespaces/gc4/configmaps', {
+      metadata: {
+        name: 'dangling',
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'nope', uid: 'no-such-uid' }],
+      },
+    });
+    assert.equal(r.status, 201);
+    await gone('/api/v1/namespaces/gc4/configmaps/dangling');
+    // An owner of a kind the server cannot resolve is never taken for gone.
+    const unknown = await api.req('POST', '/api/v1/namespaces/gc4/configmaps', {
+      metadata: {
+        name: 'kept',
+        ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'widget-uid' }],
+      },
+    });
+    assert.equal(unknown.status, 201);
+    const probe = await api.req('POST', '/api/v1/namespaces/gc4/configmaps', {
+      metadata: {
+        name: 'probe',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'none', uid: 'none-uid' }],
+      },
+    });
+    assert.equal(probe.status, 201);
+    await gone('/api/v1/namespaces/gc4/configmaps/probe');
+    assert.equal((await api.req('GET', '/api/v1/namespaces/gc4/configmaps/kept')).status, 200);
+  });
+});
+
+describe('namespace controller', () => {
+  test('deleting a namespace deletes its objects, then the namespace', async () => {
+    await createNamespace('doomed');
+    await createRs('doomed', replicaSet('w', 2));
+    await podCount('doomed', 'w', 2);
+    const cm = await api.req('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'cfg' } });
+    assert.equal(cm.status, 201);
+    const r = await api.req('DELETE', '/api/v1/namespaces/doomed');
+    assert.equal(r.status, 202);
+    assert.equal(r.body.status.phase, 'Terminating');
+    await gone('/api/v1/namespaces/doomed');
+    assert.equal((await api.req('GET', '/api/v1/namespaces/doomed/configmaps')).body.items.length, 0);
+    assert.equal((await podsOf('doomed', 'w')).length, 0);
+  });
+});

@@ -49,3 +49,35 @@ export const defaultTable: TableDef = {
   columns: [nameColumn, { name: 'Created At', type: 'date', description: creationDoc, priority: 0 }],
   cells: (o) => [o.metadata?.name, o.metadata?.creationTimestamp],
 };
+
+/**
+ * The printer of replica-keeping controllers (ReplicaSet, ReplicationController): Desired, Current,
+ * Ready, Age, and wide Containers, Images, Selector. They differ in wording and selector shape only.
+ */
+export function replicasTable(noun: string, selectorDoc: string, selectorCell: (o: Obj) => string): TableDef {
+  return {
+    columns: [
+      nameColumn,
+      col('Desired', 'Replicas is the number of desired replicas.', 'integer'),
+      col('Current', 'Replicas is the most recently observed number of replicas.', 'integer'),
+      col('Ready', `The number of ready replicas for this ${noun}.`, 'integer'),
+      ageColumn,
+      containersColumn,
+      imagesColumn,
+      wide('Selector', selectorDoc),
+    ],
+    cells(o, now) {
+      const [names, images] = containerCells(o.spec?.template?.spec?.containers);
+      return [
+        o.metadata?.name,
+        o.spec?.replicas ?? 0,
+        o.status?.replicas ?? 0,
+        o.status?.readyReplicas ?? 0,
+        ageOf(o, now),
+        names,
+        images,
+        selectorCell(o),
+      ];
+    },
+  };
+}

@@ -1,13 +1,4 @@
-import {
-  ageColumn,
-  ageOf,
-  col,
-  containerCells,
-  containersColumn,
-  imagesColumn,
-  nameColumn,
-  wide,
-} from '../columns.js';
+import { replicasTable } from '../columns.js';
 import { required } from '../field.js';
 import { formatLabels } from '../labels.js';
 import { defaultPodTemplate } from '../podspec/defaults.js';
@@ -63,29 +54,9 @@ export const replicationControllers: ResourceDef = {
     selectorObjectPath: 'spec.selector',
   },
   fieldSelectors: { 'status.replicas': (o) => String(o.status?.replicas ?? 0) },
-  table: {
-    columns: [
-      nameColumn,
-      col('Desired', 'Replicas is the number of desired replicas.', 'integer'),
-      col('Current', 'Replicas is the most recently observed number of replicas.', 'integer'),
-      col('Ready', 'The number of ready replicas for this replication controller.', 'integer'),
-      ageColumn,
-      containersColumn,
-      imagesColumn,
-      wide('Selector', 'Selector is a label query over pods that should match the Replicas count.'),
-    ],
-    cells(o, now) {
-      const [names, images] = containerCells(o.spec?.template?.spec?.containers);
-      return [
-        o.metadata?.name,
-        o.spec?.replicas ?? 0,
-        o.status?.replicas ?? 0,
-        o.status?.readyReplicas ?? 0,
-        ageOf(o, now),
-        names,
-        images,
-        formatLabels(o.spec?.selector),
-      ];
-    },
-  },
+  table: replicasTable(
+    'replication controller',
+    'Selector is a label query over pods that should match the Replicas count.',
+    (o) => formatLabels(o.spec?.selector),
+  ),
 };

@@ -18,6 +18,7 @@ export const SERVER_FLAGS: FlagSpec = {
     default: '',
     help: 'empty: SQLite in the data dir; etcd://host:port[,host:port]',
   },
+  'service-cidr': { type: 'string', default: '10.43.0.0/16', help: 'IPv4 range for Service cluster IPs' },
   'min-request-timeout': {
     type: 'number',
     default: 1800,
@@ -62,7 +63,11 @@ export async function runServer(args: string[]): Promise<void> {
   const started = Date.now();
   const backend: Backend = await openBackend(endpoint);
   const compactor = startCompactor(backend);
-  const api = new ApiServer({ backend, minRequestTimeoutSeconds: flags['min-request-timeout'] as number });
+  const api = new ApiServer({
+    backend,
+    minRequestTimeoutSeconds: flags['min-request-timeout'] as number,
+    serviceCidr: flags['service-cidr'] as string,
+  });
   const addr = await api.listen(flags.port as number, flags['bind-address'] as string);
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;

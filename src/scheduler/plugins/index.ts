@@ -1,0 +1,58 @@
+// The plugin registry (name -> factory) and the default configuration: which plugins run, in which
+// order, and the weight of each one's score (upstream's defaults).
+import type { Plugin } from '../types.js';
+import { BALANCED_ALLOCATION, balancedAllocation } from './balanced-allocation.js';
+import { NODE_AFFINITY, nodeAffinity } from './node-affinity.js';
+import { NODE_NAME, nodeName } from './node-name.js';
+import { NODE_PORTS, nodePorts } from './node-ports.js';
+import { NODE_RESOURCES_FIT, type NodeResourcesFitArgs, nodeResourcesFit } from './node-resources-fit.js';
+import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
+import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
+
+export type PluginFactory = (args: any) => Plugin;
+
+export const pluginRegistry: Record<string, PluginFactory> = {
+  [NODE_UNSCHEDULABLE]: () => nodeUnschedulable(),
+  [NODE_NAME]: () => nodeName(),
+  [TAINT_TOLERATION]: () => taintToleration(),
+  [NODE_RESOURCES_FIT]: (args?: NodeResourcesFitArgs) => nodeResourcesFit(args),
+  [NODE_AFFINITY]: () => nodeAffinity(),
+  [NODE_PORTS]: () => nodePorts(),
+  [BALANCED_ALLOCATION]: () => balancedAllocation(),
+};
+
+export interface PluginConfig {
+  name: string;
+  /** Score weight (0 disables scoring; default 1). */
+  weight?: number;
+  args?: unknown;
+}
+
+export interface SchedulerProfile {
+  schedulerName: string;
+  plugins: PluginConfig[];
+}
+
+export const defaultProfile: SchedulerProfile = {
+  schedulerName: 'default-scheduler',
+  plugins: [
+    { name: NODE_UNSCHEDULABLE },
+    { name: NODE_NAME },
+    { name: TAINT_TOLERATION, weight: 3 },
+    { name: NODE_RESOURCES_FIT, weight: 1 },
+    { name: NODE_AFFINITY, weight: 2 },
+    { name: NODE_PORTS },
+    { name: BALANCED_ALLOCATION, weight: 1 },
+  ],
+};
+
+export function buildPlugins(
+  profile: SchedulerProfile,
+  registry: Record<string, PluginFactory> = pluginRegistry,
+): { plugin: Plugin; weight: number }[] {
+  return profile.plugins.map((c) => {
+    const factory = registry[c.name];
+    if (!factory) throw new Error(`unknown scheduler plugin ${c.name}`);
+    return { plugin: factory(c.args), weight: c.weight ?? 1 };
+  });
+}

@@ -22,17 +22,31 @@ export interface FrameworkOptions {
   profile?: SchedulerProfile;
   /** Random source for tie-breaking between equal best scores (tests pass a fixed one). */
   random?: () => number;
+  /** Share of nodes to find feasible before scoring (default: upstream's adaptive 50% - n/125, min 5%). */
+  percentageOfNodesToScore?: number;
+}
+
+/** Upstream's numFeasibleNodesToFind: all nodes below 100, else an adaptive share, at least 100. */
+export function numFeasibleNodesToFind(numNodes: number, percentage?: number): number {
+  if (numNodes < 100 || percentage === 100) return numNodes;
+  let pct = percentage ?? 0;
+  if (pct <= 0) pct = Math.max(5, 50 - Math.floor(numNodes / 125));
+  const n = Math.floor((numNodes * pct) / 100);
+  return Math.max(100, n);
 }
 
 export class Framework {
   readonly profile: SchedulerProfile;
   private readonly plugins: { plugin: Plugin; weight: number }[];
   private readonly random: () => number;
+  private readonly percentageOfNodesToScore?: number;
+  private nextStartNodeIndex = 0;
 
   constructor(opts: FrameworkOptions = {}) {
     this.profile = opts.profile ?? defaultProfile;
     this.plugins = buildPlugins(this.profile);
     this.random = opts.random ?? Math.random;
+    this.percentageOfNodesToScore = opts.percentageOfNodesToScore;
   }
 
   /** Runs one scheduling attempt of `pod` against `nodes`. Never throws: plugin errors become Error. */
@@ -52,15 +66,22 @@ export class Framework {
         return { ok: false, error: false, diagnosis };
       }
 
+      // Like upstream, stop filtering once enough feasible nodes are found, starting each pod where the
+      // previous one stopped so every node gets its turn.
+      const want = numFeasibleNodesToFind(nodes.length, this.percentageOfNodesToScore);
       const feasible: NodeInfo[] = [];
-      for (const node of nodes) {
+      let evaluated = 0;
+      const start = this.nextStartNodeIndex % nodes.length;
+      for (; evaluated < nodes.length && feasible.length < want; evaluated++) {
+        const node = nodes[(start + evaluated) % nodes.length];
         const s = this.runFilters(state, pod, pi, node);
         if (!s) feasible.push(node);
         else if (s.code === 'Error') return { ok: false, error: true, status: s };
         else diagnosis.nodeToStatus.set(node.name, s);
       }
+      this.nextStartNodeIndex = (start + evaluated) % nodes.length;
       if (feasible.length === 0) return { ok: false, error: false, diagnosis };
-      const base = { ok: true as const, evaluatedNodes: nodes.length, feasibleNodes: feasible.length };
+      const base = { ok: true as const, evaluatedNodes: evaluated, feasibleNodes: feasible.length };
       if (feasible.length === 1) return { ...base, nodeName: feasible[0].name };
 
       const totals = this.score(state, pod, pi, feasible);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Framework, fitErrorMessage } from '../../src/scheduler/framework.js';
+import { Framework, fitErrorMessage, numFeasibleNodesToFind } from '../../src/scheduler/framework.js';
 import { makeNode, makePod, nodeInfos } from './fixtures.js';
 
 describe('framework', () => {
@@ -62,5 +62,16 @@ describe('framework', () => {
     (pod.spec as any).affinity = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: 7 } };
     const r = fw.schedule(pod, nodes);
     assert.ok(!r.ok && r.error);
+  });
+});
+
+describe('numFeasibleNodesToFind', () => {
+  it('follows upstream adaptive percentage', () => {
+    assert.equal(numFeasibleNodesToFind(50), 50);
+    assert.equal(numFeasibleNodesToFind(100), 100); // 50 - 0 = 50% of 100 -> 50, floored to 100
+    assert.equal(numFeasibleNodesToFind(1000), 420); // 50 - 8 = 42%
+    assert.equal(numFeasibleNodesToFind(5000), 500); // 50 - 40 = 10%
+    assert.equal(numFeasibleNodesToFind(20000), 1000); // min 5%
+    assert.equal(numFeasibleNodesToFind(5000, 100), 5000);
   });
 });

@@ -1,7 +1,9 @@
 // The scheduling framework: runs the configured plugins over the cache's nodes for one pod
 // (pre-filter, filter, score with normalization and weights) and picks the best node, or explains
 // why none fits in upstream's words.
+
 import { buildPlugins, defaultProfile, type SchedulerProfile } from './plugins/index.js';
+import { ALL_NODES_KEY } from './plugins/pod-topology-spread.js';
 import { newPodInfo } from './resources.js';
 import { type CycleState, MAX_NODE_SCORE, type NodeInfo, type Plugin, type Pod, Status } from './types.js';
 
@@ -51,7 +53,7 @@ export class Framework {
 
   /** Runs one scheduling attempt of `pod` against `nodes`. Never throws: plugin errors become Error. */
   schedule(pod: Pod, nodes: NodeInfo[]): ScheduleResult {
-    const state: CycleState = new Map();
+    const state: CycleState = new Map([[ALL_NODES_KEY, nodes]]);
     const pi = newPodInfo(pod);
     const diagnosis: Diagnosis = { numAllNodes: nodes.length, nodeToStatus: new Map() };
     if (nodes.length === 0) return { ok: false, error: false, diagnosis };

@@ -7,6 +7,7 @@ import { NODE_NAME, nodeName } from './node-name.js';
 import { NODE_PORTS, nodePorts } from './node-ports.js';
 import { NODE_RESOURCES_FIT, type NodeResourcesFitArgs, nodeResourcesFit } from './node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
+import { POD_TOPOLOGY_SPREAD, podTopologySpread } from './pod-topology-spread.js';
 import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
 
 export type PluginFactory = (args: any) => Plugin;
@@ -19,6 +20,7 @@ export const pluginRegistry: Record<string, PluginFactory> = {
   [NODE_AFFINITY]: () => nodeAffinity(),
   [NODE_PORTS]: () => nodePorts(),
   [BALANCED_ALLOCATION]: () => balancedAllocation(),
+  [POD_TOPOLOGY_SPREAD]: () => podTopologySpread(),
 };
 
 export interface PluginConfig {
@@ -43,6 +45,7 @@ export const defaultProfile: SchedulerProfile = {
     { name: NODE_AFFINITY, weight: 2 },
     { name: NODE_PORTS },
     { name: BALANCED_ALLOCATION, weight: 1 },
+    { name: POD_TOPOLOGY_SPREAD, weight: 2 },
   ],
 };
 

@@ -113,6 +113,11 @@ export class SchedulerCache {
     if (this.assumed.has(key)) this.removePod(key);
   }
 
+  /** Is the pod counted on a node (assumed or confirmed)? */
+  knows(key: string): boolean {
+    return this.podNode.has(key);
+  }
+
   isAssumed(key: string): boolean {
     return this.assumed.has(key);
   }

@@ -2,7 +2,8 @@
 // (pre-filter, filter, score with normalization and weights) and picks the best node, or explains
 // why none fits in upstream's words.
 
-import { buildPlugins, defaultProfile, type SchedulerProfile } from './plugins/index.js';
+import { buildPlugins, defaultProfile, pluginRegistry, type SchedulerProfile } from './plugins/index.js';
+import type { NamespaceLabels } from './plugins/inter-pod-affinity.js';
 import { ALL_NODES_KEY } from './plugins/pod-topology-spread.js';
 import { newPodInfo } from './resources.js';
 import { type CycleState, MAX_NODE_SCORE, type NodeInfo, type Plugin, type Pod, Status } from './types.js';
@@ -24,6 +25,8 @@ export interface FrameworkOptions {
   profile?: SchedulerProfile;
   /** Random source for tie-breaking between equal best scores (tests pass a fixed one). */
   random?: () => number;
+  /** Namespace labels for namespaceSelector in pod affinity terms. */
+  namespaceLabels?: NamespaceLabels;
   /** Share of nodes to find feasible before scoring (default: upstream's adaptive 50% - n/125, min 5%). */
   percentageOfNodesToScore?: number;
 }
@@ -46,7 +49,7 @@ export class Framework {
 
   constructor(opts: FrameworkOptions = {}) {
     this.profile = opts.profile ?? defaultProfile;
-    this.plugins = buildPlugins(this.profile);
+    this.plugins = buildPlugins(this.profile, pluginRegistry, { namespaceLabels: opts.namespaceLabels });
     this.random = opts.random ?? Math.random;
     this.percentageOfNodesToScore = opts.percentageOfNodesToScore;
   }

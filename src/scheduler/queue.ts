@@ -53,6 +53,9 @@ export class SchedulingQueue {
   private readonly active = new MinHeap<QueuedPod>(activeLess);
   /** Every pod the queue holds, by key, with where it is. */
   private readonly where = new Map<string, { qp: QueuedPod; in: 'active' | 'backoff' | 'unschedulable' }>();
+  /** The unschedulable and backoff parts, for iteration without scanning the whole queue. */
+  private readonly parked = new Map<string, QueuedPod>();
+  private readonly backingOff = new Map<string, QueuedPod>();
   /** Popped and not yet done. */
   private readonly inFlight = new Map<string, QueuedPod>();
   private moveCycle = 0;
@@ -100,7 +103,7 @@ export class SchedulingQueue {
   delete(key: string): void {
     const held = this.where.get(key);
     if (held) {
-      this.where.delete(key);
+      this.unplace(key);
       if (held.in === 'active') this.rebuildActive();
     }
     this.inFlight.delete(key);
@@ -123,7 +126,7 @@ export class SchedulingQueue {
       if (!qp) return undefined;
       const held = this.where.get(qp.key);
       if (!held || held.qp !== qp || held.in !== 'active') continue; // stale heap entry
-      this.where.delete(qp.key);
+      this.unplace(qp.key);
       qp.cycle = ++this.popCycle;
       this.inFlight.set(qp.key, qp);
       return qp;
@@ -146,22 +149,42 @@ export class SchedulingQueue {
     qp.attempts++;
     qp.lastFailureMs = this.clock.now();
     if (unschedulable && this.moveCycle < qp.cycle) {
-      this.where.set(qp.key, { qp, in: 'unschedulable' });
+      this.place(qp, 'unschedulable');
     } else {
       this.toBackoffOrActive(qp);
     }
   }
 
-  /** A cluster event that may make unschedulable pods fit: move them all towards active. */
-  moveAllUnschedulable(): void {
+  /**
+   * A cluster event that may make unschedulable pods fit: move them (those `which` selects) towards
+   * active.
+   */
+  moveAllUnschedulable(which?: (pod: Pod) => boolean): void {
     this.moveCycle = this.popCycle;
-    for (const held of [...this.where.values()]) if (held.in === 'unschedulable') this.moveOne(held.qp);
+    for (const qp of [...this.parked.values()]) if (!which || which(qp.pod)) this.moveOne(qp);
+  }
+
+  private place(qp: QueuedPod, where: 'active' | 'backoff' | 'unschedulable'): void {
+    this.unplace(qp.key);
+    this.where.set(qp.key, { qp, in: where });
+    if (where === 'unschedulable') this.parked.set(qp.key, qp);
+    else if (where === 'backoff') this.backingOff.set(qp.key, qp);
+  }
+
+  private unplace(key: string): void {
+    this.where.delete(key);
+    this.parked.delete(key);
+    this.backingOff.delete(key);
   }
 
   sizes(): { active: number; backoff: number; unschedulable: number; inFlight: number } {
-    const s = { active: 0, backoff: 0, unschedulable: 0, inFlight: this.inFlight.size };
-    for (const h of this.where.values()) s[h.in]++;
-    return s;
+    const active = this.where.size - this.parked.size - this.backingOff.size;
+    return {
+      active,
+      backoff: this.backingOff.size,
+      unschedulable: this.parked.size,
+      inFlight: this.inFlight.size,
+    };
   }
 
   close(): void {
@@ -180,7 +203,7 @@ export class SchedulingQueue {
   private toBackoffOrActive(qp: QueuedPod): void {
     const until = qp.lastFailureMs + this.backoffMs(qp.attempts);
     if (until > this.clock.now()) {
-      this.where.set(qp.key, { qp, in: 'backoff' });
+      this.place(qp, 'backoff');
       this.armBackoff(until);
     } else {
       this.pushActive(qp);
@@ -188,7 +211,7 @@ export class SchedulingQueue {
   }
 
   private pushActive(qp: QueuedPod): void {
-    this.where.set(qp.key, { qp, in: 'active' });
+    this.place(qp, 'active');
     const w = this.waiters.shift();
     if (w) {
       this.active.push(qp);
@@ -200,7 +223,7 @@ export class SchedulingQueue {
 
   private rebuildActive(): void {
     // Lazy deletion: stale heap entries are skipped by tryPop. Compact when they dominate.
-    if (this.active.size > 64 && this.active.size > 2 * this.countIn('active')) {
+    if (this.active.size > 64 && this.active.size > 2 * this.sizes().active) {
       const live: QueuedPod[] = [];
       for (let qp = this.active.pop(); qp; qp = this.active.pop()) {
         const h = this.where.get(qp.key);
@@ -208,12 +231,6 @@ export class SchedulingQueue {
       }
       for (const qp of live) this.active.push(qp);
     }
-  }
-
-  private countIn(where: 'active' | 'backoff' | 'unschedulable'): number {
-    let n = 0;
-    for (const h of this.where.values()) if (h.in === where) n++;
-    return n;
   }
 
   private armBackoff(at: number): void {
@@ -228,10 +245,9 @@ export class SchedulingQueue {
     this.timerAt = Number.POSITIVE_INFINITY;
     const now = this.clock.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const h of [...this.where.values()]) {
-      if (h.in !== 'backoff') continue;
-      const until = h.qp.lastFailureMs + this.backoffMs(h.qp.attempts);
-      if (until <= now) this.pushActive(h.qp);
+    for (const qp of [...this.backingOff.values()]) {
+      const until = qp.lastFailureMs + this.backoffMs(qp.attempts);
+      if (until <= now) this.pushActive(qp);
       else next = Math.min(next, until);
     }
     if (next !== Number.POSITIVE_INFINITY) this.armBackoff(next);
@@ -241,9 +257,8 @@ export class SchedulingQueue {
     if (this.closed) return;
     this.flushTimer = this.clock.setTimeout(() => {
       const now = this.clock.now();
-      for (const h of [...this.where.values()])
-        if (h.in === 'unschedulable' && now - h.qp.lastFailureMs >= this.maxUnschedulableMs)
-          this.moveOne(h.qp);
+      for (const qp of [...this.parked.values()])
+        if (now - qp.lastFailureMs >= this.maxUnschedulableMs) this.moveOne(qp);
       this.armFlush();
     }, 30_000);
   }

@@ -19,6 +19,13 @@ import { newPodInfo, podKey } from './resources.js';
 import type { Binder, Node, Pod } from './types.js';
 
 export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
+export const NAMESPACES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  namespaced: false,
+  kind: 'Namespace',
+};
 export const NODES: ResourceRef = {
   group: '',
   version: 'v1',
@@ -38,6 +45,11 @@ export interface SchedulerOptions {
   /** Bindings in flight at once (default 64). */
   maxInFlightBinds?: number;
   random?: () => number;
+}
+
+function dependsOnOtherPods(pod: Pod): boolean {
+  const a = pod.spec?.affinity;
+  return !!(a?.podAffinity || a?.podAntiAffinity || pod.spec?.topologySpreadConstraints?.length);
 }
 
 export interface SchedulerStats {
@@ -81,7 +93,13 @@ export class Scheduler {
     this.ownsRest = !opts.rest;
     this.clock = opts.clock ?? realClock;
     this.log = opts.log ?? consoleLogger;
-    this.framework = new Framework({ profile: opts.profile, random: opts.random });
+    this.factory = new SharedInformerFactory(this.rest, { clock: this.clock, log: this.log });
+    const namespaces = this.factory.informerFor(NAMESPACES);
+    this.framework = new Framework({
+      profile: opts.profile,
+      random: opts.random,
+      namespaceLabels: (ns) => namespaces.store.get(ns)?.metadata?.labels,
+    });
     this.schedulerName = this.framework.profile.schedulerName;
     this.queue = new SchedulingQueue({ ...opts.queue, clock: this.clock });
     this.maxBinds = opts.maxInFlightBinds ?? 64;
@@ -93,7 +111,6 @@ export class Scheduler {
       clock: this.clock,
       log: this.log,
     });
-    this.factory = new SharedInformerFactory(this.rest, { clock: this.clock, log: this.log });
     this.nodeInformer = this.factory.informerFor<Node>(NODES);
     this.podInformer = this.factory.informerFor<Pod>(PODS, {
       fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
@@ -139,8 +156,12 @@ export class Scheduler {
     const onPod = (pod: Pod) => {
       const key = podKey(pod);
       if (pod.spec?.nodeName) {
+        const isNew = !this.cache.knows(key);
         this.cache.setPod(pod);
         this.queue.delete(key);
+        // A newly placed pod can satisfy pending pods' pod affinity or topology spread (our own
+        // placements moved them when assumed).
+        if (isNew) this.queue.moveAllUnschedulable(dependsOnOtherPods);
       } else if (this.responsibleFor(pod) && !pod.metadata?.deletionTimestamp && !this.cache.isAssumed(key)) {
         this.queue.add(pod, key);
       }
@@ -185,6 +206,7 @@ export class Scheduler {
     if (result.ok) {
       const pi = newPodInfo(pod);
       this.cache.assume(pi, result.nodeName);
+      this.queue.moveAllUnschedulable(dependsOnOtherPods);
       this.track(this.bindCycle(qp, result.nodeName));
       return;
     }

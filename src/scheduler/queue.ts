@@ -80,14 +80,17 @@ export class SchedulingQueue {
     return Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (attempts - 1));
   }
 
-  /** A new pending pod, or an update of one the queue holds. */
-  add(pod: Pod, key: string): void {
+  /**
+   * A new pending pod, or an update of one the queue holds. `schedulingChanged`: the update touched
+   * what scheduling reads (spec, labels), so an unschedulable pod gets another try; status-only
+   * updates (such as our own PodScheduled condition) do not.
+   */
+  add(pod: Pod, key: string, schedulingChanged = true): void {
     if (this.closed) return;
     const held = this.where.get(key);
     if (held) {
       held.qp.pod = pod;
-      // An update may make an unschedulable pod fit (upstream re-evaluates on pod updates).
-      if (held.in === 'unschedulable') this.moveOne(held.qp);
+      if (held.in === 'unschedulable' && schedulingChanged) this.moveOne(held.qp);
       return;
     }
     const flying = this.inFlight.get(key);

@@ -47,6 +47,13 @@ export interface SchedulerOptions {
   random?: () => number;
 }
 
+function schedulingInputsChanged(a: Pod, b: Pod): boolean {
+  return (
+    JSON.stringify(a.spec) !== JSON.stringify(b.spec) ||
+    JSON.stringify(a.metadata?.labels) !== JSON.stringify(b.metadata?.labels)
+  );
+}
+
 function dependsOnOtherPods(pod: Pod): boolean {
   const a = pod.spec?.affinity;
   return !!(a?.podAffinity || a?.podAntiAffinity || pod.spec?.topologySpreadConstraints?.length);
@@ -153,7 +160,7 @@ export class Scheduler {
       },
       onDelete: (node) => this.cache.removeNode(node.metadata.name),
     });
-    const onPod = (pod: Pod) => {
+    const onPod = (pod: Pod, old?: Pod) => {
       const key = podKey(pod);
       if (pod.spec?.nodeName) {
         const isNew = !this.cache.knows(key);
@@ -163,12 +170,12 @@ export class Scheduler {
         // placements moved them when assumed).
         if (isNew) this.queue.moveAllUnschedulable(dependsOnOtherPods);
       } else if (this.responsibleFor(pod) && !pod.metadata?.deletionTimestamp && !this.cache.isAssumed(key)) {
-        this.queue.add(pod, key);
+        this.queue.add(pod, key, !old || schedulingInputsChanged(old, pod));
       }
     };
     this.podInformer.addEventHandler({
-      onAdd: onPod,
-      onUpdate: (_old, pod) => onPod(pod),
+      onAdd: (pod) => onPod(pod),
+      onUpdate: (old, pod) => onPod(pod, old),
       onDelete: (pod) => {
         const key = podKey(pod);
         this.queue.delete(key);

@@ -96,3 +96,17 @@ describe('scheduling queue', () => {
     assert.equal(await never, undefined);
   });
 });
+
+describe('scheduling queue updates', () => {
+  it('retries an unschedulable pod on a spec change, not on a status-only update', () => {
+    const { clock, q } = setup();
+    q.add(makePod('p'), 'default/p');
+    q.requeue(q.tryPop()!, true);
+    clock.advance(2000);
+    q.add(makePod('p'), 'default/p', false);
+    assert.equal(q.tryPop(), undefined);
+    q.add(makePod('p', { cpu: '1' }), 'default/p', true);
+    assert.equal(q.tryPop()?.key, 'default/p');
+    q.close();
+  });
+});

@@ -45,6 +45,8 @@ export interface SchedulerOptions {
   /** Bindings in flight at once (default 64). */
   maxInFlightBinds?: number;
   random?: () => number;
+  /** Replaces the pods/binding binder (tests). */
+  binder?: Binder;
 }
 
 function schedulingInputsChanged(a: Pod, b: Pod): boolean {
@@ -111,7 +113,7 @@ export class Scheduler {
     this.queue = new SchedulingQueue({ ...opts.queue, clock: this.clock });
     this.maxBinds = opts.maxInFlightBinds ?? 64;
     this.pods = this.rest.resource<Pod>(PODS);
-    this.binder = defaultBinder(this.pods);
+    this.binder = opts.binder ?? defaultBinder(this.pods);
     this.recorder = new EventRecorder({
       sink: restEventSink(this.rest),
       component: this.schedulerName,

@@ -111,10 +111,6 @@ export function interPodAffinity(args: { namespaceLabels?: NamespaceLabels } = {
       const s = state.get(FILTER_KEY) as FilterState | undefined;
       if (!s) return undefined;
       const labels = node.node.metadata?.labels ?? {};
-      if (s.existingAnti.size) {
-        for (const [k, v] of Object.entries<string>(labels))
-          if (s.existingAnti.has(pair(k, v))) return Status.unschedulable(REASON_EXISTING_ANTI_AFFINITY);
-      }
       if (!s.firstOfGroup) {
         for (let i = 0; i < s.affinityTerms.length; i++) {
           const key = s.affinityTerms[i].topologyKey;
@@ -129,6 +125,11 @@ export function interPodAffinity(args: { namespaceLabels?: NamespaceLabels } = {
         const key = s.antiTerms[i].topologyKey;
         if (Object.hasOwn(labels, key) && s.anti[i].get(pair(key, labels[key])))
           return Status.unschedulable(REASON_ANTI_AFFINITY);
+      }
+      // Checked last, as upstream: affinity, then anti-affinity, then running pods' anti-affinity.
+      if (s.existingAnti.size) {
+        for (const [k, v] of Object.entries<string>(labels))
+          if (s.existingAnti.has(pair(k, v))) return Status.unschedulable(REASON_EXISTING_ANTI_AFFINITY);
       }
       return undefined;
     },

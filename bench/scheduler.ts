@@ -3,7 +3,9 @@
 // pods are created first, then the scheduler starts and the clock runs until every pod is bound.
 // Prints pods/s, the time to first bind, and the peak RSS of the process (API server + scheduler).
 //
-//   npm run build && node dist/bench/scheduler.js [--nodes 100] [--pods 1000]
+//   npm run build && node dist/bench/scheduler.js [--nodes 100] [--pods 1000] [--case plain|spread|anti]
+// spread: every pod has a required topology spread over 10 zones (maxSkew 1);
+// anti: every pod has required anti-affinity to the others per hostname.
 import { ApiServer } from '../src/apiserver/server.js';
 import { silentLogger } from '../src/client/log.js';
 import { RestClient } from '../src/client/rest.js';
@@ -18,6 +20,33 @@ function arg(name: string, dflt: number): number {
 
 const numNodes = arg('nodes', 100);
 const numPods = arg('pods', 1000);
+const caseName = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : 'plain';
+
+function podSpecExtras(): Record<string, unknown> {
+  const selector = { matchLabels: { app: 'bench' } };
+  if (caseName === 'spread')
+    return {
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: selector,
+        },
+      ],
+    };
+  if (caseName === 'anti')
+    return {
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: selector, topologyKey: 'kubernetes.io/hostname' },
+          ],
+        },
+      },
+    };
+  return {};
+}
 
 async function inParallel(n: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -42,7 +71,10 @@ async function main(): Promise<void> {
     nodes.create({
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name: `node-${i}`, labels: { 'kubernetes.io/hostname': `node-${i}` } },
+      metadata: {
+        name: `node-${i}`,
+        labels: { 'kubernetes.io/hostname': `node-${i}`, 'topology.kubernetes.io/zone': `zone-${i % 10}` },
+      },
       status: {
         allocatable,
         capacity: allocatable,
@@ -54,8 +86,9 @@ async function main(): Promise<void> {
     pods.create({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: `pod-${i}` },
+      metadata: { name: `pod-${i}`, labels: { app: 'bench' } },
       spec: {
+        ...podSpecExtras(),
         containers: [
           {
             name: 'c',
@@ -89,7 +122,7 @@ async function main(): Promise<void> {
   const secs = (t1 - synced) / 1000;
   const st = s.scheduler.stats;
   console.log(
-    `scheduler bench: ${numNodes} nodes, ${numPods} pods (100m cpu / 500Mi each), in-process API server`,
+    `scheduler bench (${caseName}): ${numNodes} nodes, ${numPods} pods (100m cpu / 500Mi each), in-process API server`,
   );
   console.log(`  informer sync:      ${(synced - t0).toFixed(0)} ms`);
   console.log(`  first bind after:   ${(firstBind - synced).toFixed(0)} ms`);

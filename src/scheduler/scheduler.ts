@@ -210,6 +210,12 @@ export class Scheduler {
   /** One scheduling cycle; the binding cycle continues in the background. */
   scheduleOne(qp: QueuedPod): void {
     const pod = qp.pod;
+    // Deleted or bound (by someone else) since it was queued: nothing to do.
+    const current = this.podInformer.store.get(qp.key);
+    if (!current || current.spec?.nodeName) {
+      this.queue.done(qp.key);
+      return;
+    }
     this.stats.attempts++;
     const result = this.framework.schedule(pod, this.cache.nodes());
     if (result.ok) {

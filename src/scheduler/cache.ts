@@ -10,6 +10,7 @@ function emptyInfo(name: string): NodeInfo {
     node: undefined as unknown as Node,
     allocatable: {},
     pods: new Map(),
+    podsWithAffinity: new Map(),
     requested: {},
     nonZeroRequested: { cpu: 0, memory: 0 },
     usedPorts: [],
@@ -18,6 +19,8 @@ function emptyInfo(name: string): NodeInfo {
 
 function addPodTo(info: NodeInfo, pi: PodInfo): void {
   info.pods.set(pi.key, pi);
+  const a = pi.pod.spec?.affinity;
+  if (a?.podAffinity || a?.podAntiAffinity) info.podsWithAffinity.set(pi.key, pi);
   for (const [k, v] of Object.entries(pi.requests)) info.requested[k] = (info.requested[k] ?? 0) + v;
   info.nonZeroRequested.cpu += pi.nonZero.cpu;
   info.nonZeroRequested.memory += pi.nonZero.memory;
@@ -28,6 +31,7 @@ function removePodFrom(info: NodeInfo, key: string): void {
   const pi = info.pods.get(key);
   if (!pi) return;
   info.pods.delete(key);
+  info.podsWithAffinity.delete(key);
   for (const [k, v] of Object.entries(pi.requests)) info.requested[k] = (info.requested[k] ?? 0) - v;
   info.nonZeroRequested.cpu -= pi.nonZero.cpu;
   info.nonZeroRequested.memory -= pi.nonZero.memory;

@@ -27,6 +27,8 @@ export interface NodeInfo {
   node: Node;
   allocatable: Resources;
   pods: Map<string, PodInfo>;
+  /** The subset of `pods` with pod affinity or anti-affinity (InterPodAffinity reads only these). */
+  podsWithAffinity: Map<string, PodInfo>;
   requested: Resources;
   nonZeroRequested: { cpu: number; memory: number };
   usedPorts: HostPort[];

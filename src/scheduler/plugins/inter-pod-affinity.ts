@@ -81,9 +81,11 @@ export function interPodAffinity(args: { namespaceLabels?: NamespaceLabels } = {
         firstOfGroup: false,
       };
       let anyAffinityMatch = false;
+      // Without terms of its own, only running pods with (anti-)affinity can matter.
+      const ownTerms = affinityTerms.length > 0 || antiTerms.length > 0;
       for (const node of nodes) {
         const labels = node.node.metadata?.labels ?? {};
-        for (const pi of node.pods.values()) {
+        for (const pi of (ownTerms ? node.pods : node.podsWithAffinity).values()) {
           const other = pi.pod;
           for (const t of required(other, 'podAntiAffinity'))
             if (Object.hasOwn(labels, t.topologyKey) && termSelects(t, other, pod, nsLabels))
@@ -104,7 +106,7 @@ export function interPodAffinity(args: { namespaceLabels?: NamespaceLabels } = {
         affinityTerms.length > 0 &&
         !anyAffinityMatch &&
         affinityTerms.every((t) => termSelects(t, pod, pod, nsLabels));
-      state.set(FILTER_KEY, s);
+      if (ownTerms || s.existingAnti.size) state.set(FILTER_KEY, s);
       return undefined;
     },
     filter(state, _pod, _pi, node) {
@@ -167,7 +169,7 @@ function preferredScores(pod: Pod, nodes: NodeInfo[], nsLabels: NamespaceLabels)
   ];
   for (const node of nodes) {
     const labels = node.node.metadata?.labels ?? {};
-    for (const pi of node.pods.values()) {
+    for (const pi of (mine.length ? node.pods : node.podsWithAffinity).values()) {
       const other = pi.pod;
       for (const { weight, podAffinityTerm: t, sign } of mine)
         if (Object.hasOwn(labels, t.topologyKey) && termSelects(t, pod, other, nsLabels))

@@ -27,6 +27,8 @@ interface SpreadState {
   constraints: Constraint[];
   /** per constraint: domain value -> matching pods */
   counts: Map<string, number>[];
+  /** per constraint: the global minimum (0 when fewer domains than minDomains) */
+  mins?: number[];
 }
 
 function constraintsOf(pod: Pod, when: string): Constraint[] {
@@ -45,7 +47,6 @@ function constraintsOf(pod: Pod, when: string): Constraint[] {
 }
 
 function matchingPods(node: NodeInfo, namespace: string, selector: any): number {
-  if (!selector) return 0;
   let n = 0;
   for (const pi of node.pods.values()) {
     const p = pi.pod;
@@ -55,8 +56,8 @@ function matchingPods(node: NodeInfo, namespace: string, selector: any): number 
   return n;
 }
 
-function eligible(pod: Pod, c: Constraint, node: NodeInfo): boolean {
-  if (c.honorAffinity && !requiredAffinityMatches(pod, node.node)) return false;
+function eligible(pod: Pod, c: Constraint, node: NodeInfo, hasNodeAffinity: boolean): boolean {
+  if (hasNodeAffinity && c.honorAffinity && !requiredAffinityMatches(pod, node.node)) return false;
   if (
     c.honorTaints &&
     untoleratedTaint(node.node.spec?.taints ?? [], pod.spec?.tolerations ?? [], ['NoSchedule', 'NoExecute'])
@@ -67,15 +68,17 @@ function eligible(pod: Pod, c: Constraint, node: NodeInfo): boolean {
 
 function countDomains(pod: Pod, constraints: Constraint[], nodes: NodeInfo[]): Map<string, number>[] {
   const ns = pod.metadata?.namespace ?? '';
+  const hasNodeAffinity = !!(pod.spec?.nodeSelector || pod.spec?.affinity?.nodeAffinity);
   return constraints.map((c) => {
     const counts = new Map<string, number>();
     for (const node of nodes) {
       const labels = node.node.metadata?.labels ?? {};
       // Upstream only counts nodes that carry every constraint's key.
       if (!constraints.every((k) => Object.hasOwn(labels, k.topologyKey))) continue;
-      if (!eligible(pod, c, node)) continue;
+      if (!eligible(pod, c, node, hasNodeAffinity)) continue;
       const v = labels[c.topologyKey];
-      counts.set(v, (counts.get(v) ?? 0) + matchingPods(node, ns, c.selector));
+      const n = node.pods.size ? matchingPods(node, ns, c.selector) : 0;
+      counts.set(v, (counts.get(v) ?? 0) + n);
     }
     return counts;
   });
@@ -90,10 +93,13 @@ export function podTopologySpread(): Plugin {
     preFilter(state: CycleState, pod, _pi, nodes) {
       const constraints = constraintsOf(pod, 'DoNotSchedule');
       if (constraints.length === 0) return undefined;
-      state.set(FILTER_KEY, {
-        constraints,
-        counts: countDomains(pod, constraints, nodes),
-      } satisfies SpreadState);
+      const counts = countDomains(pod, constraints, nodes);
+      const mins = constraints.map((c, i) => {
+        let min = Number.POSITIVE_INFINITY;
+        for (const v of counts[i].values()) if (v < min) min = v;
+        return min === Number.POSITIVE_INFINITY || counts[i].size < c.minDomains ? 0 : min;
+      });
+      state.set(FILTER_KEY, { constraints, counts, mins } satisfies SpreadState);
       return undefined;
     },
     filter(state, _pod, _pi, node) {
@@ -103,11 +109,7 @@ export function podTopologySpread(): Plugin {
       for (let i = 0; i < s.constraints.length; i++) {
         const c = s.constraints[i];
         if (!Object.hasOwn(labels, c.topologyKey)) return Status.unresolvable(REASON_SPREAD_LABEL);
-        const counts = s.counts[i];
-        let min = Number.POSITIVE_INFINITY;
-        for (const v of counts.values()) if (v < min) min = v;
-        if (min === Number.POSITIVE_INFINITY || counts.size < c.minDomains) min = 0;
-        const skew = (counts.get(labels[c.topologyKey]) ?? 0) + c.selfMatch - min;
+        const skew = (s.counts[i].get(labels[c.topologyKey]) ?? 0) + c.selfMatch - s.mins![i];
         if (skew > c.maxSkew) return Status.unschedulable(REASON_SPREAD);
       }
       return undefined;

@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
   const t0 = performance.now();
-  const s = await startScheduler({ baseUrl, log: silentLogger });
+  const s = startScheduler({ baseUrl, log: silentLogger });
+  await s.ready;
   const synced = performance.now();
   let firstBind = 0;
   await new Promise<void>((resolve) => {

@@ -11,14 +11,20 @@ export { Status } from './types.js';
 
 export interface RunningScheduler {
   scheduler: Scheduler;
+  /** Resolves once the informers synced and the scheduling loop runs. */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts a scheduler against the API server at `baseUrl`; resolves once its caches synced. */
-export async function startScheduler(
+/**
+ * Starts a scheduler against the API server at `baseUrl` and returns at once (awaiting the result is
+ * harmless; await `ready` to know the caches synced). `stop()` ends everything it started.
+ */
+export function startScheduler(
   opts: { baseUrl: string; clock?: Clock; log?: Logger } & Omit<SchedulerOptions, 'baseUrl'>,
-): Promise<RunningScheduler> {
+): RunningScheduler {
   const scheduler = new Scheduler(opts);
-  await scheduler.start();
-  return { scheduler, stop: () => scheduler.stop() };
+  const ready = scheduler.start();
+  ready.catch(() => {}); // surfaced to whoever awaits `ready`
+  return { scheduler, ready, stop: () => scheduler.stop() };
 }

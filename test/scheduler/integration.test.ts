@@ -36,7 +36,8 @@ describe('scheduler against the API server', () => {
 
   before(async () => {
     api = await startTestApi();
-    sched = await startScheduler({ baseUrl: api.url, log: silentLogger });
+    sched = startScheduler({ baseUrl: api.url, log: silentLogger });
+    await sched.ready;
   });
 
   after(async () => {
@@ -119,5 +120,16 @@ describe('scheduler against the API server', () => {
     await createPod(makePod('after-other'));
     await boundNode('after-other');
     assert.equal((await getPod('other')).spec.nodeName, undefined);
+  });
+});
+
+describe('scheduler lifecycle', () => {
+  it('stops cleanly right after start, before its caches synced', async () => {
+    const api = await startTestApi();
+    const s = startScheduler({ baseUrl: api.url, log: silentLogger });
+    await s.stop();
+    await s.ready;
+    assert.equal(s.scheduler.stats.attempts, 0);
+    await api.close();
   });
 });

@@ -60,12 +60,13 @@ describe('scheduler placements', () => {
         return real.bind(pod, node);
       },
     };
-    sched = await startScheduler({
+    sched = startScheduler({
       baseUrl: api.url,
       log: silentLogger,
       binder,
       queue: { initialBackoffMs: 50 },
     });
+    await sched.ready;
   });
 
   after(async () => {

@@ -1,0 +1,145 @@
+// The scheduler's view of node usage, fed by the node and pod informers. A pod is "assumed" on its node
+// the moment the scheduler decides, so the next decision already counts it; the informer confirms it
+// once the binding lands, and a failed binding forgets it.
+import { newPodInfo, nodeAllocatable } from './resources.js';
+import type { Node, NodeInfo, Pod, PodInfo } from './types.js';
+
+function emptyInfo(name: string): NodeInfo {
+  return {
+    name,
+    node: undefined as unknown as Node,
+    allocatable: {},
+    pods: new Map(),
+    podsWithAffinity: new Map(),
+    requested: {},
+    nonZeroRequested: { cpu: 0, memory: 0 },
+    usedPorts: [],
+  };
+}
+
+function addPodTo(info: NodeInfo, pi: PodInfo): void {
+  info.pods.set(pi.key, pi);
+  const a = pi.pod.spec?.affinity;
+  if (a?.podAffinity || a?.podAntiAffinity) info.podsWithAffinity.set(pi.key, pi);
+  for (const [k, v] of Object.entries(pi.requests)) info.requested[k] = (info.requested[k] ?? 0) + v;
+  info.nonZeroRequested.cpu += pi.nonZero.cpu;
+  info.nonZeroRequested.memory += pi.nonZero.memory;
+  for (const p of pi.ports) info.usedPorts.push(p);
+}
+
+function removePodFrom(info: NodeInfo, key: string): void {
+  const pi = info.pods.get(key);
+  if (!pi) return;
+  info.pods.delete(key);
+  info.podsWithAffinity.delete(key);
+  for (const [k, v] of Object.entries(pi.requests)) info.requested[k] = (info.requested[k] ?? 0) - v;
+  info.nonZeroRequested.cpu -= pi.nonZero.cpu;
+  info.nonZeroRequested.memory -= pi.nonZero.memory;
+  if (pi.ports.length) info.usedPorts = info.usedPorts.filter((p) => !pi.ports.includes(p));
+}
+
+/** Pods that finished no longer hold resources. */
+function isTerminal(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+export class SchedulerCache {
+  private readonly infos = new Map<string, NodeInfo>();
+  /** pod key -> node name, for every pod counted on a node. */
+  private readonly podNode = new Map<string, string>();
+  private readonly assumed = new Set<string>();
+  /** Bumped on every change; lets callers skip rebuilding their node list. */
+  generation = 0;
+  private listCache?: { gen: number; list: NodeInfo[] };
+
+  private info(name: string): NodeInfo {
+    let i = this.infos.get(name);
+    if (!i) {
+      i = emptyInfo(name);
+      this.infos.set(name, i);
+    }
+    return i;
+  }
+
+  setNode(node: Node): void {
+    const i = this.info(node.metadata.name);
+    i.node = node;
+    i.allocatable = nodeAllocatable(node);
+    this.generation++;
+  }
+
+  removeNode(name: string): void {
+    const i = this.infos.get(name);
+    if (!i) return;
+    if (i.pods.size === 0) this.infos.delete(name);
+    else i.node = undefined as unknown as Node; // its pods stay counted until their deletes arrive
+    this.generation++;
+  }
+
+  /** Adds or updates a pod bound to a node (from the informer); confirms an assumption. */
+  setPod(pod: Pod): void {
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) return;
+    const pi = newPodInfo(pod);
+    this.assumed.delete(pi.key);
+    this.removePod(pi.key);
+    if (isTerminal(pod)) return;
+    addPodTo(this.info(nodeName), pi);
+    this.podNode.set(pi.key, nodeName);
+    this.generation++;
+  }
+
+  removePod(key: string): void {
+    const nodeName = this.podNode.get(key);
+    if (nodeName === undefined) return;
+    this.podNode.delete(key);
+    this.assumed.delete(key);
+    const i = this.infos.get(nodeName);
+    if (i) {
+      removePodFrom(i, key);
+      if (!i.node && i.pods.size === 0) this.infos.delete(nodeName);
+    }
+    this.generation++;
+  }
+
+  /** Counts `podInfo` on `nodeName` before the binding is confirmed. */
+  assume(podInfo: PodInfo, nodeName: string): void {
+    this.removePod(podInfo.key);
+    addPodTo(this.info(nodeName), podInfo);
+    this.podNode.set(podInfo.key, nodeName);
+    this.assumed.add(podInfo.key);
+    this.generation++;
+  }
+
+  /** Drops an assumption whose binding failed (a no-op once the informer confirmed the pod). */
+  forget(key: string): void {
+    if (this.assumed.has(key)) this.removePod(key);
+  }
+
+  /** Is the pod counted on a node (assumed or confirmed)? */
+  knows(key: string): boolean {
+    return this.podNode.has(key);
+  }
+
+  isAssumed(key: string): boolean {
+    return this.assumed.has(key);
+  }
+
+  nodeInfo(name: string): NodeInfo | undefined {
+    const i = this.infos.get(name);
+    return i?.node ? i : undefined;
+  }
+
+  /** The nodes known by their Node object, in a stable order. */
+  nodes(): NodeInfo[] {
+    if (this.listCache && this.listCache.gen === this.generation) return this.listCache.list;
+    const list = [...this.infos.values()].filter((i) => i.node);
+    this.listCache = { gen: this.generation, list };
+    return list;
+  }
+
+  nodeCount(): number {
+    return this.nodes().length;
+  }
+}

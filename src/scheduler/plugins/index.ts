@@ -1,0 +1,70 @@
+// The plugin registry (name -> factory) and the default configuration: which plugins run, in which
+// order, and the weight of each one's score (upstream's defaults).
+import type { Plugin } from '../types.js';
+import { BALANCED_ALLOCATION, balancedAllocation } from './balanced-allocation.js';
+import { INTER_POD_AFFINITY, interPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
+import { NODE_AFFINITY, nodeAffinity } from './node-affinity.js';
+import { NODE_NAME, nodeName } from './node-name.js';
+import { NODE_PORTS, nodePorts } from './node-ports.js';
+import { NODE_RESOURCES_FIT, type NodeResourcesFitArgs, nodeResourcesFit } from './node-resources-fit.js';
+import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
+import { POD_TOPOLOGY_SPREAD, podTopologySpread } from './pod-topology-spread.js';
+import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
+
+/** What the scheduler lends plugins beyond their own args. */
+export interface PluginHandle {
+  namespaceLabels?: NamespaceLabels;
+}
+
+export type PluginFactory = (args: any, handle: PluginHandle) => Plugin;
+
+export const pluginRegistry: Record<string, PluginFactory> = {
+  [NODE_UNSCHEDULABLE]: () => nodeUnschedulable(),
+  [NODE_NAME]: () => nodeName(),
+  [TAINT_TOLERATION]: () => taintToleration(),
+  [NODE_RESOURCES_FIT]: (args?: NodeResourcesFitArgs) => nodeResourcesFit(args),
+  [NODE_AFFINITY]: () => nodeAffinity(),
+  [NODE_PORTS]: () => nodePorts(),
+  [BALANCED_ALLOCATION]: () => balancedAllocation(),
+  [POD_TOPOLOGY_SPREAD]: () => podTopologySpread(),
+  [INTER_POD_AFFINITY]: (_args, handle) => interPodAffinity({ namespaceLabels: handle.namespaceLabels }),
+};
+
+export interface PluginConfig {
+  name: string;
+  /** Score weight (0 disables scoring; default 1). */
+  weight?: number;
+  args?: unknown;
+}
+
+export interface SchedulerProfile {
+  schedulerName: string;
+  plugins: PluginConfig[];
+}
+
+export const defaultProfile: SchedulerProfile = {
+  schedulerName: 'default-scheduler',
+  plugins: [
+    { name: NODE_UNSCHEDULABLE },
+    { name: NODE_NAME },
+    { name: TAINT_TOLERATION, weight: 3 },
+    { name: NODE_RESOURCES_FIT, weight: 1 },
+    { name: NODE_AFFINITY, weight: 2 },
+    { name: NODE_PORTS },
+    { name: BALANCED_ALLOCATION, weight: 1 },
+    { name: POD_TOPOLOGY_SPREAD, weight: 2 },
+    { name: INTER_POD_AFFINITY, weight: 2 },
+  ],
+};
+
+export function buildPlugins(
+  profile: SchedulerProfile,
+  registry: Record<string, PluginFactory> = pluginRegistry,
+  handle: PluginHandle = {},
+): { plugin: Plugin; weight: number }[] {
+  return profile.plugins.map((c) => {
+    const factory = registry[c.name];
+    if (!factory) throw new Error(`unknown scheduler plugin ${c.name}`);
+    return { plugin: factory(c.args, handle), weight: c.weight ?? 1 };
+  });
+}

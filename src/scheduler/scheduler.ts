@@ -1,0 +1,293 @@
+// The scheduler: informers feed the cache (nodes, bound pods) and the queue (pending pods naming this
+// scheduler); one loop pops a pod, runs the framework against the cache, assumes the pod on the chosen
+// node and binds it in the background, so the next decision never waits for the round trip.
+
+import { isNotFound } from '../client/apierror.js';
+import { type Clock, realClock } from '../client/clock.js';
+import { EventRecorder, restEventSink } from '../client/events.js';
+import type { SharedInformer } from '../client/informer.js';
+import { SharedInformerFactory } from '../client/informer-factory.js';
+import { consoleLogger, type Logger } from '../client/log.js';
+import type { ResourceClient, ResourceRef } from '../client/resource.js';
+import { RestClient } from '../client/rest.js';
+import { defaultBinder } from './binder.js';
+import { SchedulerCache } from './cache.js';
+import { Framework, fitErrorMessage } from './framework.js';
+import type { SchedulerProfile } from './plugins/index.js';
+import { type QueuedPod, type QueueOptions, SchedulingQueue } from './queue.js';
+import { newPodInfo, podKey } from './resources.js';
+import type { Binder, Node, Pod } from './types.js';
+
+export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
+export const NAMESPACES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  namespaced: false,
+  kind: 'Namespace',
+};
+export const NODES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'nodes',
+  namespaced: false,
+  kind: 'Node',
+};
+
+export interface SchedulerOptions {
+  /** API server URL; ignored when `rest` is given. */
+  baseUrl?: string;
+  rest?: RestClient;
+  clock?: Clock;
+  log?: Logger;
+  profile?: SchedulerProfile;
+  queue?: Omit<QueueOptions, 'clock'>;
+  /** Bindings in flight at once (default 64). */
+  maxInFlightBinds?: number;
+  random?: () => number;
+  /** Replaces the pods/binding binder (tests). */
+  binder?: Binder;
+}
+
+function schedulingInputsChanged(a: Pod, b: Pod): boolean {
+  return (
+    JSON.stringify(a.spec) !== JSON.stringify(b.spec) ||
+    JSON.stringify(a.metadata?.labels) !== JSON.stringify(b.metadata?.labels)
+  );
+}
+
+function dependsOnOtherPods(pod: Pod): boolean {
+  const a = pod.spec?.affinity;
+  return !!(a?.podAffinity || a?.podAntiAffinity || pod.spec?.topologySpreadConstraints?.length);
+}
+
+export interface SchedulerStats {
+  attempts: number;
+  scheduled: number;
+  unschedulable: number;
+  errors: number;
+  bindFailures: number;
+}
+
+export class Scheduler {
+  readonly cache = new SchedulerCache();
+  readonly queue: SchedulingQueue;
+  readonly framework: Framework;
+  readonly stats: SchedulerStats = {
+    attempts: 0,
+    scheduled: 0,
+    unschedulable: 0,
+    errors: 0,
+    bindFailures: 0,
+  };
+  private readonly rest: RestClient;
+  private readonly ownsRest: boolean;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly factory: SharedInformerFactory;
+  private readonly podInformer: SharedInformer<Pod>;
+  private readonly nodeInformer: SharedInformer<Node>;
+  private readonly recorder: EventRecorder;
+  private readonly binder: Binder;
+  private readonly pods: ResourceClient<Pod>;
+  private readonly schedulerName: string;
+  private readonly maxBinds: number;
+  private readonly pending = new Set<Promise<void>>();
+  private loop?: Promise<void>;
+  private stopped = false;
+
+  constructor(opts: SchedulerOptions) {
+    if (!opts.rest && !opts.baseUrl) throw new Error('scheduler needs baseUrl or rest');
+    this.rest = opts.rest ?? new RestClient({ baseUrl: opts.baseUrl!, userAgent: 'k8ts-scheduler' });
+    this.ownsRest = !opts.rest;
+    this.clock = opts.clock ?? realClock;
+    this.log = opts.log ?? consoleLogger;
+    this.factory = new SharedInformerFactory(this.rest, { clock: this.clock, log: this.log });
+    const namespaces = this.factory.informerFor(NAMESPACES);
+    this.framework = new Framework({
+      profile: opts.profile,
+      random: opts.random,
+      namespaceLabels: (ns) => namespaces.store.get(ns)?.metadata?.labels,
+    });
+    this.schedulerName = this.framework.profile.schedulerName;
+    this.queue = new SchedulingQueue({ ...opts.queue, clock: this.clock });
+    this.maxBinds = opts.maxInFlightBinds ?? 64;
+    this.pods = this.rest.resource<Pod>(PODS);
+    this.binder = opts.binder ?? defaultBinder(this.pods);
+    this.recorder = new EventRecorder({
+      sink: restEventSink(this.rest),
+      component: this.schedulerName,
+      clock: this.clock,
+      log: this.log,
+    });
+    this.nodeInformer = this.factory.informerFor<Node>(NODES);
+    this.podInformer = this.factory.informerFor<Pod>(PODS, {
+      fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+    });
+    this.wireHandlers();
+  }
+
+  /** Starts the informers and, once they synced, the scheduling loop. */
+  async start(): Promise<void> {
+    this.factory.start();
+    await this.factory.waitForSync();
+    if (this.stopped) return;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.queue.close();
+    await this.loop;
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+    await this.factory.stop();
+    await this.recorder.close();
+    if (this.ownsRest) this.rest.close();
+  }
+
+  private responsibleFor(pod: Pod): boolean {
+    return (pod.spec?.schedulerName ?? 'default-scheduler') === this.schedulerName;
+  }
+
+  private wireHandlers(): void {
+    this.nodeInformer.addEventHandler({
+      onAdd: (node) => {
+        this.cache.setNode(node);
+        this.queue.moveAllUnschedulable();
+      },
+      onUpdate: (_old, node) => {
+        this.cache.setNode(node);
+        this.queue.moveAllUnschedulable();
+      },
+      onDelete: (node) => this.cache.removeNode(node.metadata.name),
+    });
+    const onPod = (pod: Pod, old?: Pod) => {
+      const key = podKey(pod);
+      if (pod.spec?.nodeName) {
+        const isNew = !this.cache.knows(key);
+        this.cache.setPod(pod);
+        this.queue.delete(key);
+        // A newly placed pod can satisfy pending pods' pod affinity or topology spread (our own
+        // placements moved them when assumed).
+        if (isNew) this.queue.moveAllUnschedulable(dependsOnOtherPods);
+      } else if (this.responsibleFor(pod) && !pod.metadata?.deletionTimestamp && !this.cache.isAssumed(key)) {
+        this.queue.add(pod, key, !old || schedulingInputsChanged(old, pod));
+      }
+    };
+    this.podInformer.addEventHandler({
+      onAdd: (pod) => onPod(pod),
+      onUpdate: (old, pod) => onPod(pod, old),
+      onDelete: (pod) => {
+        const key = podKey(pod);
+        this.queue.delete(key);
+        this.cache.removePod(key);
+        this.queue.moveAllUnschedulable();
+      },
+    });
+  }
+
+  private async run(): Promise<void> {
+    let sinceYield = 0;
+    for (;;) {
+      const qp = await this.queue.pop();
+      if (!qp || this.stopped) return;
+      this.scheduleOne(qp);
+      // Let informer events and binding responses in between long runs of decisions.
+      if (++sinceYield >= 16 || this.pending.size >= this.maxBinds) {
+        sinceYield = 0;
+        await new Promise((r) => setImmediate(r));
+        while (this.pending.size >= this.maxBinds && !this.stopped) await Promise.race(this.pending);
+      }
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    p.finally(() => this.pending.delete(p));
+  }
+
+  /** One scheduling cycle; the binding cycle continues in the background. */
+  scheduleOne(qp: QueuedPod): void {
+    const pod = qp.pod;
+    // Deleted or bound (by someone else) since it was queued: nothing to do.
+    const current = this.podInformer.store.get(qp.key);
+    if (!current || current.spec?.nodeName) {
+      this.queue.done(qp.key);
+      return;
+    }
+    this.stats.attempts++;
+    const result = this.framework.schedule(pod, this.cache.nodes());
+    if (result.ok) {
+      const pi = newPodInfo(pod);
+      this.cache.assume(pi, result.nodeName);
+      this.queue.moveAllUnschedulable(dependsOnOtherPods);
+      this.track(this.bindCycle(qp, result.nodeName));
+      return;
+    }
+    if (result.error) {
+      this.stats.errors++;
+      this.log.error('scheduling attempt failed', { pod: qp.key, err: result.status.message() });
+      this.queue.requeue(qp, false);
+      this.recorder.event(
+        pod,
+        'Warning',
+        'FailedScheduling',
+        `running ${result.status.plugin}: ${result.status.message()}`,
+      );
+      return;
+    }
+    this.stats.unschedulable++;
+    const message = fitErrorMessage(result.diagnosis);
+    this.queue.requeue(qp, true);
+    this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+    this.track(this.markUnschedulable(pod, message));
+  }
+
+  private async bindCycle(qp: QueuedPod, nodeName: string): Promise<void> {
+    const pod = qp.pod;
+    const status = await this.binder.bind(pod, nodeName);
+    if (!status) {
+      this.stats.scheduled++;
+      this.queue.done(qp.key);
+      this.recorder.event(
+        pod,
+        'Normal',
+        'Scheduled',
+        `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,
+      );
+      return;
+    }
+    this.stats.bindFailures++;
+    this.cache.forget(qp.key);
+    this.log.warn('binding failed', { pod: qp.key, node: nodeName, err: status.message() });
+    this.recorder.event(pod, 'Warning', 'FailedScheduling', `Binding rejected: ${status.message()}`);
+    this.queue.requeue(qp, false);
+  }
+
+  /** Sets PodScheduled=False/Unschedulable with the message (skipped when already so). */
+  private async markUnschedulable(pod: Pod, message: string): Promise<void> {
+    const conditions: any[] = pod.status?.conditions ?? [];
+    const current = conditions.find((c) => c.type === 'PodScheduled');
+    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message)
+      return;
+    const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const cond = {
+      type: 'PodScheduled',
+      status: 'False',
+      lastProbeTime: null,
+      lastTransitionTime: current?.status === 'False' ? current.lastTransitionTime : now,
+      reason: 'Unschedulable',
+      message,
+    };
+    const next = [...conditions.filter((c) => c.type !== 'PodScheduled'), cond];
+    try {
+      await this.pods
+        .in(pod.metadata.namespace)
+        .patch(pod.metadata.name, { status: { conditions: next } }, { subresource: 'status', type: 'merge' });
+    } catch (err) {
+      if (!isNotFound(err))
+        this.log.warn('updating pod condition failed', { pod: podKey(pod), err: String(err) });
+    }
+  }
+}

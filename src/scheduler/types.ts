@@ -1,0 +1,81 @@
+// Shared shapes of the scheduler: pods and nodes as plain JSON objects, the per-node view the plugins
+// read (NodeInfo), the Status a plugin answers, and the plugin interface per extension point.
+export type Obj = Record<string, any>;
+export type Pod = Obj;
+export type Node = Obj;
+
+/** Resource amounts: cpu in millicores, everything else in base units (bytes, count). */
+export type Resources = Record<string, number>;
+
+export interface PodInfo {
+  pod: Pod;
+  key: string;
+  requests: Resources;
+  /** Requests with upstream's non-zero defaults (100m cpu, 200Mi memory), used for scoring. */
+  nonZero: { cpu: number; memory: number };
+  ports: HostPort[];
+}
+
+export interface HostPort {
+  ip: string;
+  protocol: string;
+  port: number;
+}
+
+export interface NodeInfo {
+  name: string;
+  node: Node;
+  allocatable: Resources;
+  pods: Map<string, PodInfo>;
+  /** The subset of `pods` with pod affinity or anti-affinity (InterPodAffinity reads only these). */
+  podsWithAffinity: Map<string, PodInfo>;
+  requested: Resources;
+  nonZeroRequested: { cpu: number; memory: number };
+  usedPorts: HostPort[];
+}
+
+export type Code = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error';
+
+export class Status {
+  plugin = '';
+  constructor(
+    readonly code: Code,
+    readonly reasons: string[] = [],
+  ) {}
+  static unschedulable(...reasons: string[]): Status {
+    return new Status('Unschedulable', reasons);
+  }
+  static unresolvable(...reasons: string[]): Status {
+    return new Status('UnschedulableAndUnresolvable', reasons);
+  }
+  static error(message: string): Status {
+    return new Status('Error', [message]);
+  }
+  isRejection(): boolean {
+    return this.code === 'Unschedulable' || this.code === 'UnschedulableAndUnresolvable';
+  }
+  message(): string {
+    return this.reasons.join(', ');
+  }
+}
+
+/** Per-attempt scratch space plugins share between their extension points. */
+export type CycleState = Map<string, unknown>;
+
+/** Plugin results: `undefined` means success. */
+export interface Plugin {
+  readonly name: string;
+  /** Once per pod per attempt; a rejection here rejects every node with the same status. */
+  preFilter?(state: CycleState, pod: Pod, podInfo: PodInfo, nodes: NodeInfo[]): Status | undefined;
+  filter?(state: CycleState, pod: Pod, podInfo: PodInfo, node: NodeInfo): Status | undefined;
+  /** Raw score of one feasible node (any range); normalizeScore maps the list to 0..100. */
+  score?(state: CycleState, pod: Pod, podInfo: PodInfo, node: NodeInfo): number;
+  normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
+}
+
+export interface Binder {
+  readonly name: string;
+  bind(pod: Pod, nodeName: string): Promise<Status | undefined>;
+}
+
+export const MAX_NODE_SCORE = 100;

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { startScheduler } from '../scheduler/index.js';
 import type { Backend } from '../storage/backend.js';
 import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
@@ -73,6 +74,7 @@ export async function runServer(args: string[]): Promise<void> {
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
   // The controllers talk to the API server over loopback like any other client; they sync in the background.
   const controllers = startControllerManager({ baseUrl: url });
+  const scheduler = startScheduler({ baseUrl: url });
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(url), { mode: 0o600 });
   console.log(`k8ts: API server ready at ${url} (store: ${backend.name}) in ${Date.now() - started} ms`);
@@ -89,7 +91,7 @@ export async function runServer(args: string[]): Promise<void> {
     stopping = true;
     console.log(`k8ts: ${signal}: stopping`);
     compactor.stop();
-    await controllers.stop();
+    await Promise.all([controllers.stop(), scheduler.stop()]);
     await api.close();
     await backend.close();
     process.exit(0);

@@ -154,8 +154,9 @@ export class Framework {
  * part says why preemption would not help: unresolvable nodes, and no victims on the others.
  */
 export function fitErrorMessage(d: Diagnosis): string {
+  // With no nodes at all upstream says so plainly (ErrNoNodesAvailable).
+  if (d.numAllNodes === 0) return 'no nodes available to schedule pods';
   let msg = `0/${d.numAllNodes} nodes are available`;
-  if (d.numAllNodes === 0) return `${msg}.`;
   msg += ':';
   if (d.preFilterStatus) {
     msg += ` ${d.preFilterStatus.message()}.`;

@@ -41,7 +41,7 @@ describe('framework', () => {
     const fw = new Framework();
     const none = fw.schedule(makePod('p'), []);
     assert.ok(!none.ok && !none.error);
-    assert.equal(fitErrorMessage(none.diagnosis), '0/0 nodes are available.');
+    assert.equal(fitErrorMessage(none.diagnosis), 'no nodes available to schedule pods');
     const r = fw.schedule(
       makePod('p', { cpu: '8', memory: '16Gi' }),
       nodeInfos([makeNode('a'), makeNode('b')]),

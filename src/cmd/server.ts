@@ -8,6 +8,7 @@ import { startScheduler } from '../scheduler/index.js';
 import type { Backend } from '../storage/backend.js';
 import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
+import { runElected } from './elected.js';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
 
 export const SERVER_FLAGS: FlagSpec = {
@@ -73,8 +74,17 @@ export async function runServer(args: string[]): Promise<void> {
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
   // The controllers talk to the API server over loopback like any other client; they sync in the background.
-  const controllers = startControllerManager({ baseUrl: url });
-  const scheduler = startScheduler({ baseUrl: url });
+  // Each runs only while this server holds its Lease, so several servers can share one etcd.
+  const controllers = runElected({
+    baseUrl: url,
+    lease: 'kube-controller-manager',
+    start: () => startControllerManager({ baseUrl: url }),
+  });
+  const scheduler = runElected({
+    baseUrl: url,
+    lease: 'kube-scheduler',
+    start: () => startScheduler({ baseUrl: url }),
+  });
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(url), { mode: 0o600 });
   console.log(`k8ts: API server ready at ${url} (store: ${backend.name}) in ${Date.now() - started} ms`);

@@ -14,6 +14,7 @@ import * as deployment from './deployment/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
 import * as namespace from './namespace/index.js';
 import * as replicaset from './replicaset/index.js';
+import * as serviceaccount from './serviceaccount/index.js';
 
 export interface ControllerManagerOptions {
   baseUrl: string;
@@ -31,6 +32,7 @@ const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedControl
   { name: 'deployment', start: deployment.start },
   { name: 'namespace', start: namespace.start },
   { name: 'replicaset', start: replicaset.start },
+  { name: 'serviceaccount', start: serviceaccount.start },
 ];
 
 export function startControllerManager(opts: ControllerManagerOptions): ControllerManager {

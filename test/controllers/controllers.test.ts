@@ -244,5 +244,40 @@ describe('namespace controller', () => {
     await gone('/api/v1/namespaces/doomed');
     assert.equal((await api.req('GET', '/api/v1/namespaces/doomed/configmaps')).body.items.length, 0);
     assert.equal((await podsOf('doomed', 'w')).length, 0);
+    const sas = await api.req('GET', '/api/v1/namespaces/doomed/serviceaccounts');
+    assert.equal(sas.body.items.length, 0, 'the default ServiceAccount is not recreated while terminating');
+  });
+});
+
+describe('service account controller', () => {
+  const defaultSa = (ns: string) => `/api/v1/namespaces/${ns}/serviceaccounts/default`;
+
+  async function liveDefault(ns: string, notUid?: string): Promise<Obj> {
+    return eventually(`default ServiceAccount in ${ns}`, async () => {
+      const r = await api.req('GET', defaultSa(ns));
+      return r.status === 200 && r.body.metadata.uid !== notUid ? r.body : undefined;
+    });
+  }
+
+  test('the four system namespaces have a default ServiceAccount', async () => {
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      const sa = await liveDefault(ns);
+      assert.equal(sa.kind, 'ServiceAccount');
+      assert.equal(sa.metadata.namespace, ns);
+    }
+  });
+
+  test('a new namespace gets one, and deleting it brings it back', async () => {
+    await createNamespace('sa1');
+    const first = await liveDefault('sa1');
+    const r = await api.req('DELETE', defaultSa('sa1'));
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const second = await liveDefault('sa1', first.metadata.uid);
+    assert.notEqual(second.metadata.uid, first.metadata.uid);
+    const all = await api.req('GET', '/api/v1/namespaces/sa1/serviceaccounts');
+    assert.deepEqual(
+      all.body.items.map((s: Obj) => s.metadata.name),
+      ['default'],
+    );
   });
 });

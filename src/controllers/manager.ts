@@ -12,6 +12,7 @@ import {
 import type { ControllerContext, StartedController } from './context.js';
 import * as deployment from './deployment/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
+import * as job from './job/index.js';
 import * as namespace from './namespace/index.js';
 import * as replicaset from './replicaset/index.js';
 
@@ -29,6 +30,7 @@ export interface ControllerManager {
 const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedController }[] = [
   { name: 'garbagecollector', start: garbagecollector.start },
   { name: 'deployment', start: deployment.start },
+  { name: 'job', start: job.start },
   { name: 'namespace', start: namespace.start },
   { name: 'replicaset', start: replicaset.start },
 ];

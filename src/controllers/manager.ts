@@ -10,6 +10,7 @@ import {
   SharedInformerFactory,
 } from '../client/index.js';
 import type { ControllerContext, StartedController } from './context.js';
+import * as cronjob from './cronjob/index.js';
 import * as deployment from './deployment/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
 import * as job from './job/index.js';
@@ -29,6 +30,7 @@ export interface ControllerManager {
 
 const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedController }[] = [
   { name: 'garbagecollector', start: garbagecollector.start },
+  { name: 'cronjob', start: cronjob.start },
   { name: 'deployment', start: deployment.start },
   { name: 'job', start: job.start },
   { name: 'namespace', start: namespace.start },

@@ -173,4 +173,83 @@ describe('cronjob controller', () => {
     await clock.tick(1000);
     assert.equal((await jobsOf('cj1')).length, 2);
   });
+
+  test('concurrencyPolicy Forbid skips, Replace replaces, Allow runs side by side', async () => {
+    await suspend('cj1', 'hourly', true);
+    for (const ns of ['forbid', 'replace', 'allow']) {
+      await createNamespace(api, ns);
+      const policy = ns[0].toUpperCase() + ns.slice(1);
+      await createCronJob(ns, cronJob('tick', '*/10 * * * *', { concurrencyPolicy: policy }));
+    }
+    await clock.tick(1000);
+    const next = Math.ceil(clock.now() / 600_000) * 600_000;
+    await advanceTo(new Date(next).toISOString());
+    for (const ns of ['forbid', 'replace', 'allow']) await jobCount(ns, 1);
+    await advanceTo(new Date(next + 600_000).toISOString());
+    const allow = await jobCount('allow', 2);
+    assert.deepEqual(
+      allow.map((j) => j.metadata.name),
+      [`tick-${next / 60_000}`, `tick-${next / 60_000 + 10}`],
+    );
+    const replace = await eventually(
+      'replaced',
+      async () => {
+        const js = await jobsOf('replace');
+        return js.length === 1 && js[0].metadata.name === `tick-${next / 60_000 + 10}` ? js : undefined;
+      },
+      { step },
+    );
+    assert.equal(replace.length, 1);
+    await clock.tick(1000);
+    const forbid = await jobsOf('forbid');
+    assert.deepEqual(
+      forbid.map((j) => j.metadata.name),
+      [`tick-${next / 60_000}`],
+    );
+    const f = await getCj('forbid', 'tick');
+    assert.equal(f.status.lastScheduleTime, new Date(next).toISOString().replace('.000Z', 'Z'));
+    for (const ns of ['forbid', 'replace', 'allow']) await suspend(ns, 'tick', true);
+  });
+
+  test('timeZone, startingDeadlineSeconds and the successful history limit', async () => {
+    await createNamespace(api, 'tz');
+    await createCronJob(
+      'tz',
+      cronJob('tokyo', '0 9 * * *', { timeZone: 'Asia/Tokyo', successfulJobsHistoryLimit: 1 }),
+    );
+    await createNamespace(api, 'late');
+    await createCronJob('late', cronJob('late', '@hourly', { startingDeadlineSeconds: 60, suspend: true }));
+    const day = Math.ceil(clock.now() / 86_400_000) * 86_400_000; // next 00:00 UTC = 09:00 in Tokyo
+    await advanceTo(new Date(day + 5 * 60_000).toISOString());
+    const [first] = await jobCount('tz', 1);
+    assert.equal(first.metadata.name, `tokyo-${day / 60_000}`);
+    // Resumed five minutes after its schedule time with a 60 s deadline: that run is missed.
+    assert.equal((await suspend('late', 'late', false)).status, 200);
+    await clock.tick(1000);
+    assert.equal((await jobsOf('late')).length, 0);
+    await advanceTo(new Date(day + 60 * 60_000).toISOString());
+    await jobCount('late', 1);
+    await suspend('late', 'late', true);
+    // Two successful runs, history limit 1: the older Job is deleted.
+    await succeedJob('tz', first);
+    await advanceTo(new Date(day + 86_400_000).toISOString());
+    const js = await eventually(
+      'second tz job',
+      async () => {
+        const all = await jobsOf('tz');
+        return all.some((j) => j.metadata.name === `tokyo-${day / 60_000 + 1440}`) ? all : undefined;
+      },
+      { step },
+    );
+    await succeedJob('tz', js.find((j) => j.metadata.name === `tokyo-${day / 60_000 + 1440}`) as Obj);
+    const left = await eventually(
+      'history trimmed',
+      async () => {
+        const all = await jobsOf('tz');
+        return all.length === 1 ? all : undefined;
+      },
+      { step },
+    );
+    assert.equal(left[0].metadata.name, `tokyo-${day / 60_000 + 1440}`);
+  });
 });

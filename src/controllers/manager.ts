@@ -16,6 +16,7 @@ import * as garbagecollector from './garbagecollector/index.js';
 import * as job from './job/index.js';
 import * as namespace from './namespace/index.js';
 import * as replicaset from './replicaset/index.js';
+import * as ttlafterfinished from './ttlafterfinished/index.js';
 
 export interface ControllerManagerOptions {
   baseUrl: string;
@@ -35,6 +36,7 @@ const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedControl
   { name: 'job', start: job.start },
   { name: 'namespace', start: namespace.start },
   { name: 'replicaset', start: replicaset.start },
+  { name: 'ttlafterfinished', start: ttlafterfinished.start },
 ];
 
 export function startControllerManager(opts: ControllerManagerOptions): ControllerManager {

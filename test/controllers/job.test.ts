@@ -253,7 +253,7 @@ describe('job controller on a fake clock', () => {
   let cm2: ControllerManager;
   const clock = new FakeClock(Date.now());
   before(async () => {
-    api2 = await startTestApi();
+    api2 = await startTestApi({ now: () => new Date(clock.now()) });
     cm2 = startControllerManager({ baseUrl: api2.url, log: silentLogger, clock });
   });
   after(async () => {
@@ -272,5 +272,26 @@ describe('job controller on a fake clock', () => {
     const failed = await jobWith(api2, 'dl', 'slow', (x) => cond(x, 'Failed')?.status === 'True', step);
     assert.equal(cond(failed, 'Failed').reason, 'DeadlineExceeded');
     await activePods(api2, 'dl', 'slow', 0, step);
+  });
+
+  test('ttlSecondsAfterFinished deletes the finished Job and its pods', async () => {
+    await createNamespace(api2, 'ttl');
+    await createJob(api2, 'ttl', jobManifest('brief', { ttlSecondsAfterFinished: 60 }));
+    const step = () => clock.tick(100);
+    const [pod] = await activePods(api2, 'ttl', 'brief', 1, step);
+    await setPodStatus(api2, pod, { phase: 'Succeeded' });
+    await jobWith(api2, 'ttl', 'brief', (x) => cond(x, 'Complete')?.status === 'True', step);
+    await clock.tick(30_000);
+    assert.equal((await api2.req('GET', '/apis/batch/v1/namespaces/ttl/jobs/brief')).status, 200);
+    await clock.tick(31_000);
+    await eventually(
+      'job and pod gone',
+      async () =>
+        (await api2.req('GET', '/apis/batch/v1/namespaces/ttl/jobs/brief')).status === 404 &&
+        (await jobPods(api2, 'ttl', 'brief')).length === 0
+          ? true
+          : undefined,
+      { step },
+    );
   });
 });

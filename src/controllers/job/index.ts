@@ -103,6 +103,7 @@ export function start(ctx: ControllerContext): StartedController {
   const podInf = ctx.informers.informerFor<Obj>(PODS);
   const expectations = new Expectations(ctx.clock);
   const recorder = ctx.recorderFor('job-controller');
+  const seenTerminating = new Set<string>();
 
   jobInf.addEventHandler(enqueueObject(queue));
   const ownerKey = (p: Obj) => {
@@ -115,13 +116,17 @@ export function start(ctx: ControllerContext): StartedController {
       if (k) expectations.observedCreate(k);
     },
     onUpdate: (o, p) => {
-      // A pod that starts terminating counts as the deletion this controller asked for.
+      // A pod that starts terminating counts as the deletion this controller asked for (once per uid).
       const k = ownerKey(p);
-      if (k && !o.metadata.deletionTimestamp && p.metadata.deletionTimestamp) expectations.observedDelete(k);
+      if (k && !o.metadata.deletionTimestamp && p.metadata.deletionTimestamp) {
+        seenTerminating.add(p.metadata.uid);
+        expectations.observedDelete(k);
+      }
     },
     onDelete: (p) => {
       const k = ownerKey(p);
-      if (k && !p.metadata.deletionTimestamp) expectations.observedDelete(k);
+      if (k && !seenTerminating.has(p.metadata.uid)) expectations.observedDelete(k);
+      seenTerminating.delete(p.metadata.uid);
     },
   });
   podInf.addEventHandler(enqueueOwner(queue, 'Job'));

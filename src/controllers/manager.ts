@@ -10,11 +10,14 @@ import {
   SharedInformerFactory,
 } from '../client/index.js';
 import type { ControllerContext, StartedController } from './context.js';
+import * as cronjob from './cronjob/index.js';
 import * as deployment from './deployment/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
+import * as job from './job/index.js';
 import * as namespace from './namespace/index.js';
 import * as replicaset from './replicaset/index.js';
 import * as serviceaccount from './serviceaccount/index.js';
+import * as ttlafterfinished from './ttlafterfinished/index.js';
 
 export interface ControllerManagerOptions {
   baseUrl: string;
@@ -29,10 +32,13 @@ export interface ControllerManager {
 
 const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedController }[] = [
   { name: 'garbagecollector', start: garbagecollector.start },
+  { name: 'cronjob', start: cronjob.start },
   { name: 'deployment', start: deployment.start },
+  { name: 'job', start: job.start },
   { name: 'namespace', start: namespace.start },
   { name: 'replicaset', start: replicaset.start },
   { name: 'serviceaccount', start: serviceaccount.start },
+  { name: 'ttlafterfinished', start: ttlafterfinished.start },
 ];
 
 export function startControllerManager(opts: ControllerManagerOptions): ControllerManager {

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../src/client/index.js';
 import { type ControllerManager, startControllerManager } from '../../src/controllers/manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+import { eventually } from '../helpers/eventually.js';
 
 type Obj = Record<string, any>;
 
@@ -20,22 +21,6 @@ after(async () => {
   await cm.stop();
   await api.close();
 });
-
-/** Polls the API until `check` returns a value (no clock to drive: the server runs on real time). */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await check();
-    if (last !== undefined) return last;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function createNamespace(name: string): Promise<void> {
   const r = await api.req('POST', '/api/v1/namespaces', { metadata: { name } });

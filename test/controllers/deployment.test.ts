@@ -7,6 +7,7 @@ import { podTemplateHash } from '../../src/controllers/deployment/hash.js';
 import { surgeAndUnavailable } from '../../src/controllers/deployment/index.js';
 import { type ControllerManager, startControllerManager } from '../../src/controllers/manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+import { eventually } from '../helpers/eventually.js';
 
 type Obj = Record<string, any>;
 
@@ -24,20 +25,6 @@ after(async () => {
   await cm.stop();
   await api.close();
 });
-
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function deployment(name: string, image: string, strategy: Obj): Obj {
   return {

@@ -4,17 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/client/log.js';
 import { type RunningScheduler, startScheduler } from '../../src/scheduler/index.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+import { eventually } from '../helpers/eventually.js';
 import { makeNode, makePod } from './fixtures.js';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('scheduler against the API server', () => {
   let api: TestApi;

@@ -9,17 +9,8 @@ import { type RunningScheduler, Status, startScheduler } from '../../src/schedul
 import { PODS } from '../../src/scheduler/scheduler.js';
 import type { Binder } from '../../src/scheduler/types.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+import { eventually } from '../helpers/eventually.js';
 import { makeNode, makePod } from './fixtures.js';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('scheduler placements', () => {
   let api: TestApi;

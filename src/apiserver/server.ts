@@ -421,6 +421,17 @@ export class ApiServer {
       });
       return;
     }
+    if (def.kind === 'Pod' && NODE_STREAMS.has(sub)) {
+      // These are proxied to the pod's node agent, which k8ts does not run yet: say so plainly.
+      const pod = await ctx.store.get(def, t.namespace, t.name);
+      if (!pod.spec?.nodeName) {
+        throw new K8tsError('BadRequest', `pod ${t.name} does not have a host assigned`);
+      }
+      throw new K8tsError(
+        'ServiceUnavailable',
+        `cannot reach the node agent of node ${pod.spec.nodeName} for ${sub}: this k8ts build runs no kubelet yet`,
+      );
+    }
     throw new K8tsError(
       'MethodNotAllowed',
       `${info.verb} is not supported on ${qualifiedResource(def)}/${sub}`,
@@ -505,6 +516,9 @@ function advertiseAddress(bound: string): string | undefined {
   }
   return undefined;
 }
+
+/** Pod subresources served by the node agent (through the API server). */
+const NODE_STREAMS = new Set(['log', 'exec', 'attach', 'portforward']);
 
 function notFoundPath(path: string): K8tsError {
   return new K8tsError('NotFound', `the server could not find the requested resource (${path})`);

@@ -84,6 +84,23 @@ describe('pods', () => {
     assert.equal((await t.req('GET', '/api/v1/namespaces/default/pods/g1')).status, 404);
   });
 
+  it('explains node-agent subresources it cannot serve instead of failing obscurely', async () => {
+    await t.req('POST', '/api/v1/namespaces/default/pods', pod('logs'));
+    const unscheduled = await t.req('GET', '/api/v1/namespaces/default/pods/logs/log');
+    assert.equal(unscheduled.status, 400);
+    assert.equal(unscheduled.body.message, 'pod logs does not have a host assigned');
+    await t.req('POST', '/api/v1/namespaces/default/pods/logs/binding', {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'logs' },
+      target: { kind: 'Node', name: 'n1' },
+    });
+    const bound = await t.req('GET', '/api/v1/namespaces/default/pods/logs/log');
+    assert.equal(bound.status, 503);
+    assert.match(bound.body.message, /node agent of node n1/);
+    assert.equal((await t.req('GET', '/api/v1/namespaces/default/pods/missing/log')).status, 404);
+  });
+
   it('evicts unless a disruption budget forbids it', async () => {
     await t.req('POST', '/api/v1/namespaces/default/pods', pod('e1', { app: 'guarded' }));
     await t.req('POST', '/api/v1/namespaces/default/pods', pod('e2', { app: 'free' }));

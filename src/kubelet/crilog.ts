@@ -252,7 +252,11 @@ export async function streamCriLog(
         finishing = true; // one last read picks up what was written before the container stopped
         continue;
       }
-      watcher ??= new Waker(path, control.watchFile !== false);
+      if (!watcher) {
+        // Data written between the last read and the watch starting raises no event: read once more.
+        watcher = new Waker(path, control.watchFile !== false);
+        continue;
+      }
       await watcher.wait(clock, pollMs, control.signal);
     }
   } finally {

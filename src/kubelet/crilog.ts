@@ -50,18 +50,22 @@ interface CriRecord {
   content: Buffer;
 }
 
+const STDOUT = Buffer.from('stdout');
+const STDERR = Buffer.from('stderr');
+const P = 0x50;
+const COLON = 0x3a;
+
 /** Parses one record (with or without its trailing newline); undefined when it is not CRI format. */
 export function parseCriRecord(line: Buffer): CriRecord | undefined {
   const s1 = line.indexOf(SP);
   if (s1 <= 0) return undefined;
-  const s2 = line.indexOf(SP, s1 + 1);
-  if (s2 < 0) return undefined;
-  const stream = line.toString('latin1', s1 + 1, s2);
-  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  // Byte comparisons rather than strings: this runs once per line of a possibly large file.
+  const s2 = s1 + 7;
+  if (line.length <= s2 || line[s2] !== SP) return undefined;
+  if (STDOUT.compare(line, s1 + 1, s2) !== 0 && STDERR.compare(line, s1 + 1, s2) !== 0) return undefined;
   const s3 = line.indexOf(SP, s2 + 1);
   if (s3 < 0) return undefined;
-  const tag = line.toString('latin1', s2 + 1, s3).split(':')[0];
-  const partial = tag === 'P';
+  const partial = line[s2 + 1] === P && (s3 === s2 + 2 || line[s2 + 2] === COLON);
   let end = line.length;
   if (partial && end > s3 + 1 && line[end - 1] === NL) end--;
   return { timestamp: line.toString('latin1', 0, s1), partial, content: line.subarray(s3 + 1, end) };
@@ -78,8 +82,16 @@ export function parseTimestampMs(ts: string): number | undefined {
   return base + (m[2] ? Math.floor(Number(m[2].padEnd(9, '0')) / 1e6) : 0);
 }
 
+function looksLikeTimestamp(ts: string): boolean {
+  return ts.length >= 20 && ts[4] === '-' && ts[10] === 'T' && ts[13] === ':' && ts[0] >= '0' && ts[0] <= '9';
+}
+
 /** Upstream's RFC3339NanoFixed rendering: always nine fraction digits, `Z` for a zero offset. */
 export function formatTimestampFixed(ts: string): string {
+  // Fast path for what containerd writes on a UTC host: `...:05.123Z`.
+  if (ts.length <= 30 && ts[19] === '.' && ts.endsWith('Z') && ts[10] === 'T') {
+    return ts.length === 30 ? ts : `${ts.slice(0, 20)}${ts.slice(20, -1).padEnd(9, '0')}Z`;
+  }
   const m = TS.exec(ts);
   if (!m) return ts;
   const zone = m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3].toUpperCase();
@@ -161,9 +173,12 @@ class LineWriter {
     if (!rec) return; // upstream skips lines it cannot parse
     let prefix: string | undefined;
     if (this.atLineStart) {
-      const ms = parseTimestampMs(rec.timestamp);
-      if (ms === undefined) return;
-      this.skipping = this.opts.sinceMs !== undefined && ms < this.opts.sinceMs;
+      // The full parse only when the time matters; otherwise a cheap shape check drops non-CRI lines.
+      if (this.opts.sinceMs !== undefined) {
+        const ms = parseTimestampMs(rec.timestamp);
+        if (ms === undefined) return;
+        this.skipping = ms < this.opts.sinceMs;
+      } else if (!looksLikeTimestamp(rec.timestamp)) return;
       if (this.opts.timestamps) prefix = `${formatTimestampFixed(rec.timestamp)} `;
     }
     this.atLineStart = !rec.partial;

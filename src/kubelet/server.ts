@@ -67,7 +67,13 @@ async function handle(
   clock: Clock,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://kubelet');
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    sendText(res, 400, `malformed path: ${url.pathname}`);
+    return;
+  }
   if (url.pathname === '/healthz') {
     sendText(res, 200, 'ok');
     return;

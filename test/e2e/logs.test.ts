@@ -134,6 +134,10 @@ for (const v of KUBECTL_VERSIONS) {
       assert.equal(all.code, 0, all.stderr);
       assert.equal(all.stdout, 'starting\na very long line\noops\n');
       assert.equal((await kubectl(['logs', 'web', '-c', 'side'])).stdout, 'sidecar here\n');
+      // Without -c kubectl itself picks the first container and says so.
+      const defaulted = await kubectl(['logs', 'web']);
+      assert.equal(defaulted.stdout, all.stdout);
+      assert.match(defaulted.stderr, /Defaulted container "app" out of: app, side/);
       assert.equal(
         (await kubectl(['logs', 'web', '-c', 'app', '--tail=2'])).stdout,
         'a very long line\noops\n',

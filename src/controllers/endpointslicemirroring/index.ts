@@ -6,8 +6,8 @@
 import { isAlreadyExists, isForbidden, isNotFound, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { ENDPOINT_SLICES, ENDPOINTS, SERVICES } from '../endpoints/pods.js';
-import { SliceTracker } from '../endpointslice/tracker.js';
 import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '../endpointslice/reconciler.js';
+import { SliceTracker } from '../endpointslice/tracker.js';
 import { runWhenSynced } from '../run.js';
 import { MAX_ENDPOINTS_PER_SUBSET, MIRRORING_CONTROLLER_NAME, planMirror } from './mirror.js';
 

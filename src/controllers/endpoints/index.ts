@@ -24,6 +24,8 @@ type Obj = Record<string, any>;
 /** Endpoints of leader election (old style) carry this annotation and belong to no Service. */
 const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
 const STALE_RETRY_MS = 100;
+/** A stale cache is normally caught up by the echo of our own write; this is only the fallback. */
+const STALE_FALLBACK_MS = 1000;
 
 export interface EndpointsControllerOptions {
   /** Delay before a pod change is processed, so that bursts coalesce (upstream default 0). */
@@ -46,6 +48,8 @@ export function start(ctx: ControllerContext, opts: EndpointsControllerOptions =
   const triggers = new TriggerTimeTracker();
   // resourceVersion of the Endpoints we replaced: seeing it in the cache again means the cache is behind.
   const replaced = new Map<string, string>();
+  // Endpoints we created that the cache has not shown yet.
+  const created = new Set<string>();
 
   const keyOf = (o: Obj) => `${o.metadata.namespace}/${o.metadata.name}`;
   svcInf.addEventHandler({
@@ -66,6 +70,12 @@ export function start(ctx: ControllerContext, opts: EndpointsControllerOptions =
     },
     onDelete: queuePod,
   });
+  // Services whose sync waits for the cache to show our last write: the Endpoints' next event wakes them.
+  const waiting = new Set<string>();
+  const wakeWaiting = (ep: Obj) => {
+    if (waiting.delete(keyOf(ep))) queue.add(keyOf(ep));
+  };
+  epInf.addEventHandler({ onAdd: wakeWaiting, onUpdate: (_o, ep) => wakeWaiting(ep), onDelete: wakeWaiting });
   epInf.addEventHandler({
     // At start, every existing Endpoints is looked at once: those left from deleted Services go.
     onAdd: (ep, initial) => {
@@ -82,6 +92,8 @@ export function start(ctx: ControllerContext, opts: EndpointsControllerOptions =
     if (!svc) {
       triggers.forget(ns, name);
       replaced.delete(key);
+      created.delete(key);
+      waiting.delete(key);
       const ep = epInf.store.get(key);
       if (ep && !ep.metadata.annotations?.[LEADER_ANNOTATION]) {
         await client(ns)
@@ -103,8 +115,13 @@ export function start(ctx: ControllerContext, opts: EndpointsControllerOptions =
     const subsets = desiredSubsets(svc, pods);
 
     const current = epInf.store.get(key);
-    if (current && replaced.get(key) === current.metadata.resourceVersion) {
-      return { requeueAfterMs: STALE_RETRY_MS };
+    if (current) created.delete(key);
+    if (
+      (current && replaced.get(key) === current.metadata.resourceVersion) ||
+      (!current && created.has(key))
+    ) {
+      waiting.add(key);
+      return { requeueAfterMs: STALE_FALLBACK_MS };
     }
     const svcLabels: Obj = svc.metadata.labels ?? {};
     const truncated = truncateSubsets(subsets);
@@ -135,6 +152,7 @@ export function start(ctx: ControllerContext, opts: EndpointsControllerOptions =
     try {
       if (!current) {
         await client(ns).create(next);
+        created.add(key);
       } else {
         const updated = await client(ns).update(next);
         if (updated.metadata.resourceVersion !== current.metadata.resourceVersion) {

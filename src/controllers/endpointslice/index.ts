@@ -28,6 +28,8 @@ import { SliceTracker } from './tracker.js';
 type Obj = Record<string, any>;
 
 const STALE_RETRY_MS = 100;
+/** A stale cache is normally caught up by the echo of our own write; this is only the fallback. */
+const STALE_FALLBACK_MS = 1000;
 /** Upstream's endpointSliceChangeMinSyncDelay: slice changes made by others are looked at after 1 s. */
 const SLICE_CHANGE_DELAY_MS = 1000;
 
@@ -82,6 +84,17 @@ export function start(ctx: ControllerContext, opts: EndpointSliceControllerOptio
       for (const p of podInf.store.list()) if (p.spec?.nodeName === n.metadata.name) queuePod(p);
     },
   });
+  // Services whose sync waits for the cache to show our last writes: any event of their slices wakes them.
+  const waiting = new Set<string>();
+  const wakeWaiting = (s: Obj) => {
+    const k = serviceKeyOfSlice(s);
+    if (k && waiting.delete(k)) queue.add(k);
+  };
+  sliceInf.addEventHandler({
+    onAdd: wakeWaiting,
+    onUpdate: (_o, s) => wakeWaiting(s),
+    onDelete: wakeWaiting,
+  });
   const queueSliceOwner = (s: Obj) => {
     const k = serviceKeyOfSlice(s);
     if (k) queue.addAfter(k, Math.max(SLICE_CHANGE_DELAY_MS, batchMs));
@@ -112,6 +125,7 @@ export function start(ctx: ControllerContext, opts: EndpointSliceControllerOptio
       // The garbage collector deletes the slices through their ownerReference.
       triggers.forget(ns, name);
       tracker.forget(key);
+      waiting.delete(key);
       return undefined;
     }
     if (svc.spec?.type === 'ExternalName') return undefined;
@@ -127,7 +141,10 @@ export function start(ctx: ControllerContext, opts: EndpointSliceControllerOptio
         (s) =>
           s.metadata.labels?.[SERVICE_NAME_LABEL] === name && managedByUs(s) && !s.metadata.deletionTimestamp,
       );
-    if (tracker.stale(key, existing)) return { requeueAfterMs: STALE_RETRY_MS };
+    if (tracker.stale(key, existing)) {
+      waiting.add(key);
+      return { requeueAfterMs: STALE_FALLBACK_MS };
+    }
     const triggerTime = triggers.compute(svc, pods);
     const plan = planSlices({
       service: svc,

@@ -16,6 +16,8 @@ type Obj = Record<string, any>;
 const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
 const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
 const STALE_RETRY_MS = 100;
+/** A stale cache is normally caught up by the echo of our own write; this is only the fallback. */
+const STALE_FALLBACK_MS = 1000;
 const SLICE_CHANGE_DELAY_MS = 1000;
 
 const ownerKeyOf = (slice: Obj): string | undefined => {
@@ -44,6 +46,17 @@ export function start(ctx: ControllerContext): StartedController {
     const k = ownerKeyOf(s);
     if (k) queue.addAfter(k, SLICE_CHANGE_DELAY_MS);
   };
+  // Endpoints whose sync waits for the cache to show our last writes: any event of their slices wakes them.
+  const waiting = new Set<string>();
+  const wakeWaiting = (s: Obj) => {
+    const k = ownerKeyOf(s);
+    if (k && waiting.delete(k)) queue.add(k);
+  };
+  sliceInf.addEventHandler({
+    onAdd: wakeWaiting,
+    onUpdate: (_o, s) => wakeWaiting(s),
+    onDelete: wakeWaiting,
+  });
   sliceInf.addEventHandler({
     onAdd: (s) => {
       if (mirrored(s) && tracker.shouldSync(s)) queueOwner(s);
@@ -94,7 +107,10 @@ export function start(ctx: ControllerContext): StartedController {
       if (!endpoints || !svc) tracker.forget(key);
       return undefined;
     }
-    if (tracker.stale(key, slices)) return { requeueAfterMs: STALE_RETRY_MS };
+    if (tracker.stale(key, slices)) {
+      waiting.add(key);
+      return { requeueAfterMs: STALE_FALLBACK_MS };
+    }
     const plan = planMirror(endpoints, slices, MAX_ENDPOINTS_PER_SUBSET);
     if (plan.invalid > 0) {
       recorder.event(

@@ -163,6 +163,11 @@ describe('endpoints and endpointslice controllers', () => {
     );
     const s = slices[0];
     assert.equal(s.addressType, 'IPv4');
+    assert.match(
+      s.metadata.annotations['endpoints.kubernetes.io/last-change-trigger-time'],
+      /^\d{4}-\d\d-\d\dT/,
+    );
+    assert.equal(s.metadata.generation >= 1, true);
     assert.equal(
       s.metadata.labels['endpointslice.kubernetes.io/managed-by'],
       'endpointslice-controller.k8s.io',
@@ -200,6 +205,16 @@ describe('endpoints and endpointslice controllers', () => {
     });
     assert.equal(clock.now(), frozen);
     assert.equal(a2.status.podIP, a.status.podIP);
+
+    // Settled: no more writes (no update loop between the controllers and the stored form).
+    const versions = async () => [
+      (await getEndpoints(ns, 'web'))?.metadata.resourceVersion,
+      ...(await slicesOf(ns, 'web')).map((x) => x.metadata.resourceVersion),
+    ];
+    const settled = await versions();
+    for (let i = 0; i < 10; i++) await clock.tick(1000);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await versions(), settled);
   });
 
   it('scales past 100 endpoints into several slices and back', async () => {

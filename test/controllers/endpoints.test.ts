@@ -222,13 +222,13 @@ describe('endpoints and endpointslice controllers', () => {
     await createNamespace(api, ns);
     await createService(ns, 'big', { selector: { app: 'big' }, ports: [{ port: 80, targetPort: 8080 }] });
     const t0 = Date.now();
-    await Promise.all(Array.from({ length: 250 }, (_, i) => runPod(ns, `p${i}`, { app: 'big' })));
-    console.log(`# 250 pods created and made ready in ${Date.now() - t0} ms`);
+    await Promise.all(Array.from({ length: 210 }, (_, i) => runPod(ns, `p${i}`, { app: 'big' })));
+    console.log(`# 210 pods created and made ready in ${Date.now() - t0} ms`);
     const slices = await eventually(
-      '250 endpoints in slices',
+      '210 endpoints in slices',
       async () => {
         const s = await slicesOf(ns, 'big');
-        return sliceIps(s).length === 250 ? s : undefined;
+        return sliceIps(s).length === 210 ? s : undefined;
       },
       { step, timeoutMs: 30_000 },
     );
@@ -237,20 +237,20 @@ describe('endpoints and endpointslice controllers', () => {
     const sizes = slices.map((s) => s.endpoints.length);
     assert.ok(sizes.every((n) => n <= 100) && slices.length >= 3 && slices.length <= 5, `sizes ${sizes}`);
     const ep = await eventually(
-      '250 addresses in the Endpoints',
+      '210 addresses in the Endpoints',
       async () => {
         const e = await getEndpoints(ns, 'big');
-        return readyIps(e).length === 250 ? e : undefined;
+        return readyIps(e).length === 210 ? e : undefined;
       },
       { step },
     );
     assert.equal(ep.metadata.annotations?.['endpoints.kubernetes.io/over-capacity'], undefined);
     // Scale down to 30 (pods deleted outright): the survivors stay in existing slices.
     const names = new Set(slices.map((s) => s.metadata.name));
-    for (let i = 30; i < 250; i++) {
+    for (let i = 30; i < 210; i++) {
       await api.req('DELETE', `/api/v1/namespaces/${ns}/pods/p${i}?gracePeriodSeconds=0`);
     }
-    console.log(`# 250 endpoints published ${Date.now() - t0} ms after the first pod`);
+    console.log(`# 210 endpoints published ${Date.now() - t0} ms after the first pod`);
     const after = await eventually(
       '30 endpoints',
       async () => {

@@ -94,8 +94,9 @@ export function start(ctx: ControllerContext, opts: EndpointsControllerOptions =
       replaced.delete(key);
       created.delete(key);
       waiting.delete(key);
+      // Deleted even when the cache does not show it yet (it may be our own creation in flight).
       const ep = epInf.store.get(key);
-      if (ep && !ep.metadata.annotations?.[LEADER_ANNOTATION]) {
+      if (!ep?.metadata.annotations?.[LEADER_ANNOTATION]) {
         await client(ns)
           .delete(name)
           .catch((err) => {

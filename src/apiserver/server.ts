@@ -119,6 +119,7 @@ export class ApiServer {
         this.ctx.serviceIps.allocator.firstIp,
         advertise,
         addr.port,
+        this.registry.lookup('discovery.k8s.io', 'v1', 'endpointslices'),
       );
     }
     return addr;

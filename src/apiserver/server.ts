@@ -38,9 +38,9 @@ import { ObjectStore, qualifiedResource } from './objectstore.js';
 import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
+import { ServiceAccountTokens } from './serviceaccounttoken.js';
 import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
-import { ServiceAccountTokens } from './serviceaccounttoken.js';
 import { serveWatch } from './watch.js';
 
 export interface ApiServerOptions {

@@ -29,7 +29,11 @@ before(async () => {
     baseUrl: api.url,
     log: silentLogger,
     clock,
-    config: { podGC: { periodMs: 20_000, quarantineMs: 40_000 } },
+    config: {
+      podGC: { periodMs: 20_000, quarantineMs: 40_000 },
+      // Zones of more than 4 nodes count as large here, so the secondary rate shows with few nodes.
+      nodeLifecycle: { largeClusterSizeThreshold: 4 },
+    },
   });
   await createNamespace(api, 'nl');
   // Let the informers sync and the first monitor pass run at T0.
@@ -393,14 +397,15 @@ describe('node lifecycle controller', () => {
       await api.req('DELETE', `/api/v1/namespaces/nl/pods/${p}`, { gracePeriodSeconds: 0 });
   });
 
-  test('rate limits: 0.1 nodes/s in a normal zone, none in a small partially disrupted zone, none when all zones are down', async () => {
+  test('rate limits: 0.1 nodes/s in a normal zone, 0.01 in a large partially disrupted one, none in a small one, none when all zones are down', async () => {
     for (const n of ['r1', 'r2', 'r3', 'r4', 'r5'])
       await createNode(n, 'zr', n === 'r3' || n === 'r4' || n === 'r5');
     for (const n of ['p1', 'p2', 'p3', 'p4']) await createNode(n, 'zp', n === 'p4');
+    for (const n of ['q1', 'q2', 'q3', 'q4', 'q5']) await createNode(n, 'zq', n === 'q5');
     await advance(1000);
     alive.delete('r1');
     alive.delete('r2');
-    for (const n of ['p1', 'p2', 'p3']) alive.delete(n);
+    for (const n of ['p1', 'p2', 'p3', 'q1', 'q2', 'q3', 'q4']) alive.delete(n);
     // Silent from here (their last renewals were just now).
     await advance(75_000);
     const noExecute = async (name: string) =>
@@ -417,13 +422,33 @@ describe('node lifecycle controller', () => {
       const keys = taintsOf(await getNode(p)).map((s: string) => s.split('@')[0]);
       assert.deepEqual(keys, ['node.kubernetes.io/unreachable:NoSchedule']);
     }
+    // zq: 4 of 5 down, more than the large-cluster threshold: one node per 100 s.
+    const qTainted = async () => {
+      const out: number[] = [];
+      for (const q of ['q1', 'q2', 'q3', 'q4']) {
+        const t = await noExecute(q);
+        if (t) out.push(Date.parse(t.timeAdded));
+      }
+      return out.sort((a, b) => a - b);
+    };
+    const first = await eventually('one q node tainted', async () =>
+      (await qTainted()).length === 1 ? await qTainted() : undefined,
+    );
+    await advanceTo(first[0] + 99_000, 5000);
+    assert.equal((await qTainted()).length, 1, 'the next token is 100 s away');
+    await advanceTo(first[0] + 101_000);
+    const two = await eventually('two q nodes tainted', async () => {
+      const q = await qTainted();
+      return q.length === 2 ? q : undefined;
+    });
+    assert.equal(two[1] - two[0], 100_000);
     // Now every node goes silent: master disruption mode removes the NoExecute taints.
     alive.clear();
     await advance(60_000, 5000);
     await eventually(
       'no NoExecute taints anywhere',
       async () => {
-        for (const n of ['r1', 'r2', 'r3', 'r4', 'r5']) if (await noExecute(n)) return undefined;
+        for (const n of ['r1', 'r2', 'r3', 'r4', 'r5', 'q1', 'q2']) if (await noExecute(n)) return undefined;
         return true;
       },
       { step: () => advance(1000) },
@@ -437,7 +462,7 @@ describe('node lifecycle controller', () => {
     await eventually('r1 tainted again', async () => ((await noExecute('r1')) ? true : undefined), {
       step: () => advance(1000),
     });
-    await deleteNodes('r1', 'r2', 'r3', 'r4', 'r5', 'p1', 'p2', 'p3', 'p4');
+    await deleteNodes('r1', 'r2', 'r3', 'r4', 'r5', 'p1', 'p2', 'p3', 'p4', 'q1', 'q2', 'q3', 'q4', 'q5');
   });
 
   test('pods of a deleted node are marked Failed and deleted after the 40 s quarantine', async () => {

@@ -16,12 +16,12 @@ import * as deployment from './deployment/index.js';
 import * as disruption from './disruption/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
 import * as job from './job/index.js';
+import * as legacytoken from './legacytoken/index.js';
 import * as namespace from './namespace/index.js';
 import * as nodelifecycle from './nodelifecycle/index.js';
 import * as podgc from './podgc/index.js';
 import * as replicaset from './replicaset/index.js';
 import * as serviceaccount from './serviceaccount/index.js';
-import * as serviceaccounttoken from './serviceaccounttoken/index.js';
 import * as tainteviction from './tainteviction/index.js';
 import * as ttlafterfinished from './ttlafterfinished/index.js';
 
@@ -49,7 +49,7 @@ const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedControl
   { name: 'disruption', start: disruption.start },
   { name: 'nodelifecycle', start: nodelifecycle.start },
   { name: 'podgc', start: podgc.start },
-  { name: 'serviceaccount-token', start: serviceaccounttoken.start },
+  { name: 'legacytoken', start: legacytoken.start },
   { name: 'tainteviction', start: tainteviction.start },
 ];
 

@@ -50,10 +50,9 @@ async function takeDisruption(ctx: ApiContext, pod: Obj, dryRun: boolean): Promi
     throw new K8tsError(
       'TooManyRequests',
       "Cannot evict pod as it would violate the pod's disruption budget.",
-      {
-        causes: [{ reason: 'DisruptionBudget', message: cause }],
-        retryAfterSeconds: 10,
-      },
+      // No Retry-After, as upstream: clients (kubectl drain) decide when to ask again; with one, client-go
+      // would silently retry the same request for minutes.
+      { causes: [{ reason: 'DisruptionBudget', message: cause }] },
     );
   }
   if (dryRun) return;

@@ -6,6 +6,8 @@ import { serveOpenAPIv2, serveOpenAPIv3 } from '../api/openapi-serve.js';
 import { apiVersionOf, registry as defaultRegistry, type Registry } from '../api/registry.js';
 import type { Obj, ResourceDef } from '../api/types.js';
 import { K8tsError } from '../errors.js';
+import { generateSigningKeys } from '../serviceaccount/keys.js';
+import { DEFAULT_ISSUER, TokenSigner } from '../serviceaccount/tokens.js';
 import type { Backend } from '../storage/backend.js';
 import { bindPod } from './binding.js';
 import { bootstrapKubernetesService, bootstrapNamespaces } from './bootstrap.js';
@@ -37,6 +39,7 @@ import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
 import { servePodLog } from './podlogs.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
+import { ServiceAccountTokens } from './serviceaccounttoken.js';
 import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
@@ -53,6 +56,8 @@ export interface ApiServerOptions {
   minRequestTimeoutSeconds?: number;
   /** Build info reported by /version. */
   version?: Record<string, string>;
+  /** Signs and checks service-account tokens; default: a key generated in memory on first use. */
+  tokenSigner?: TokenSigner;
 }
 
 export const KUBE_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-k8ts' };
@@ -65,6 +70,7 @@ export class ApiServer {
   private readonly inflight: InflightLimiter;
   private readonly minRequestTimeout: number;
   private readonly versionInfo: object;
+  private readonly tokens: ServiceAccountTokens;
 
   constructor(opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
@@ -86,6 +92,13 @@ export class ApiServer {
         allocator: new ServiceAllocator(this.store, services, { serviceCidr: opts.serviceCidr }),
       };
     }
+    let signer = opts.tokenSigner;
+    this.tokens = new ServiceAccountTokens(
+      this.ctx,
+      this.registry,
+      () => (signer ??= new TokenSigner(generateSigningKeys())),
+      [signer?.issuer ?? DEFAULT_ISSUER],
+    );
     this.versionInfo = {
       ...KUBE_VERSION,
       gitCommit: 'k8ts',
@@ -261,6 +274,17 @@ export class ApiServer {
       await this.serveSubresource(req, res, info, t, query, opts);
       return;
     }
+    if (def.group === 'authentication.k8s.io' && def.kind === 'TokenReview') {
+      // A review is answered, never stored.
+      if (info.verb !== 'create' || t.name !== undefined)
+        throw new K8tsError(
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        );
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      sendJson(res, 201, await this.tokens.review(body));
+      return;
+    }
     switch (info.verb) {
       case 'get': {
         const obj = await ctx.store.get(def, t.namespace, t.name!);
@@ -410,6 +434,11 @@ export class ApiServer {
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       await evictPod(ctx, t, body, query);
       sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      return;
+    }
+    if (sub === 'token' && info.verb === 'create' && def.kind === 'ServiceAccount') {
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      sendJson(res, 201, await this.tokens.request(t.namespace!, t.name, body));
       return;
     }
     if (sub === 'binding' && info.verb === 'create') {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/index.js';
+import { loadOrCreateSigningKeys } from '../serviceaccount/keys.js';
+import { TokenSigner } from '../serviceaccount/tokens.js';
 import type { Backend } from '../storage/backend.js';
 import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
@@ -25,6 +27,33 @@ export const SERVER_FLAGS: FlagSpec = {
     type: 'number',
     default: 1800,
     help: 'watches end after 1x..2x this many seconds',
+  },
+  'node-monitor-period': { type: 'number', default: 5, help: 'seconds between node health checks' },
+  'node-monitor-grace-period': {
+    type: 'number',
+    default: 50,
+    help: 'seconds without node status or lease renewal before its conditions turn Unknown',
+  },
+  'node-startup-grace-period': {
+    type: 'number',
+    default: 60,
+    help: 'the same for a node that never posted status',
+  },
+  'node-eviction-rate': { type: 'number', default: 0.1, help: 'nodes/s tainted NoExecute per healthy zone' },
+  'secondary-node-eviction-rate': {
+    type: 'number',
+    default: 0.01,
+    help: 'nodes/s in a partially disrupted zone of a large cluster',
+  },
+  'unhealthy-zone-threshold': {
+    type: 'number',
+    default: 0.55,
+    help: 'fraction of not-Ready nodes (at least 3) that makes a zone partially disrupted',
+  },
+  'large-cluster-size-threshold': {
+    type: 'number',
+    default: 50,
+    help: 'zones with more nodes use the secondary eviction rate when partially disrupted',
   },
   'disable-agent': { type: 'boolean', default: false, help: 'run the control plane only, no local node' },
   help: { type: 'boolean', default: false, help: 'show this help' },
@@ -65,8 +94,11 @@ export async function runServer(args: string[]): Promise<void> {
   const started = Date.now();
   const backend: Backend = await openBackend(endpoint);
   const compactor = startCompactor(backend);
+  // Service-account tokens are signed with a key made at first start and kept in the data dir.
+  const tokenSigner = new TokenSigner(loadOrCreateSigningKeys(dataDir));
   const api = new ApiServer({
     backend,
+    tokenSigner,
     minRequestTimeoutSeconds: flags['min-request-timeout'] as number,
     serviceCidr: flags['service-cidr'] as string,
   });
@@ -78,7 +110,22 @@ export async function runServer(args: string[]): Promise<void> {
   const controllers = runElected({
     baseUrl: url,
     lease: 'kube-controller-manager',
-    start: () => startControllerManager({ baseUrl: url }),
+    start: () =>
+      startControllerManager({
+        baseUrl: url,
+        config: {
+          tokenSigner,
+          nodeLifecycle: {
+            nodeMonitorPeriodMs: (flags['node-monitor-period'] as number) * 1000,
+            nodeMonitorGracePeriodMs: (flags['node-monitor-grace-period'] as number) * 1000,
+            nodeStartupGracePeriodMs: (flags['node-startup-grace-period'] as number) * 1000,
+            evictionLimiterQPS: flags['node-eviction-rate'] as number,
+            secondaryEvictionLimiterQPS: flags['secondary-node-eviction-rate'] as number,
+            unhealthyZoneThreshold: flags['unhealthy-zone-threshold'] as number,
+            largeClusterSizeThreshold: flags['large-cluster-size-threshold'] as number,
+          },
+        },
+      }),
   });
   const scheduler = runElected({
     baseUrl: url,

@@ -9,23 +9,30 @@ import {
   restEventSink,
   SharedInformerFactory,
 } from '../client/index.js';
+import type { ControllerConfig } from './config.js';
 import type { ControllerContext, StartedController } from './context.js';
 import * as cronjob from './cronjob/index.js';
 import * as deployment from './deployment/index.js';
+import * as disruption from './disruption/index.js';
 import * as endpoints from './endpoints/index.js';
 import * as endpointslice from './endpointslice/index.js';
 import * as endpointslicemirroring from './endpointslicemirroring/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
 import * as job from './job/index.js';
+import * as legacytoken from './legacytoken/index.js';
 import * as namespace from './namespace/index.js';
+import * as nodelifecycle from './nodelifecycle/index.js';
+import * as podgc from './podgc/index.js';
 import * as replicaset from './replicaset/index.js';
 import * as serviceaccount from './serviceaccount/index.js';
+import * as tainteviction from './tainteviction/index.js';
 import * as ttlafterfinished from './ttlafterfinished/index.js';
 
 export interface ControllerManagerOptions {
   baseUrl: string;
   clock?: Clock;
   log?: Logger;
+  config?: ControllerConfig;
 }
 
 export interface ControllerManager {
@@ -45,6 +52,11 @@ const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedControl
   { name: 'replicaset', start: replicaset.start },
   { name: 'serviceaccount', start: serviceaccount.start },
   { name: 'ttlafterfinished', start: ttlafterfinished.start },
+  { name: 'disruption', start: disruption.start },
+  { name: 'nodelifecycle', start: nodelifecycle.start },
+  { name: 'podgc', start: podgc.start },
+  { name: 'legacytoken', start: legacytoken.start },
+  { name: 'tainteviction', start: tainteviction.start },
 ];
 
 export function startControllerManager(opts: ControllerManagerOptions): ControllerManager {
@@ -61,6 +73,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
     informers,
     clock,
     log,
+    config: opts.config ?? {},
     recorderFor(component) {
       let r = recorders.get(component);
       if (!r) {

@@ -1,5 +1,6 @@
 // Starts an in-process API server on a loopback port over the memory store, for handler tests.
 import { ApiServer } from '../../src/apiserver/server.js';
+import type { TokenSigner } from '../../src/serviceaccount/tokens.js';
 import type { Backend } from '../../src/storage/backend.js';
 import { openMemoryBackend } from '../../src/storage/memory/index.js';
 
@@ -17,9 +18,11 @@ export interface TestApi {
   ): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-export async function startTestApi(opts: { backend?: Backend; now?: () => Date } = {}): Promise<TestApi> {
+export async function startTestApi(
+  opts: { backend?: Backend; now?: () => Date; tokenSigner?: TokenSigner } = {},
+): Promise<TestApi> {
   const backend = opts.backend ?? (await openMemoryBackend());
-  const api = new ApiServer({ backend, now: opts.now });
+  const api = new ApiServer({ backend, now: opts.now, tokenSigner: opts.tokenSigner });
   const addr = await api.listen(0);
   const url = `http://127.0.0.1:${addr.port}`;
   return {

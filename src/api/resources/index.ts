@@ -34,6 +34,7 @@ import { secrets } from './secret.js';
 import { services } from './service.js';
 import { serviceAccounts } from './serviceaccount.js';
 import { statefulSets } from './statefulset.js';
+import { tokenReviews } from './tokenreview.js';
 
 const kinds: ResourceDef[] = [
   // core/v1
@@ -59,6 +60,8 @@ const kinds: ResourceDef[] = [
   statefulSets,
   // events.k8s.io/v1
   eventsV1,
+  // authentication.k8s.io/v1
+  tokenReviews,
   // batch/v1
   cronJobs,
   jobs,

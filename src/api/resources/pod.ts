@@ -2,6 +2,7 @@ import { ageColumn, ageOf, col, nameColumn, wide } from '../columns.js';
 import { forbidden } from '../field.js';
 import { list } from '../guards.js';
 import { podSummary, podWideCells } from '../pod-status.js';
+import { addDefaultTolerationSeconds, defaultServiceAccountName } from '../podspec/admission.js';
 import { defaultPodSpec } from '../podspec/defaults.js';
 import { validatePodSpecUpdate } from '../podspec/update.js';
 import { validatePodSpec } from '../podspec/validation.js';
@@ -35,6 +36,8 @@ function prepareForCreate(pod: Obj): void {
     else if (pcn in systemPriorities) pod.spec.priority = systemPriorities[pcn];
   }
   if (pod.spec.priority !== undefined) pod.spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  defaultServiceAccountName(pod.spec);
+  addDefaultTolerationSeconds(pod.spec);
 }
 
 export const pods: ResourceDef = {

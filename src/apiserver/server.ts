@@ -8,7 +8,7 @@ import type { Obj, ResourceDef } from '../api/types.js';
 import { K8tsError } from '../errors.js';
 import type { Backend } from '../storage/backend.js';
 import { bindPod } from './binding.js';
-import { bootstrapKubernetesService, bootstrapNamespaces } from './bootstrap.js';
+import { bootstrapKubernetesService, bootstrapNamespaces, bootstrapPriorityClasses } from './bootstrap.js';
 import {
   aggregatedDiscovery,
   aggregatedDiscoveryVersion,
@@ -77,6 +77,8 @@ export class ApiServer {
       now: opts.now ?? (() => new Date()),
       namespaces,
       pdbs: this.registry.lookup('policy', 'v1', 'poddisruptionbudgets'),
+      pods: this.registry.lookup('', 'v1', 'pods'),
+      priorityClasses: this.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses'),
     };
     const services = this.registry.lookup('', 'v1', 'services');
     if (services) {
@@ -100,6 +102,7 @@ export class ApiServer {
   /** Creates the namespaces that always exist. */
   async start(): Promise<void> {
     await bootstrapNamespaces(this.ctx);
+    await bootstrapPriorityClasses(this.ctx);
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {

@@ -17,7 +17,7 @@ function emptyInfo(name: string): NodeInfo {
   };
 }
 
-function addPodTo(info: NodeInfo, pi: PodInfo): void {
+export function addPodTo(info: NodeInfo, pi: PodInfo): void {
   info.pods.set(pi.key, pi);
   const a = pi.pod.spec?.affinity;
   if (a?.podAffinity || a?.podAntiAffinity) info.podsWithAffinity.set(pi.key, pi);
@@ -27,7 +27,7 @@ function addPodTo(info: NodeInfo, pi: PodInfo): void {
   for (const p of pi.ports) info.usedPorts.push(p);
 }
 
-function removePodFrom(info: NodeInfo, key: string): void {
+export function removePodFrom(info: NodeInfo, key: string): void {
   const pi = info.pods.get(key);
   if (!pi) return;
   info.pods.delete(key);
@@ -36,6 +36,20 @@ function removePodFrom(info: NodeInfo, key: string): void {
   info.nonZeroRequested.cpu -= pi.nonZero.cpu;
   info.nonZeroRequested.memory -= pi.nonZero.memory;
   if (pi.ports.length) info.usedPorts = info.usedPorts.filter((p) => !pi.ports.includes(p));
+}
+
+/** A copy preemption can add pods to and remove pods from without touching the cache. */
+export function cloneNodeInfo(info: NodeInfo): NodeInfo {
+  return {
+    name: info.name,
+    node: info.node,
+    allocatable: info.allocatable,
+    pods: new Map(info.pods),
+    podsWithAffinity: new Map(info.podsWithAffinity),
+    requested: { ...info.requested },
+    nonZeroRequested: { ...info.nonZeroRequested },
+    usedPorts: [...info.usedPorts],
+  };
 }
 
 /** Pods that finished no longer hold resources. */

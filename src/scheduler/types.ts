@@ -48,6 +48,9 @@ export class Status {
   static unresolvable(...reasons: string[]): Status {
     return new Status('UnschedulableAndUnresolvable', reasons);
   }
+  static success(): Status {
+    return new Status('Success');
+  }
   static error(message: string): Status {
     return new Status('Error', [message]);
   }
@@ -71,6 +74,38 @@ export interface Plugin {
   /** Raw score of one feasible node (any range); normalizeScore maps the list to 0..100. */
   score?(state: CycleState, pod: Pod, podInfo: PodInfo, node: NodeInfo): number;
   normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
+  /**
+   * Pre-filter extensions: keep this plugin's pre-filter state right when a pod is added to or removed
+   * from `node` during preemption's what-if runs (and for nominated pods).
+   */
+  addPod?(state: CycleState, pod: Pod, added: PodInfo, node: NodeInfo): void;
+  removePod?(state: CycleState, pod: Pod, removed: PodInfo, node: NodeInfo): void;
+  /** Runs when no node fits (upstream's PostFilter, e.g. DefaultPreemption). */
+  postFilter?(state: CycleState, pod: Pod, podInfo: PodInfo, failure: PostFilterInput): PostFilterResult;
+}
+
+/** What the framework lends plugins that run other plugins (preemption's what-if filtering). */
+export interface FrameworkHandle {
+  /** Filters with the nominated pods of equal or higher priority counted on the node, as upstream. */
+  runFiltersWithNominated(state: CycleState, pod: Pod, pi: PodInfo, node: NodeInfo): Status | undefined;
+  /** A copy of the cycle state that pre-filter extensions may change. */
+  cloneState(state: CycleState): CycleState;
+  runAddPod(state: CycleState, pod: Pod, added: PodInfo, node: NodeInfo): void;
+  runRemovePod(state: CycleState, pod: Pod, removed: PodInfo, node: NodeInfo): void;
+}
+
+/** What a post-filter plugin learns about the failed attempt. */
+export interface PostFilterInput {
+  nodes: NodeInfo[];
+  /** node name -> the status that rejected it (absent: not evaluated). */
+  nodeToStatus: Map<string, Status>;
+}
+
+export interface PostFilterResult {
+  /** Success: the pod may go to nominatedNodeName once the victims are gone. */
+  status: Status;
+  nominatedNodeName?: string;
+  victims?: Pod[];
 }
 
 export interface Binder {

@@ -109,6 +109,12 @@ export function interPodAffinity(args: { namespaceLabels?: NamespaceLabels } = {
       if (ownTerms || s.existingAnti.size) state.set(FILTER_KEY, s);
       return undefined;
     },
+    addPod(state, pod, added, node) {
+      updateWithPod(state, pod, added.pod, node, 1, nsLabels);
+    },
+    removePod(state, pod, removed, node) {
+      updateWithPod(state, pod, removed.pod, node, -1, nsLabels);
+    },
     filter(state, _pod, _pi, node) {
       const s = state.get(FILTER_KEY) as FilterState | undefined;
       if (!s) return undefined;
@@ -185,4 +191,47 @@ function preferredScores(pod: Pod, nodes: NodeInfo[], nsLabels: NamespaceLabels)
     }
   }
   return out;
+}
+
+/** Adds (delta 1) or removes (-1) `other` on `node` in the pre-filter counts (upstream's updateWithPod). */
+function updateWithPod(
+  state: CycleState,
+  pod: Pod,
+  other: Pod,
+  node: NodeInfo,
+  delta: number,
+  nsLabels: NamespaceLabels,
+): void {
+  let s = state.get(FILTER_KEY) as FilterState | undefined;
+  const labels = node.node?.metadata?.labels ?? {};
+  const adjust = (m: Map<string, number>, k: string) => {
+    const v = (m.get(k) ?? 0) + delta;
+    if (v > 0) m.set(k, v);
+    else m.delete(k);
+  };
+  const existingAnti = required(other, 'podAntiAffinity').filter(
+    (t) => Object.hasOwn(labels, t.topologyKey) && termSelects(t, other, pod, nsLabels),
+  );
+  if (!s) {
+    // No state means no terms of its own and no existing anti-affinity: only an added pod matters.
+    if (delta < 0 || existingAnti.length === 0) return;
+    s = {
+      existingAnti: new Map(),
+      affinity: [],
+      anti: [],
+      affinityTerms: [],
+      antiTerms: [],
+      firstOfGroup: false,
+    };
+    state.set(FILTER_KEY, s);
+  }
+  for (const t of existingAnti) adjust(s.existingAnti, pair(t.topologyKey, labels[t.topologyKey]));
+  s.affinityTerms.forEach((t, i) => {
+    if (Object.hasOwn(labels, t.topologyKey) && termSelects(t, pod, other, nsLabels))
+      adjust(s.affinity[i], pair(t.topologyKey, labels[t.topologyKey]));
+  });
+  s.antiTerms.forEach((t, i) => {
+    if (Object.hasOwn(labels, t.topologyKey) && termSelects(t, pod, other, nsLabels))
+      adjust(s.anti[i], pair(t.topologyKey, labels[t.topologyKey]));
+  });
 }

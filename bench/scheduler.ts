@@ -83,15 +83,28 @@ interface ChildReport {
 
 /** Child role: run the scheduler against `url` until `expect` pods are bound, then report. */
 async function schedulerChild(url: string, expect: number): Promise<void> {
-  let peakRss = process.memoryUsage().rss;
+  let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 50);
   const t0 = performance.now();
   const s = startScheduler({ baseUrl: url, log: silentLogger });
   await s.ready;
   const synced = performance.now();
   let firstBind = 0;
+  const debug = process.env.BENCH_DEBUG
+    ? setInterval(
+        () =>
+          console.error(
+            JSON.stringify({
+              t: Math.round(performance.now() - synced),
+              ...s.scheduler.stats,
+              q: s.scheduler.queue.sizes(),
+            }),
+          ),
+        1000,
+      )
+    : undefined;
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
       if (!firstBind && s.scheduler.stats.scheduled > 0) firstBind = performance.now();
@@ -103,6 +116,7 @@ async function schedulerChild(url: string, expect: number): Promise<void> {
   });
   const done = performance.now();
   clearInterval(sampler);
+  clearInterval(debug);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const report: ChildReport = {
     type: 'done',
@@ -205,15 +219,16 @@ async function runCase(caseName: CaseName, numNodes: number, numPods: number): P
     await finisher.waitForSync();
   }
 
-  let apiPeakRss = process.memoryUsage().rss;
+  let apiPeakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
-    apiPeakRss = Math.max(apiPeakRss, process.memoryUsage().rss);
+    apiPeakRss = Math.max(apiPeakRss, process.memoryUsage.rss());
   }, 50);
   const child = fork(
     process.argv[1],
     ['--role', 'scheduler', '--url', baseUrl, '--expect', String(numPods)],
     {
-      execArgv: ['--max-old-space-size=4096'],
+      // BENCH_SCHEDULER_NODE_ARGS passes extra flags to the scheduler's node (e.g. --cpu-prof).
+      execArgv: ['--max-old-space-size=4096', ...(process.env.BENCH_SCHEDULER_NODE_ARGS?.split(' ') ?? [])],
     },
   );
   const report = await new Promise<ChildReport>((resolve, reject) => {

@@ -63,9 +63,14 @@ export class SchedulerCache {
   /** pod key -> node name, for every pod counted on a node. */
   private readonly podNode = new Map<string, string>();
   private readonly assumed = new Set<string>();
-  /** Bumped on every change; lets callers skip rebuilding their node list. */
+  /** Bumped on every change. */
   generation = 0;
+  /** Bumped when the set of nodes changes (not on pod changes), for the cached node list. */
+  private nodeSetGeneration = 0;
   private listCache?: { gen: number; list: NodeInfo[] };
+  /** Nodes running at least one pod with pod affinity or anti-affinity. */
+  private readonly affinityNodes = new Set<NodeInfo>();
+  private affinityList?: NodeInfo[];
 
   private info(name: string): NodeInfo {
     let i = this.infos.get(name);
@@ -78,6 +83,10 @@ export class SchedulerCache {
 
   setNode(node: Node): void {
     const i = this.info(node.metadata.name);
+    if (!i.node) {
+      this.nodeSetGeneration++;
+      this.affinityList = undefined;
+    }
     i.node = node;
     i.allocatable = nodeAllocatable(node);
     this.generation++;
@@ -88,7 +97,9 @@ export class SchedulerCache {
     if (!i) return;
     if (i.pods.size === 0) this.infos.delete(name);
     else i.node = undefined as unknown as Node; // its pods stay counted until their deletes arrive
+    this.affinityList = undefined;
     this.generation++;
+    this.nodeSetGeneration++;
   }
 
   /** Adds or updates a pod bound to a node (from the informer); confirms an assumption. */
@@ -99,8 +110,17 @@ export class SchedulerCache {
     this.assumed.delete(pi.key);
     this.removePod(pi.key);
     if (isTerminal(pod)) return;
-    addPodTo(this.info(nodeName), pi);
+    this.addPod(nodeName, pi);
+  }
+
+  private addPod(nodeName: string, pi: PodInfo): void {
+    const info = this.info(nodeName);
+    addPodTo(info, pi);
     this.podNode.set(pi.key, nodeName);
+    if (info.podsWithAffinity.size && !this.affinityNodes.has(info)) {
+      this.affinityNodes.add(info);
+      this.affinityList = undefined;
+    }
     this.generation++;
   }
 
@@ -112,6 +132,7 @@ export class SchedulerCache {
     const i = this.infos.get(nodeName);
     if (i) {
       removePodFrom(i, key);
+      if (i.podsWithAffinity.size === 0 && this.affinityNodes.delete(i)) this.affinityList = undefined;
       if (!i.node && i.pods.size === 0) this.infos.delete(nodeName);
     }
     this.generation++;
@@ -120,10 +141,8 @@ export class SchedulerCache {
   /** Counts `podInfo` on `nodeName` before the binding is confirmed. */
   assume(podInfo: PodInfo, nodeName: string): void {
     this.removePod(podInfo.key);
-    addPodTo(this.info(nodeName), podInfo);
-    this.podNode.set(podInfo.key, nodeName);
+    this.addPod(nodeName, podInfo);
     this.assumed.add(podInfo.key);
-    this.generation++;
   }
 
   /** Drops an assumption whose binding failed (a no-op once the informer confirmed the pod). */
@@ -147,10 +166,16 @@ export class SchedulerCache {
 
   /** The nodes known by their Node object, in a stable order. */
   nodes(): NodeInfo[] {
-    if (this.listCache && this.listCache.gen === this.generation) return this.listCache.list;
+    if (this.listCache && this.listCache.gen === this.nodeSetGeneration) return this.listCache.list;
     const list = [...this.infos.values()].filter((i) => i.node);
-    this.listCache = { gen: this.generation, list };
+    this.listCache = { gen: this.nodeSetGeneration, list };
     return list;
+  }
+
+  /** The nodes (with a Node object) that run pods with pod affinity or anti-affinity. */
+  nodesWithAffinityPods(): NodeInfo[] {
+    this.affinityList ??= [...this.affinityNodes].filter((i) => i.node);
+    return this.affinityList;
   }
 
   nodeCount(): number {

@@ -13,7 +13,11 @@ import {
   type SchedulerProfile,
 } from './plugins/index.js';
 import type { NamespaceLabels } from './plugins/inter-pod-affinity.js';
-import { ALL_NODES_KEY, type DefaultSelectorFunc } from './plugins/pod-topology-spread.js';
+import {
+  AFFINITY_NODES_KEY,
+  ALL_NODES_KEY,
+  type DefaultSelectorFunc,
+} from './plugins/pod-topology-spread.js';
 import { podPriority } from './queue.js';
 import { newPodInfo } from './resources.js';
 import {
@@ -96,9 +100,14 @@ export class Framework implements FrameworkHandle {
   }
 
   /** Runs one scheduling attempt of `pod` against `nodes`. Never throws: plugin errors become Error. */
-  schedule(pod: Pod, nodes: NodeInfo[]): ScheduleResult {
+  schedule(
+    pod: Pod,
+    nodes: NodeInfo[],
+    opts: { podInfo?: PodInfo; affinityNodes?: NodeInfo[] } = {},
+  ): ScheduleResult {
     const state: CycleState = new Map([[ALL_NODES_KEY, nodes]]);
-    const pi = newPodInfo(pod);
+    if (opts.affinityNodes) state.set(AFFINITY_NODES_KEY, opts.affinityNodes);
+    const pi = opts.podInfo ?? newPodInfo(pod);
     const diagnosis: Diagnosis = { numAllNodes: nodes.length, nodeToStatus: new Map() };
     if (nodes.length === 0) return { ok: false, error: false, diagnosis };
     try {
@@ -194,7 +203,8 @@ export class Framework implements FrameworkHandle {
 
   cloneState(state: CycleState): CycleState {
     const copy: CycleState = new Map();
-    for (const [k, v] of state) copy.set(k, k === ALL_NODES_KEY || v === null ? v : structuredClone(v));
+    for (const [k, v] of state)
+      copy.set(k, k === ALL_NODES_KEY || k === AFFINITY_NODES_KEY || v === null ? v : structuredClone(v));
     return copy;
   }
 

@@ -280,9 +280,12 @@ export class Scheduler {
       return;
     }
     this.stats.attempts++;
-    const result = this.framework.schedule(pod, this.cache.nodes());
+    const pi = newPodInfo(pod);
+    const result = this.framework.schedule(pod, this.cache.nodes(), {
+      podInfo: pi,
+      affinityNodes: this.cache.nodesWithAffinityPods(),
+    });
     if (result.ok) {
-      const pi = newPodInfo(pod);
       this.nominator.delete(qp.key);
       this.cache.assume(pi, result.nodeName);
       this.queue.moveAllUnschedulable(dependsOnOtherPods);

@@ -5,6 +5,7 @@
 // (the owner's by default, `namespaces`, or `namespaceSelector` over namespace labels).
 import { isEmptyLabelSelector, matchesLabelSelector } from '../../api/labels.js';
 import { type CycleState, MAX_NODE_SCORE, type NodeInfo, type Plugin, type Pod, Status } from '../types.js';
+import { AFFINITY_NODES_KEY, ALL_NODES_KEY } from './pod-topology-spread.js';
 
 export const INTER_POD_AFFINITY = 'InterPodAffinity';
 export const REASON_AFFINITY = "node(s) didn't match pod affinity rules";
@@ -83,7 +84,9 @@ export function interPodAffinity(args: { namespaceLabels?: NamespaceLabels } = {
       let anyAffinityMatch = false;
       // Without terms of its own, only running pods with (anti-)affinity can matter.
       const ownTerms = affinityTerms.length > 0 || antiTerms.length > 0;
-      for (const node of nodes) {
+      // ...so visit just the nodes that run such pods, when the cache told us.
+      const visit = ownTerms ? nodes : ((state.get(AFFINITY_NODES_KEY) as NodeInfo[] | undefined) ?? nodes);
+      for (const node of visit) {
         const labels = node.node.metadata?.labels ?? {};
         for (const pi of (ownTerms ? node.pods : node.podsWithAffinity).values()) {
           const other = pi.pod;
@@ -144,7 +147,12 @@ export function interPodAffinity(args: { namespaceLabels?: NamespaceLabels } = {
     score(state, pod, _pi, node) {
       let scores = state.get(SCORE_KEY) as Map<string, number> | undefined;
       if (!scores) {
-        scores = preferredScores(pod, (state.get('framework/allNodes') as NodeInfo[]) ?? [], nsLabels);
+        scores = preferredScores(
+          pod,
+          (state.get(ALL_NODES_KEY) as NodeInfo[]) ?? [],
+          state.get(AFFINITY_NODES_KEY) as NodeInfo[] | undefined,
+          nsLabels,
+        );
         state.set(SCORE_KEY, scores);
       }
       if (scores.size === 0) return 0;
@@ -167,13 +175,18 @@ export function interPodAffinity(args: { namespaceLabels?: NamespaceLabels } = {
 }
 
 /** Topology pair -> summed weights of preferred terms, the incoming pod's and those of running pods. */
-function preferredScores(pod: Pod, nodes: NodeInfo[], nsLabels: NamespaceLabels): Map<string, number> {
+function preferredScores(
+  pod: Pod,
+  nodes: NodeInfo[],
+  affinityNodes: NodeInfo[] | undefined,
+  nsLabels: NamespaceLabels,
+): Map<string, number> {
   const out = new Map<string, number>();
   const mine = [
     ...preferred(pod, 'podAffinity').map((p) => ({ ...p, sign: 1 })),
     ...preferred(pod, 'podAntiAffinity').map((p) => ({ ...p, sign: -1 })),
   ];
-  for (const node of nodes) {
+  for (const node of mine.length ? nodes : (affinityNodes ?? nodes)) {
     const labels = node.node.metadata?.labels ?? {};
     for (const pi of (mine.length ? node.pods : node.podsWithAffinity).values()) {
       const other = pi.pod;

@@ -264,6 +264,8 @@ export function podTopologySpread(
 
 /** The framework stores the full node list here for plugins that score against all nodes. */
 export const ALL_NODES_KEY = 'framework/allNodes';
+/** ...and, when the cache knows it, the nodes running pods with pod affinity or anti-affinity. */
+export const AFFINITY_NODES_KEY = 'framework/affinityNodes';
 function allNodes(state: CycleState): NodeInfo[] {
   return (state.get(ALL_NODES_KEY) as NodeInfo[] | undefined) ?? [];
 }

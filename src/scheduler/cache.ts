@@ -58,7 +58,26 @@ function isTerminal(pod: Pod): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
-export class SchedulerCache {
+/** One pod counted onto (+1) or off (-1) a node, for plugins that keep counts up to date. */
+export interface PodChange {
+  gen: number;
+  node: NodeInfo;
+  pod: PodInfo;
+  delta: 1 | -1;
+}
+
+/** What the framework reads to reuse pre-filter results across cycles (see Framework, preFilterMemo). */
+export interface CacheView {
+  generation: number;
+  /** Bumped when nodes come, go, or change labels or taints. */
+  nodeGeneration(): number;
+  /** Pod changes after generation `gen`, oldest first; undefined when the log no longer reaches back. */
+  changesSince(gen: number): PodChange[] | undefined;
+}
+
+const MAX_LOG = 16384;
+
+export class SchedulerCache implements CacheView {
   private readonly infos = new Map<string, NodeInfo>();
   /** pod key -> node name, for every pod counted on a node. */
   private readonly podNode = new Map<string, string>();
@@ -71,6 +90,10 @@ export class SchedulerCache {
   /** Nodes running at least one pod with pod affinity or anti-affinity. */
   private readonly affinityNodes = new Set<NodeInfo>();
   private affinityList?: NodeInfo[];
+  /** Recent pod changes (bounded); `logFloor`: changes after this generation are all in the log. */
+  private log: PodChange[] = [];
+  private logFloor = 0;
+  private nodeGen = 0;
 
   private info(name: string): NodeInfo {
     let i = this.infos.get(name);
@@ -87,6 +110,12 @@ export class SchedulerCache {
       this.nodeSetGeneration++;
       this.affinityList = undefined;
     }
+    if (
+      !i.node ||
+      JSON.stringify(i.node.metadata?.labels) !== JSON.stringify(node.metadata?.labels) ||
+      JSON.stringify(i.node.spec?.taints) !== JSON.stringify(node.spec?.taints)
+    )
+      this.nodeGen++;
     i.node = node;
     i.allocatable = nodeAllocatable(node);
     this.generation++;
@@ -100,6 +129,33 @@ export class SchedulerCache {
     this.affinityList = undefined;
     this.generation++;
     this.nodeSetGeneration++;
+    this.nodeGen++;
+  }
+
+  nodeGeneration(): number {
+    return this.nodeGen;
+  }
+
+  changesSince(gen: number): PodChange[] | undefined {
+    if (gen < this.logFloor) return undefined;
+    // Entries are in generation order: find the first after `gen`.
+    let lo = 0;
+    let hi = this.log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.log[mid].gen <= gen) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.log.slice(lo);
+  }
+
+  private record(node: NodeInfo, pod: PodInfo, delta: 1 | -1): void {
+    this.log.push({ gen: this.generation, node, pod, delta });
+    if (this.log.length > MAX_LOG) {
+      const drop = this.log.length - MAX_LOG / 2;
+      this.logFloor = this.log[drop - 1].gen;
+      this.log = this.log.slice(drop);
+    }
   }
 
   /** Adds or updates a pod bound to a node (from the informer); confirms an assumption. */
@@ -122,6 +178,7 @@ export class SchedulerCache {
       this.affinityList = undefined;
     }
     this.generation++;
+    this.record(info, pi, 1);
   }
 
   removePod(key: string): void {
@@ -130,12 +187,14 @@ export class SchedulerCache {
     this.podNode.delete(key);
     this.assumed.delete(key);
     const i = this.infos.get(nodeName);
+    const pi = i?.pods.get(key);
     if (i) {
       removePodFrom(i, key);
       if (i.podsWithAffinity.size === 0 && this.affinityNodes.delete(i)) this.affinityList = undefined;
       if (!i.node && i.pods.size === 0) this.infos.delete(nodeName);
     }
     this.generation++;
+    if (i && pi) this.record(i, pi, -1);
   }
 
   /** Counts `podInfo` on `nodeName` before the binding is confirmed. */

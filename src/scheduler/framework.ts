@@ -2,7 +2,7 @@
 // (pre-filter, filter, score with normalization and weights) and picks the best node, or explains
 // why none fits in upstream's words.
 
-import { addPodTo, cloneNodeInfo } from './cache.js';
+import { addPodTo, type CacheView, cloneNodeInfo } from './cache.js';
 import { nodesAvailableMessage } from './fit-message.js';
 import type { Nominator } from './nominator.js';
 import {
@@ -64,6 +64,15 @@ export interface FrameworkOptions {
   pdbs?: () => Obj[];
   /** What owns or selects a pod (default topology spread constraints). */
   defaultSelector?: DefaultSelectorFunc;
+  /** The cache the node lists come from, for reusing pre-filter state (see preFilterMemoKey). */
+  cacheView?: CacheView;
+}
+
+interface PreFilterMemo {
+  key: string;
+  gen: number;
+  nodeGen: number;
+  entries: [string, unknown][];
 }
 
 /** Upstream's numFeasibleNodesToFind: all nodes below 100, else an adaptive share, at least 100. */
@@ -81,6 +90,10 @@ export class Framework implements FrameworkHandle {
   private readonly random: () => number;
   private readonly percentageOfNodesToScore?: number;
   private readonly nominator?: Nominator;
+  private readonly cacheView?: CacheView;
+  private readonly memos = new Map<string, PreFilterMemo>();
+  /** Pre-filter runs answered from reused state (see memoPreFilter). */
+  preFilterReuses = 0;
   private nextStartNodeIndex = 0;
 
   constructor(opts: FrameworkOptions = {}) {
@@ -97,13 +110,19 @@ export class Framework implements FrameworkHandle {
     this.plugins = buildPlugins(this.profile, pluginRegistry, handle);
     this.percentageOfNodesToScore = opts.percentageOfNodesToScore;
     this.nominator = opts.nominator;
+    this.cacheView = opts.cacheView;
+  }
+
+  /** Forgets reused pre-filter state (e.g. namespace labels changed, which no pod change reports). */
+  invalidateMemos(): void {
+    this.memos.clear();
   }
 
   /** Runs one scheduling attempt of `pod` against `nodes`. Never throws: plugin errors become Error. */
   schedule(
     pod: Pod,
     nodes: NodeInfo[],
-    opts: { podInfo?: PodInfo; affinityNodes?: NodeInfo[] } = {},
+    opts: { podInfo?: PodInfo; affinityNodes?: NodeInfo[]; fromCache?: boolean } = {},
   ): ScheduleResult {
     const state: CycleState = new Map([[ALL_NODES_KEY, nodes]]);
     if (opts.affinityNodes) state.set(AFFINITY_NODES_KEY, opts.affinityNodes);
@@ -111,8 +130,12 @@ export class Framework implements FrameworkHandle {
     const diagnosis: Diagnosis = { numAllNodes: nodes.length, nodeToStatus: new Map() };
     if (nodes.length === 0) return { ok: false, error: false, diagnosis };
     try {
+      const view = opts.fromCache ? this.cacheView : undefined;
       for (const { plugin } of this.plugins) {
-        const s = plugin.preFilter?.(state, pod, pi, nodes);
+        if (!plugin.preFilter) continue;
+        const s = view
+          ? this.memoPreFilter(view, plugin, state, pod, pi, nodes)
+          : plugin.preFilter(state, pod, pi, nodes);
         if (!s) continue;
         s.plugin = plugin.name;
         if (s.code === 'Error') return { ok: false, error: true, status: s };
@@ -156,6 +179,46 @@ export class Framework implements FrameworkHandle {
     } catch (err) {
       return { ok: false, error: true, status: Status.error((err as Error).message ?? String(err)) };
     }
+  }
+
+  /**
+   * Runs a plugin's pre-filter, or reuses its state from an earlier pod with the same memo key, replaying
+   * the pod changes the cache saw since (as preemption's what-if runs do through addPod/removePod).
+   */
+  private memoPreFilter(
+    view: CacheView,
+    plugin: Plugin,
+    state: CycleState,
+    pod: Pod,
+    pi: PodInfo,
+    nodes: NodeInfo[],
+  ): Status | undefined {
+    const key = plugin.addPod && plugin.removePod ? plugin.preFilterMemoKey?.(pod, pi) : undefined;
+    if (key === undefined) return plugin.preFilter!(state, pod, pi, nodes);
+    const m = this.memos.get(plugin.name);
+    if (m && m.key === key && m.nodeGen === view.nodeGeneration()) {
+      const changes = view.changesSince(m.gen);
+      if (changes) {
+        const memoState: CycleState = new Map(m.entries);
+        for (const c of changes)
+          if (c.delta > 0) plugin.addPod!(memoState, pod, c.pod, c.node);
+          else plugin.removePod!(memoState, pod, c.pod, c.node);
+        m.entries = [...memoState];
+        m.gen = view.generation;
+        this.preFilterReuses++;
+        for (const [k, v] of m.entries) state.set(k, v);
+        return undefined;
+      }
+    }
+    const before = new Set(state.keys());
+    const s = plugin.preFilter!(state, pod, pi, nodes);
+    if (s) {
+      this.memos.delete(plugin.name);
+      return s;
+    }
+    const entries = [...state].filter(([k]) => !before.has(k));
+    this.memos.set(plugin.name, { key, gen: view.generation, nodeGen: view.nodeGeneration(), entries });
+    return undefined;
   }
 
   /**

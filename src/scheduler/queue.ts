@@ -39,11 +39,11 @@ function createdMs(pod: Pod): number {
 }
 
 function activeLess(a: QueuedPod, b: QueuedPod): boolean {
-  const pa = (a.sortPriority ??= podPriority(a.pod));
-  const pb = (b.sortPriority ??= podPriority(b.pod));
+  const pa = a.sortPriority ?? podPriority(a.pod);
+  const pb = b.sortPriority ?? podPriority(b.pod);
   if (pa !== pb) return pa > pb;
-  const ca = (a.sortCreatedMs ??= createdMs(a.pod));
-  const cb = (b.sortCreatedMs ??= createdMs(b.pod));
+  const ca = a.sortCreatedMs ?? createdMs(a.pod);
+  const cb = b.sortCreatedMs ?? createdMs(b.pod);
   if (ca !== cb) return ca < cb;
   return a.seq < b.seq;
 }
@@ -217,6 +217,8 @@ export class SchedulingQueue {
   }
 
   private pushActive(qp: QueuedPod): void {
+    qp.sortPriority = podPriority(qp.pod);
+    qp.sortCreatedMs = createdMs(qp.pod);
     this.place(qp, 'active');
     const w = this.waiters.shift();
     if (w) {

@@ -139,6 +139,8 @@ export class Scheduler {
     this.log = opts.log ?? consoleLogger;
     this.factory = new SharedInformerFactory(this.rest, { clock: this.clock, log: this.log });
     const namespaces = this.factory.informerFor(NAMESPACES);
+    // Namespace labels feed namespaceSelector matching, which reused pre-filter state cannot see change.
+    namespaces.addEventHandler({ onUpdate: () => this.framework.invalidateMemos() });
     const pdbs = this.factory.informerFor(PDBS);
     const workloads = Object.fromEntries(
       Object.entries(WORKLOADS).map(([kind, ref]) => [kind, this.factory.informerFor(ref)]),
@@ -148,6 +150,7 @@ export class Scheduler {
       random: opts.random,
       namespaceLabels: (ns) => namespaces.store.get(ns)?.metadata?.labels,
       nominator: this.nominator,
+      cacheView: this.cache,
       pdbs: () => pdbs.store.list(),
       defaultSelector: (pod) =>
         defaultSelector(pod, {
@@ -284,6 +287,7 @@ export class Scheduler {
     const result = this.framework.schedule(pod, this.cache.nodes(), {
       podInfo: pi,
       affinityNodes: this.cache.nodesWithAffinityPods(),
+      fromCache: true,
     });
     if (result.ok) {
       this.nominator.delete(qp.key);

@@ -80,6 +80,12 @@ export interface Plugin {
    */
   addPod?(state: CycleState, pod: Pod, added: PodInfo, node: NodeInfo): void;
   removePod?(state: CycleState, pod: Pod, removed: PodInfo, node: NodeInfo): void;
+  /**
+   * Pods with the same key get the same pre-filter state from the same cluster state. The framework
+   * then keeps that state and brings it up to date through addPod/removePod with the cache's pod
+   * changes, instead of rescanning every node. undefined: no reuse for this pod.
+   */
+  preFilterMemoKey?(pod: Pod, podInfo: PodInfo): string | undefined;
   /** Runs when no node fits (upstream's PostFilter, e.g. DefaultPreemption). */
   postFilter?(state: CycleState, pod: Pod, podInfo: PodInfo, failure: PostFilterInput): PostFilterResult;
 }

@@ -6,7 +6,7 @@
 // default constraints (upstream's System defaults: hostname maxSkew 3 and zone maxSkew 5, both
 // ScheduleAnyway) over the labels of the Services, ReplicationControllers, ReplicaSets and StatefulSets
 // that own or select it; a pod nothing selects gets none.
-import { matchesLabelSelector } from '../../api/labels.js';
+import { type LabelMatcher, selectorMatcher, selectorMatches } from '../selector.js';
 import {
   type CycleState,
   MAX_NODE_SCORE,
@@ -78,18 +78,26 @@ function constraintsOf(pod: Pod, when: string, defaults?: () => any[]): Constrai
       minDomains: c.minDomains ?? 1,
       honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
       honorTaints: c.nodeTaintsPolicy === 'Honor',
-      selfMatch: c.labelSelector && matchesLabelSelector(c.labelSelector, labels) ? 1 : 0,
+      selfMatch: c.labelSelector && selectorMatches(c.labelSelector, labels) ? 1 : 0,
     }));
 }
 
-function matchingPods(node: NodeInfo, namespace: string, selector: any): number {
+const NO_LABELS: Record<string, string> = {};
+
+function matchingPods(node: NodeInfo, namespace: string, matches: LabelMatcher): number {
   let n = 0;
   for (const pi of node.pods.values()) {
-    const p = pi.pod;
-    if (p.metadata?.namespace !== namespace || p.metadata?.deletionTimestamp) continue;
-    if (matchesLabelSelector(selector, p.metadata?.labels ?? {})) n++;
+    const m = pi.pod.metadata;
+    if (m?.namespace !== namespace || m?.deletionTimestamp) continue;
+    if (matches(m?.labels ?? NO_LABELS)) n++;
   }
   return n;
+}
+
+function hasAllKeys(labels: Record<string, string>, constraints: Constraint[]): boolean {
+  for (let i = 0; i < constraints.length; i++)
+    if (!Object.hasOwn(labels, constraints[i].topologyKey)) return false;
+  return true;
 }
 
 function eligible(pod: Pod, c: Constraint, node: NodeInfo, hasNodeAffinity: boolean): boolean {
@@ -112,15 +120,19 @@ function countDomains(
   const hasNodeAffinity = !!(pod.spec?.nodeSelector || pod.spec?.affinity?.nodeAffinity);
   return constraints.map((c) => {
     const counts = new Map<string, number>();
-    for (const node of nodes) {
-      const labels = node.node.metadata?.labels ?? {};
+    const checkAll = requireAllTopologies && constraints.length > 1;
+    const matches = selectorMatcher(c.selector);
+    const checkEligible = hasNodeAffinity || c.honorTaints;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      const labels: Record<string, string> = node.node.metadata?.labels ?? NO_LABELS;
       // Upstream only counts nodes that carry every constraint's key (each one's own key for system
       // default constraints).
-      if (requireAllTopologies && !constraints.every((k) => Object.hasOwn(labels, k.topologyKey))) continue;
-      if (!Object.hasOwn(labels, c.topologyKey)) continue;
-      if (!eligible(pod, c, node, hasNodeAffinity)) continue;
       const v = labels[c.topologyKey];
-      const n = node.pods.size ? matchingPods(node, ns, c.selector) : 0;
+      if (typeof v !== 'string' || !Object.hasOwn(labels, c.topologyKey)) continue;
+      if (checkAll && !hasAllKeys(labels, constraints)) continue;
+      if (checkEligible && !eligible(pod, c, node, hasNodeAffinity)) continue;
+      const n = node.pods.size ? matchingPods(node, ns, matches) : 0;
       counts.set(v, (counts.get(v) ?? 0) + n);
     }
     return counts;
@@ -151,7 +163,7 @@ function updateWithPod(state: CycleState, pod: Pod, other: PodInfo, node: NodeIn
   const hasNodeAffinity = !!(pod.spec?.nodeSelector || pod.spec?.affinity?.nodeAffinity);
   const podLabels = p.metadata?.labels ?? {};
   s.constraints.forEach((c, i) => {
-    if (!eligible(pod, c, node, hasNodeAffinity) || !matchesLabelSelector(c.selector, podLabels)) return;
+    if (!eligible(pod, c, node, hasNodeAffinity) || !selectorMatches(c.selector, podLabels)) return;
     const v = labels[c.topologyKey];
     s.counts[i].set(v, (s.counts[i].get(v) ?? 0) + delta);
   });
@@ -190,6 +202,21 @@ export function podTopologySpread(
       s.mins = globalMins(s);
       state.set(FILTER_KEY, s);
       return undefined;
+    },
+    preFilterMemoKey(pod) {
+      // Only the pod's own constraints: defaults depend on Services and controllers, which no pod
+      // change reports.
+      const own: any[] = pod.spec?.topologySpreadConstraints ?? [];
+      if (!own.some((c) => c.whenUnsatisfiable === 'DoNotSchedule')) return undefined;
+      const spec = pod.spec;
+      return JSON.stringify([
+        pod.metadata?.namespace,
+        pod.metadata?.labels,
+        own,
+        spec.nodeSelector,
+        spec.affinity?.nodeAffinity,
+        spec.tolerations,
+      ]);
     },
     addPod(state, pod, added, node) {
       updateWithPod(state, pod, added, node, 1);

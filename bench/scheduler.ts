@@ -78,6 +78,8 @@ interface ChildReport {
   firstBindMs: number;
   allBoundMs: number;
   peakRss: number;
+  /** CPU seconds the scheduler process used while binding (user + system). */
+  cpuSeconds: number;
   stats: Record<string, number>;
 }
 
@@ -91,6 +93,7 @@ async function schedulerChild(url: string, expect: number): Promise<void> {
   const s = startScheduler({ baseUrl: url, log: silentLogger });
   await s.ready;
   const synced = performance.now();
+  const cpu0 = process.cpuUsage();
   let firstBind = 0;
   const debug = process.env.BENCH_DEBUG
     ? setInterval(
@@ -115,6 +118,7 @@ async function schedulerChild(url: string, expect: number): Promise<void> {
     }, 5);
   });
   const done = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   clearInterval(debug);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -125,6 +129,7 @@ async function schedulerChild(url: string, expect: number): Promise<void> {
     firstBindMs: firstBind - synced,
     allBoundMs: done - synced,
     peakRss,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     stats: { ...s.scheduler.stats },
   };
   await s.stop();
@@ -231,6 +236,7 @@ async function runCase(caseName: CaseName, numNodes: number, numPods: number): P
       execArgv: ['--max-old-space-size=4096', ...(process.env.BENCH_SCHEDULER_NODE_ARGS?.split(' ') ?? [])],
     },
   );
+  const apiCpu0 = process.cpuUsage();
   const report = await new Promise<ChildReport>((resolve, reject) => {
     child.on('message', (m: ChildReport) => {
       if (m.type === 'done') resolve(m);
@@ -239,6 +245,7 @@ async function runCase(caseName: CaseName, numNodes: number, numPods: number): P
       if (code) reject(new Error(`scheduler child exited with ${code}`));
     });
   });
+  const apiCpu = process.cpuUsage(apiCpu0);
   await new Promise((r) => child.once('exit', r));
   clearInterval(sampler);
 
@@ -252,6 +259,11 @@ async function runCase(caseName: CaseName, numNodes: number, numPods: number): P
   console.log(`  first bind after:   ${report.firstBindMs.toFixed(0)} ms`);
   console.log(`  all bound in:       ${report.allBoundMs.toFixed(0)} ms`);
   console.log(`  throughput:         ${(numPods / secs).toFixed(0)} pods/s`);
+  // CPU time is what the load of other processes on the machine distorts least.
+  console.log(
+    `  CPU: scheduler ${report.cpuSeconds.toFixed(1)} s (${(numPods / report.cpuSeconds).toFixed(0)} pods per CPU-second), ` +
+      `API server process ${((apiCpu.user + apiCpu.system) / 1e6).toFixed(1)} s (from scheduler start)`,
+  );
   console.log(
     `  attempts ${st.attempts}, bind failures ${st.bindFailures}, unschedulable ${st.unschedulable}` +
       (preempt ? `, preemptions ${st.preemptions}, victims ${st.victims} (deleted ${victimsDeleted})` : ''),

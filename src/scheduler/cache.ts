@@ -1,6 +1,7 @@
 // The scheduler's view of node usage, fed by the node and pod informers. A pod is "assumed" on its node
 // the moment the scheduler decides, so the next decision already counts it; the informer confirms it
 // once the binding lands, and a failed binding forgets it.
+import { type ImageSpread, nodeImages } from './plugins/image-locality.js';
 import { newPodInfo, nodeAllocatable } from './resources.js';
 import type { Node, NodeInfo, Pod, PodInfo } from './types.js';
 
@@ -67,7 +68,7 @@ export interface PodChange {
 }
 
 /** What the framework reads to reuse pre-filter results across cycles (see Framework, preFilterMemo). */
-export interface CacheView {
+export interface CacheView extends ImageSpread {
   generation: number;
   /** Bumped when nodes come, go, or change labels or taints. */
   nodeGeneration(): number;
@@ -78,6 +79,8 @@ export interface CacheView {
 const MAX_LOG = 16384;
 
 export class SchedulerCache implements CacheView {
+  /** image name -> nodes holding it (ImageLocality's spread). */
+  private readonly imageNodes = new Map<string, number>();
   private readonly infos = new Map<string, NodeInfo>();
   /** pod key -> node name, for every pod counted on a node. */
   private readonly podNode = new Map<string, string>();
@@ -116,6 +119,8 @@ export class SchedulerCache implements CacheView {
       JSON.stringify(i.node.spec?.taints) !== JSON.stringify(node.spec?.taints)
     )
       this.nodeGen++;
+    if (i.node) this.countImages(i.node, -1);
+    this.countImages(node, 1);
     i.node = node;
     i.allocatable = nodeAllocatable(node);
     this.generation++;
@@ -124,12 +129,29 @@ export class SchedulerCache implements CacheView {
   removeNode(name: string): void {
     const i = this.infos.get(name);
     if (!i) return;
+    if (i.node) this.countImages(i.node, -1);
     if (i.pods.size === 0) this.infos.delete(name);
     else i.node = undefined as unknown as Node; // its pods stay counted until their deletes arrive
     this.affinityList = undefined;
     this.generation++;
     this.nodeSetGeneration++;
     this.nodeGen++;
+  }
+
+  private countImages(node: Node, delta: number): void {
+    for (const name of nodeImages(node).keys()) {
+      const n = (this.imageNodes.get(name) ?? 0) + delta;
+      if (n > 0) this.imageNodes.set(name, n);
+      else this.imageNodes.delete(name);
+    }
+  }
+
+  nodesWithImage(name: string): number {
+    return this.imageNodes.get(name) ?? 0;
+  }
+
+  totalNodes(): number {
+    return this.nodes().length;
   }
 
   nodeGeneration(): number {

@@ -12,6 +12,7 @@ import {
   pluginRegistry,
   type SchedulerProfile,
 } from './plugins/index.js';
+import type { ImageSpread } from './plugins/image-locality.js';
 import type { NamespaceLabels } from './plugins/inter-pod-affinity.js';
 import {
   AFFINITY_NODES_KEY,
@@ -66,6 +67,8 @@ export interface FrameworkOptions {
   defaultSelector?: DefaultSelectorFunc;
   /** The cache the node lists come from, for reusing pre-filter state (see preFilterMemoKey). */
   cacheView?: CacheView;
+  /** Image spread for ImageLocality (default: the cache view). */
+  images?: ImageSpread;
 }
 
 interface PreFilterMemo {
@@ -106,6 +109,7 @@ export class Framework implements FrameworkHandle {
       pdbs: opts.pdbs,
       random: this.random,
       defaultSelector: opts.defaultSelector,
+      images: opts.images ?? opts.cacheView,
     };
     this.plugins = buildPlugins(this.profile, pluginRegistry, handle);
     this.percentageOfNodesToScore = opts.percentageOfNodesToScore;

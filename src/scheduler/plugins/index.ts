@@ -4,6 +4,7 @@ import type { Nominator } from '../nominator.js';
 import type { FrameworkHandle, Obj, Plugin } from '../types.js';
 import { BALANCED_ALLOCATION, balancedAllocation } from './balanced-allocation.js';
 import { DEFAULT_PREEMPTION, type DefaultPreemptionArgs, defaultPreemption } from './default-preemption.js';
+import { IMAGE_LOCALITY, type ImageSpread, imageLocality } from './image-locality.js';
 import { INTER_POD_AFFINITY, interPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
 import { NODE_AFFINITY, nodeAffinity } from './node-affinity.js';
 import { NODE_NAME, nodeName } from './node-name.js';
@@ -27,6 +28,8 @@ export interface PluginHandle {
   random?: () => number;
   /** What owns or selects a pod, for PodTopologySpread's default constraints. */
   defaultSelector?: DefaultSelectorFunc;
+  /** Image spread over the cluster's nodes (ImageLocality). */
+  images?: ImageSpread;
 }
 
 export type PluginFactory = (args: any, handle: PluginHandle) => Plugin;
@@ -42,6 +45,7 @@ export const pluginRegistry: Record<string, PluginFactory> = {
   [POD_TOPOLOGY_SPREAD]: (args: PodTopologySpreadArgs | undefined, handle) =>
     podTopologySpread(args, handle.defaultSelector),
   [INTER_POD_AFFINITY]: (_args, handle) => interPodAffinity({ namespaceLabels: handle.namespaceLabels }),
+  [IMAGE_LOCALITY]: (_args, handle) => imageLocality(handle.images),
   [DEFAULT_PREEMPTION]: (args: DefaultPreemptionArgs | undefined, handle) => defaultPreemption(args, handle),
 };
 
@@ -67,6 +71,7 @@ export const defaultProfile: SchedulerProfile = {
     { name: NODE_AFFINITY, weight: 2 },
     { name: NODE_PORTS },
     { name: BALANCED_ALLOCATION, weight: 1 },
+    { name: IMAGE_LOCALITY, weight: 1 },
     { name: POD_TOPOLOGY_SPREAD, weight: 2 },
     { name: INTER_POD_AFFINITY, weight: 2 },
     { name: DEFAULT_PREEMPTION },

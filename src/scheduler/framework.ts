@@ -5,6 +5,7 @@
 import { addPodTo, type CacheView, cloneNodeInfo } from './cache.js';
 import { nodesAvailableMessage } from './fit-message.js';
 import type { Nominator } from './nominator.js';
+import type { ImageSpread } from './plugins/image-locality.js';
 import {
   buildPlugins,
   defaultProfile,
@@ -12,7 +13,6 @@ import {
   pluginRegistry,
   type SchedulerProfile,
 } from './plugins/index.js';
-import type { ImageSpread } from './plugins/image-locality.js';
 import type { NamespaceLabels } from './plugins/inter-pod-affinity.js';
 import {
   AFFINITY_NODES_KEY,

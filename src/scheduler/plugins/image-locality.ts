@@ -39,22 +39,30 @@ export function calculatePriority(sumScores: number, numContainers: number): num
   return Math.floor((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
 }
 
+const NAMES_KEY = 'ImageLocality/names';
+
 export function imageLocality(spread?: ImageSpread): Plugin {
   return {
     name: IMAGE_LOCALITY,
-    score(_state, pod, _pi, node) {
-      const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-      if (containers.length === 0 || !spread) return 0;
+    score(state, pod, _pi, node) {
+      // Most nodes list no images (or the cache has no spread): nothing to look up.
+      if (!spread || !node.node.status?.images?.length) return 0;
+      let names = state.get(NAMES_KEY) as string[] | undefined;
+      if (!names) {
+        names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) =>
+          normalizedImageName(String(c.image ?? '')),
+        );
+        state.set(NAMES_KEY, names);
+      }
+      if (names.length === 0) return 0;
       const images = nodeImages(node.node);
-      if (images.size === 0) return 0;
       const total = spread.totalNodes();
       let sum = 0;
-      for (const c of containers) {
-        const name = normalizedImageName(String(c.image ?? ''));
+      for (const name of names) {
         const size = images.get(name);
         if (size !== undefined && total > 0) sum += Math.floor(size * (spread.nodesWithImage(name) / total));
       }
-      return calculatePriority(sum, containers.length);
+      return calculatePriority(sum, names.length);
     },
   };
 }

@@ -338,7 +338,14 @@ export class Scheduler {
    * the nominations of lower-priority pods to the same node, which may no longer fit there.
    */
   private async preempt(preemptor: Pod, nodeName: string, victims: Pod[]): Promise<void> {
-    await Promise.all(victims.map((v) => this.evict(preemptor, nodeName, v)));
+    const done = await Promise.all(victims.map((v) => this.evict(preemptor, nodeName, v)));
+    if (done.includes(false)) {
+      // As upstream: a failed eviction must not leave the preemptor waiting for deletions that will
+      // not come; it goes back to be retried (after its backoff).
+      const key = podKey(preemptor);
+      const current = this.podInformer.store.get(key);
+      if (current && !current.spec?.nodeName) this.queue.add(current, key, true);
+    }
     const prio = podPriority(preemptor);
     for (const pi of this.nominator.podsOn(nodeName)) {
       if (podPriority(pi.pod) >= prio) continue;
@@ -358,11 +365,11 @@ export class Scheduler {
     }
   }
 
-  private async evict(preemptor: Pod, nodeName: string, victim: Pod): Promise<void> {
-    if (victim.metadata?.deletionTimestamp) return; // already going
+  /** false when the victim could not be evicted (it is still there). */
+  private async evict(preemptor: Pod, nodeName: string, victim: Pod): Promise<boolean> {
+    if (victim.metadata?.deletionTimestamp) return true; // already going
     const { namespace, name } = victim.metadata;
     const pods = this.pods.in(namespace);
-    const conditions: any[] = victim.status?.conditions ?? [];
     const cond = {
       type: 'DisruptionTarget',
       status: 'True',
@@ -372,16 +379,17 @@ export class Scheduler {
       message: `${this.schedulerName}: preempting to accommodate a higher priority pod`,
     };
     try {
+      // Strategic merge: conditions merge by type, so a kubelet's concurrent condition stays.
       await pods.patch(
         name,
-        { status: { conditions: [...conditions.filter((c) => c.type !== 'DisruptionTarget'), cond] } },
-        { subresource: 'status', type: 'merge' },
+        { status: { conditions: [cond] } },
+        { subresource: 'status', type: 'strategic' },
       );
       await pods.delete(name, victim.metadata.uid ? { preconditions: { uid: victim.metadata.uid } } : {});
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err)) return true;
       this.log.warn('preempting a victim failed', { victim: podKey(victim), err: String(err) });
-      return;
+      return false;
     }
     this.recorder.event(
       victim,
@@ -389,6 +397,7 @@ export class Scheduler {
       'Preempted',
       `Preempted by pod ${preemptor.metadata.uid} on node ${nodeName}`,
     );
+    return true;
   }
 
   private timestamp(): string {

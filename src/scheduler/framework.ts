@@ -164,17 +164,28 @@ export class Framework implements FrameworkHandle {
       // previous one stopped so every node gets its turn.
       const want = numFeasibleNodesToFind(nodes.length, this.percentageOfNodesToScore);
       const feasible: NodeInfo[] = [];
+      // Rejections are kept in arrays and turned into the diagnosis map only if no node fits.
+      const rejected: NodeInfo[] = [];
+      const statuses: Status[] = [];
       let evaluated = 0;
-      const start = this.nextStartNodeIndex % nodes.length;
-      for (; evaluated < nodes.length && feasible.length < want; evaluated++) {
-        const node = nodes[(start + evaluated) % nodes.length];
+      const n = nodes.length;
+      let idx = this.nextStartNodeIndex % n;
+      for (; evaluated < n && feasible.length < want; evaluated++) {
+        const node = nodes[idx];
+        idx = idx + 1 === n ? 0 : idx + 1;
         const s = this.runFiltersWithNominated(state, pod, pi, node);
         if (!s) feasible.push(node);
         else if (s.code === 'Error') return { ok: false, error: true, status: s };
-        else diagnosis.nodeToStatus.set(node.name, s);
+        else {
+          rejected.push(node);
+          statuses.push(s);
+        }
       }
-      this.nextStartNodeIndex = (start + evaluated) % nodes.length;
-      if (feasible.length === 0) return this.postFilter(state, pod, pi, nodes, diagnosis);
+      this.nextStartNodeIndex = idx;
+      if (feasible.length === 0) {
+        for (let i = 0; i < rejected.length; i++) diagnosis.nodeToStatus.set(rejected[i].name, statuses[i]);
+        return this.postFilter(state, pod, pi, nodes, diagnosis);
+      }
       const base = { ok: true as const, evaluatedNodes: evaluated, feasibleNodes: feasible.length };
       if (feasible.length === 1) return { ...base, nodeName: feasible[0].name };
 

@@ -11,6 +11,8 @@ export interface PodInfo {
   pod: Pod;
   key: string;
   requests: Resources;
+  /** The positive entries of `requests`, for allocation-free fit checks on every node. */
+  requestList: { name: string; amount: number }[];
   /** Requests with upstream's non-zero defaults (100m cpu, 200Mi memory), used for scoring. */
   nonZero: { cpu: number; memory: number };
   ports: HostPort[];

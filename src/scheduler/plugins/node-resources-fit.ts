@@ -16,11 +16,10 @@ export interface NodeResourcesFitArgs {
 /** Does the pod fit? The allocation-free check run first on every node; reasons only when it fails. */
 function fits(pi: PodInfo, node: NodeInfo): boolean {
   if (node.pods.size + 1 > (node.allocatable.pods ?? 0)) return false;
-  const req = pi.requests;
-  for (const name in req) {
-    const want = req[name];
-    if (want > 0 && name !== 'pods' && want > (node.allocatable[name] ?? 0) - (node.requested[name] ?? 0))
-      return false;
+  const list = pi.requestList;
+  for (let i = 0; i < list.length; i++) {
+    const { name, amount } = list[i];
+    if (amount > (node.allocatable[name] ?? 0) - (node.requested[name] ?? 0)) return false;
   }
   return true;
 }

@@ -1,7 +1,8 @@
-// Objects that always exist in a cluster: the four system namespaces.
+// Objects that always exist in a cluster: the four system namespaces and the system PriorityClasses.
 import type { ResourceDef } from '../api/types.js';
 import { isK8tsError } from '../errors.js';
 import { type ApiContext, createObject, updateObject } from './handlers.js';
+import { SYSTEM_PRIORITY_CLASSES } from './priority.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -92,6 +93,26 @@ export async function bootstrapKubernetesService(
     await updateObject(ctx, st, (cur) => ({ ...cur, endpoints: slice.endpoints, ports: slice.ports }), {
       dryRun: false,
       manager: 'k8ts-apiserver',
+    });
+  }
+}
+
+/** system-node-critical and system-cluster-critical, as upstream's scheduling storage creates them. */
+export async function bootstrapPriorityClasses(ctx: ApiContext): Promise<void> {
+  const def = ctx.priorityClasses;
+  if (!def) return;
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    if (await ctx.store.tryGet(def, undefined, pc.name)) continue;
+    const body = {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: pc.name },
+      value: pc.value,
+      description: pc.description,
+      globalDefault: false,
+    };
+    await createObject(ctx, { def }, body, { dryRun: false, manager: 'k8ts-apiserver' }).catch((err) => {
+      if (!isK8tsError(err, 'AlreadyExists')) throw err;
     });
   }
 }

@@ -9,6 +9,7 @@ import { conflict, listKind, type ObjectStore, qualifiedResource, STALE } from '
 import { decodeContinue, encodeContinue } from './pagination.js';
 import { setManagedFields, trackUpdate } from './patch/index.js';
 import { schemaResolver } from './patch.js';
+import { admitPodPriority, admitPriorityClass } from './priority.js';
 import type { ServiceAllocator } from './serviceips.js';
 import { validateMetadata, validateMetadataUpdate } from './validate.js';
 
@@ -20,10 +21,14 @@ export interface ApiContext {
   pdbs?: ResourceDef;
   /** Cluster IP and NodePort allocation for core/v1 Services. */
   serviceIps?: { def: ResourceDef; allocator: ServiceAllocator };
+  /** core/v1 Pods and scheduling.k8s.io/v1 PriorityClasses, for the Priority admission plugin. */
+  pods?: ResourceDef;
+  priorityClasses?: ResourceDef;
 }
 
 /** Allocations the server makes before storing (Service cluster IPs and node ports). */
 async function allocate(ctx: ApiContext, def: ResourceDef, obj: Obj, old?: Obj): Promise<void> {
+  if (def === ctx.priorityClasses) await admitPriorityClass(ctx, obj, old);
   if (!ctx.serviceIps || ctx.serviceIps.def !== def) return;
   const errs = await ctx.serviceIps.allocator.allocate(obj, old);
   if (errs.length > 0) throw invalid(def, obj.metadata.name, errs);
@@ -182,9 +187,12 @@ export async function createObject(
   const { def } = t;
   const obj = checkBody(t, body);
   const m = obj.metadata;
+  const requestedName = m.name as string | undefined;
   if (!m.name && m.generateName) m.name = generateName(m.generateName);
   if (def.namespaced && !m.namespace) m.namespace = t.namespace;
   def.defaults?.(obj);
+  // Mutating admission runs on the defaulted object, before the strategy prepares and validates it.
+  if (def === ctx.pods) await admitPodPriority(ctx, obj, requestedName);
   initMetadata(obj, def, ctx.now());
   if (hasStatusSubresource(def) && !def.keepsStatusOnCreate) delete obj.status;
   def.prepareForCreate?.(obj);

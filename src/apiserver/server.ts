@@ -10,7 +10,7 @@ import { generateSigningKeys } from '../serviceaccount/keys.js';
 import { DEFAULT_ISSUER, TokenSigner } from '../serviceaccount/tokens.js';
 import type { Backend } from '../storage/backend.js';
 import { bindPod } from './binding.js';
-import { bootstrapKubernetesService, bootstrapNamespaces } from './bootstrap.js';
+import { bootstrapKubernetesService, bootstrapNamespaces, bootstrapPriorityClasses } from './bootstrap.js';
 import {
   aggregatedDiscovery,
   aggregatedDiscoveryVersion,
@@ -84,6 +84,8 @@ export class ApiServer {
       now: opts.now ?? (() => new Date()),
       namespaces,
       pdbs: this.registry.lookup('policy', 'v1', 'poddisruptionbudgets'),
+      pods: this.registry.lookup('', 'v1', 'pods'),
+      priorityClasses: this.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses'),
     };
     const services = this.registry.lookup('', 'v1', 'services');
     if (services) {
@@ -114,6 +116,7 @@ export class ApiServer {
   /** Creates the namespaces that always exist. */
   async start(): Promise<void> {
     await bootstrapNamespaces(this.ctx);
+    await bootstrapPriorityClasses(this.ctx);
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {

@@ -16,6 +16,9 @@ export interface QueuedPod {
   /** The move-request cycle seen when popped (decides unschedulable vs backoff on failure). */
   cycle: number;
   seq: number;
+  /** Sort keys, read once when the pod enters the active heap (both fields are immutable). */
+  sortPriority?: number;
+  sortCreatedMs?: number;
 }
 
 export interface QueueOptions {
@@ -36,11 +39,11 @@ function createdMs(pod: Pod): number {
 }
 
 function activeLess(a: QueuedPod, b: QueuedPod): boolean {
-  const pa = podPriority(a.pod);
-  const pb = podPriority(b.pod);
+  const pa = a.sortPriority ?? podPriority(a.pod);
+  const pb = b.sortPriority ?? podPriority(b.pod);
   if (pa !== pb) return pa > pb;
-  const ca = createdMs(a.pod);
-  const cb = createdMs(b.pod);
+  const ca = a.sortCreatedMs ?? createdMs(a.pod);
+  const cb = b.sortCreatedMs ?? createdMs(b.pod);
   if (ca !== cb) return ca < cb;
   return a.seq < b.seq;
 }
@@ -214,6 +217,8 @@ export class SchedulingQueue {
   }
 
   private pushActive(qp: QueuedPod): void {
+    qp.sortPriority = podPriority(qp.pod);
+    qp.sortCreatedMs = createdMs(qp.pod);
     this.place(qp, 'active');
     const w = this.waiters.shift();
     if (w) {

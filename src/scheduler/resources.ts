@@ -79,6 +79,9 @@ export function newPodInfo(pod: Pod): PodInfo {
     pod,
     key: podKey(pod),
     requests,
+    requestList: Object.entries(requests)
+      .filter(([name, amount]) => amount > 0 && name !== 'pods')
+      .map(([name, amount]) => ({ name, amount })),
     nonZero: {
       cpu: requests.cpu || DEFAULT_MILLI_CPU_REQUEST,
       memory: requests.memory || DEFAULT_MEMORY_REQUEST,

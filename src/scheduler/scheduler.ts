@@ -12,9 +12,11 @@ import type { ResourceClient, ResourceRef } from '../client/resource.js';
 import { RestClient } from '../client/rest.js';
 import { defaultBinder } from './binder.js';
 import { SchedulerCache } from './cache.js';
+import { defaultSelector } from './default-selector.js';
 import { Framework, fitErrorMessage } from './framework.js';
+import { Nominator } from './nominator.js';
 import type { SchedulerProfile } from './plugins/index.js';
-import { type QueuedPod, type QueueOptions, SchedulingQueue } from './queue.js';
+import { podPriority, type QueuedPod, type QueueOptions, SchedulingQueue } from './queue.js';
 import { newPodInfo, podKey } from './resources.js';
 import type { Binder, Node, Pod } from './types.js';
 
@@ -32,6 +34,33 @@ export const NODES: ResourceRef = {
   plural: 'nodes',
   namespaced: false,
   kind: 'Node',
+};
+
+const PDBS: ResourceRef = {
+  group: 'policy',
+  version: 'v1',
+  plural: 'poddisruptionbudgets',
+  namespaced: true,
+  kind: 'PodDisruptionBudget',
+};
+/** What default topology spread constraints read: Services and the controllers that own pods. */
+const WORKLOADS: Record<string, ResourceRef> = {
+  Service: { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' },
+  ReplicationController: {
+    group: '',
+    version: 'v1',
+    plural: 'replicationcontrollers',
+    namespaced: true,
+    kind: 'ReplicationController',
+  },
+  ReplicaSet: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true, kind: 'ReplicaSet' },
+  StatefulSet: {
+    group: 'apps',
+    version: 'v1',
+    plural: 'statefulsets',
+    namespaced: true,
+    kind: 'StatefulSet',
+  },
 };
 
 export interface SchedulerOptions {
@@ -67,6 +96,9 @@ export interface SchedulerStats {
   unschedulable: number;
   errors: number;
   bindFailures: number;
+  /** Attempts that ended in a preemption (victims chosen, pod nominated). */
+  preemptions: number;
+  victims: number;
 }
 
 export class Scheduler {
@@ -79,7 +111,10 @@ export class Scheduler {
     unschedulable: 0,
     errors: 0,
     bindFailures: 0,
+    preemptions: 0,
+    victims: 0,
   };
+  readonly nominator = new Nominator();
   private readonly rest: RestClient;
   private readonly ownsRest: boolean;
   private readonly clock: Clock;
@@ -104,10 +139,24 @@ export class Scheduler {
     this.log = opts.log ?? consoleLogger;
     this.factory = new SharedInformerFactory(this.rest, { clock: this.clock, log: this.log });
     const namespaces = this.factory.informerFor(NAMESPACES);
+    // Namespace labels feed namespaceSelector matching, which reused pre-filter state cannot see change.
+    namespaces.addEventHandler({ onUpdate: () => this.framework.invalidateMemos() });
+    const pdbs = this.factory.informerFor(PDBS);
+    const workloads = Object.fromEntries(
+      Object.entries(WORKLOADS).map(([kind, ref]) => [kind, this.factory.informerFor(ref)]),
+    );
     this.framework = new Framework({
       profile: opts.profile,
       random: opts.random,
       namespaceLabels: (ns) => namespaces.store.get(ns)?.metadata?.labels,
+      nominator: this.nominator,
+      cacheView: this.cache,
+      pdbs: () => pdbs.store.list(),
+      defaultSelector: (pod) =>
+        defaultSelector(pod, {
+          services: (ns) => workloads.Service.store.byNamespace(ns),
+          get: (kind, ns, name) => workloads[kind]?.store.getByName(ns, name),
+        }),
     });
     this.schedulerName = this.framework.profile.schedulerName;
     this.queue = new SchedulingQueue({ ...opts.queue, clock: this.clock });
@@ -168,10 +217,12 @@ export class Scheduler {
         const isNew = !this.cache.knows(key);
         this.cache.setPod(pod);
         this.queue.delete(key);
+        this.nominator.delete(key);
         // A newly placed pod can satisfy pending pods' pod affinity or topology spread (our own
         // placements moved them when assumed).
         if (isNew) this.queue.moveAllUnschedulable(dependsOnOtherPods);
       } else if (this.responsibleFor(pod) && !pod.metadata?.deletionTimestamp && !this.cache.isAssumed(key)) {
+        this.trackNomination(pod, key, old);
         this.queue.add(pod, key, !old || schedulingInputsChanged(old, pod));
       }
     };
@@ -181,10 +232,25 @@ export class Scheduler {
       onDelete: (pod) => {
         const key = podKey(pod);
         this.queue.delete(key);
+        this.nominator.delete(key);
         this.cache.removePod(key);
         this.queue.moveAllUnschedulable();
       },
     });
+  }
+
+  /**
+   * status.nominatedNodeName as the informer reports it. An update without one keeps a nomination this
+   * scheduler made moments ago (its status write may not have arrived yet), as upstream's nominator.
+   */
+  private trackNomination(pod: Pod, key: string, old?: Pod): void {
+    const nnn = pod.status?.nominatedNodeName;
+    if (nnn) this.nominator.add(newPodInfo(pod), nnn);
+    else if (old?.status?.nominatedNodeName) this.nominator.delete(key);
+    else {
+      const held = this.nominator.nodeFor(key);
+      if (held) this.nominator.add(newPodInfo(pod), held);
+    }
   }
 
   private async run(): Promise<void> {
@@ -217,9 +283,14 @@ export class Scheduler {
       return;
     }
     this.stats.attempts++;
-    const result = this.framework.schedule(pod, this.cache.nodes());
+    const pi = newPodInfo(pod);
+    const result = this.framework.schedule(pod, this.cache.nodes(), {
+      podInfo: pi,
+      affinityNodes: this.cache.nodesWithAffinityPods(),
+      fromCache: true,
+    });
     if (result.ok) {
-      const pi = newPodInfo(pod);
+      this.nominator.delete(qp.key);
       this.cache.assume(pi, result.nodeName);
       this.queue.moveAllUnschedulable(dependsOnOtherPods);
       this.track(this.bindCycle(qp, result.nodeName));
@@ -239,9 +310,98 @@ export class Scheduler {
     }
     this.stats.unschedulable++;
     const message = fitErrorMessage(result.diagnosis);
+    // Preemption chose victims: nominate the pod where they run, so nothing else takes the room they
+    // leave, and evict them. The pod waits (unschedulable) until their deletion brings it back.
+    const pf = result.postFilter;
+    let nominated: string | null | undefined;
+    if (pf?.status.code === 'Success' && pf.nominatedNodeName) {
+      nominated = pf.nominatedNodeName;
+      this.stats.preemptions++;
+      this.stats.victims += pf.victims?.length ?? 0;
+      this.nominator.add(newPodInfo(pod), nominated);
+      this.track(this.preempt(pod, nominated, pf.victims ?? []));
+    } else if (
+      pf?.nominatedNodeName === '' &&
+      (this.nominator.nodeFor(qp.key) || pod.status?.nominatedNodeName)
+    ) {
+      nominated = null;
+      this.nominator.delete(qp.key);
+    }
     this.queue.requeue(qp, true);
     this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
-    this.track(this.markUnschedulable(pod, message));
+    this.track(this.markUnschedulable(pod, message, nominated));
+  }
+
+  /**
+   * Evicts the victims as upstream's preemption does: a DisruptionTarget condition (reason
+   * PreemptionByScheduler), a delete with the pod's own grace period, a `Preempted` event; then drops
+   * the nominations of lower-priority pods to the same node, which may no longer fit there.
+   */
+  private async preempt(preemptor: Pod, nodeName: string, victims: Pod[]): Promise<void> {
+    const done = await Promise.all(victims.map((v) => this.evict(preemptor, nodeName, v)));
+    if (done.includes(false)) {
+      // As upstream: a failed eviction must not leave the preemptor waiting for deletions that will
+      // not come; it goes back to be retried (after its backoff).
+      const key = podKey(preemptor);
+      const current = this.podInformer.store.get(key);
+      if (current && !current.spec?.nodeName) this.queue.add(current, key, true);
+    }
+    const prio = podPriority(preemptor);
+    for (const pi of this.nominator.podsOn(nodeName)) {
+      if (podPriority(pi.pod) >= prio) continue;
+      this.nominator.delete(pi.key);
+      if (!pi.pod.status?.nominatedNodeName) continue;
+      await this.pods
+        .in(pi.pod.metadata.namespace)
+        .patch(
+          pi.pod.metadata.name,
+          { status: { nominatedNodeName: null } },
+          { subresource: 'status', type: 'merge' },
+        )
+        .catch((err) => {
+          if (!isNotFound(err))
+            this.log.warn('clearing nominatedNodeName failed', { pod: pi.key, err: String(err) });
+        });
+    }
+  }
+
+  /** false when the victim could not be evicted (it is still there). */
+  private async evict(preemptor: Pod, nodeName: string, victim: Pod): Promise<boolean> {
+    if (victim.metadata?.deletionTimestamp) return true; // already going
+    const { namespace, name } = victim.metadata;
+    const pods = this.pods.in(namespace);
+    const cond = {
+      type: 'DisruptionTarget',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: this.timestamp(),
+      reason: 'PreemptionByScheduler',
+      message: `${this.schedulerName}: preempting to accommodate a higher priority pod`,
+    };
+    try {
+      // Strategic merge: conditions merge by type, so a kubelet's concurrent condition stays.
+      await pods.patch(
+        name,
+        { status: { conditions: [cond] } },
+        { subresource: 'status', type: 'strategic' },
+      );
+      await pods.delete(name, victim.metadata.uid ? { preconditions: { uid: victim.metadata.uid } } : {});
+    } catch (err) {
+      if (isNotFound(err)) return true;
+      this.log.warn('preempting a victim failed', { victim: podKey(victim), err: String(err) });
+      return false;
+    }
+    this.recorder.event(
+      victim,
+      'Normal',
+      'Preempted',
+      `Preempted by pod ${preemptor.metadata.uid} on node ${nodeName}`,
+    );
+    return true;
+  }
+
+  private timestamp(): string {
+    return new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
   private async bindCycle(qp: QueuedPod, nodeName: string): Promise<void> {
@@ -265,13 +425,22 @@ export class Scheduler {
     this.queue.requeue(qp, false);
   }
 
-  /** Sets PodScheduled=False/Unschedulable with the message (skipped when already so). */
-  private async markUnschedulable(pod: Pod, message: string): Promise<void> {
+  /**
+   * Sets PodScheduled=False/Unschedulable with the message (skipped when already so) and, when given,
+   * status.nominatedNodeName (null clears it).
+   */
+  private async markUnschedulable(pod: Pod, message: string, nominated?: string | null): Promise<void> {
     const conditions: any[] = pod.status?.conditions ?? [];
     const current = conditions.find((c) => c.type === 'PodScheduled');
-    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message)
+    const nominationSame = nominated === undefined || (pod.status?.nominatedNodeName ?? null) === nominated;
+    if (
+      current?.status === 'False' &&
+      current.reason === 'Unschedulable' &&
+      current.message === message &&
+      nominationSame
+    )
       return;
-    const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = this.timestamp();
     const cond = {
       type: 'PodScheduled',
       status: 'False',
@@ -282,9 +451,16 @@ export class Scheduler {
     };
     const next = [...conditions.filter((c) => c.type !== 'PodScheduled'), cond];
     try {
-      await this.pods
-        .in(pod.metadata.namespace)
-        .patch(pod.metadata.name, { status: { conditions: next } }, { subresource: 'status', type: 'merge' });
+      await this.pods.in(pod.metadata.namespace).patch(
+        pod.metadata.name,
+        {
+          status: {
+            conditions: next,
+            ...(nominated !== undefined ? { nominatedNodeName: nominated } : {}),
+          },
+        },
+        { subresource: 'status', type: 'merge' },
+      );
     } catch (err) {
       if (!isNotFound(err))
         this.log.warn('updating pod condition failed', { pod: podKey(pod), err: String(err) });

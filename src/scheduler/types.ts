@@ -11,6 +11,8 @@ export interface PodInfo {
   pod: Pod;
   key: string;
   requests: Resources;
+  /** The positive entries of `requests`, for allocation-free fit checks on every node. */
+  requestList: { name: string; amount: number }[];
   /** Requests with upstream's non-zero defaults (100m cpu, 200Mi memory), used for scoring. */
   nonZero: { cpu: number; memory: number };
   ports: HostPort[];
@@ -48,6 +50,9 @@ export class Status {
   static unresolvable(...reasons: string[]): Status {
     return new Status('UnschedulableAndUnresolvable', reasons);
   }
+  static success(): Status {
+    return new Status('Success');
+  }
   static error(message: string): Status {
     return new Status('Error', [message]);
   }
@@ -71,6 +76,44 @@ export interface Plugin {
   /** Raw score of one feasible node (any range); normalizeScore maps the list to 0..100. */
   score?(state: CycleState, pod: Pod, podInfo: PodInfo, node: NodeInfo): number;
   normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
+  /**
+   * Pre-filter extensions: keep this plugin's pre-filter state right when a pod is added to or removed
+   * from `node` during preemption's what-if runs (and for nominated pods).
+   */
+  addPod?(state: CycleState, pod: Pod, added: PodInfo, node: NodeInfo): void;
+  removePod?(state: CycleState, pod: Pod, removed: PodInfo, node: NodeInfo): void;
+  /**
+   * Pods with the same key get the same pre-filter state from the same cluster state. The framework
+   * then keeps that state and brings it up to date through addPod/removePod with the cache's pod
+   * changes, instead of rescanning every node. undefined: no reuse for this pod.
+   */
+  preFilterMemoKey?(pod: Pod, podInfo: PodInfo): string | undefined;
+  /** Runs when no node fits (upstream's PostFilter, e.g. DefaultPreemption). */
+  postFilter?(state: CycleState, pod: Pod, podInfo: PodInfo, failure: PostFilterInput): PostFilterResult;
+}
+
+/** What the framework lends plugins that run other plugins (preemption's what-if filtering). */
+export interface FrameworkHandle {
+  /** Filters with the nominated pods of equal or higher priority counted on the node, as upstream. */
+  runFiltersWithNominated(state: CycleState, pod: Pod, pi: PodInfo, node: NodeInfo): Status | undefined;
+  /** A copy of the cycle state that pre-filter extensions may change. */
+  cloneState(state: CycleState): CycleState;
+  runAddPod(state: CycleState, pod: Pod, added: PodInfo, node: NodeInfo): void;
+  runRemovePod(state: CycleState, pod: Pod, removed: PodInfo, node: NodeInfo): void;
+}
+
+/** What a post-filter plugin learns about the failed attempt. */
+export interface PostFilterInput {
+  nodes: NodeInfo[];
+  /** node name -> the status that rejected it (absent: not evaluated). */
+  nodeToStatus: Map<string, Status>;
+}
+
+export interface PostFilterResult {
+  /** Success: the pod may go to nominatedNodeName once the victims are gone. */
+  status: Status;
+  nominatedNodeName?: string;
+  victims?: Pod[];
 }
 
 export interface Binder {

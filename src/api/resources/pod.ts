@@ -29,7 +29,7 @@ function prepareForCreate(pod: Obj): void {
         lastTransitionTime: null,
       },
     ];
-  // What the Priority admission plugin sets when no PriorityClass lookup is needed.
+  // What the Priority admission plugin (src/apiserver/priority.ts) sets, for registries used without it.
   const pcn = pod.spec.priorityClassName;
   if (pod.spec.priority === undefined) {
     if (!pcn) pod.spec.priority = 0;
@@ -80,6 +80,10 @@ export const pods: ResourceDef = {
     obj.spec ??= {};
     if (old.spec?.ephemeralContainers) obj.spec.ephemeralContainers = old.spec.ephemeralContainers;
     else delete obj.spec.ephemeralContainers;
+    // The Priority admission plugin keeps what it resolved at create when an update leaves it out.
+    if (obj.spec.priority == null && old.spec?.priority != null) obj.spec.priority = old.spec.priority;
+    if (obj.spec.preemptionPolicy == null && old.spec?.preemptionPolicy != null)
+      obj.spec.preemptionPolicy = old.spec.preemptionPolicy;
   },
   fieldSelectors: {
     'spec.nodeName': (o) => o.spec?.nodeName ?? '',

@@ -1,19 +1,35 @@
 // The plugin registry (name -> factory) and the default configuration: which plugins run, in which
 // order, and the weight of each one's score (upstream's defaults).
-import type { Plugin } from '../types.js';
+import type { Nominator } from '../nominator.js';
+import type { FrameworkHandle, Obj, Plugin } from '../types.js';
 import { BALANCED_ALLOCATION, balancedAllocation } from './balanced-allocation.js';
+import { DEFAULT_PREEMPTION, type DefaultPreemptionArgs, defaultPreemption } from './default-preemption.js';
+import { IMAGE_LOCALITY, type ImageSpread, imageLocality } from './image-locality.js';
 import { INTER_POD_AFFINITY, interPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
 import { NODE_AFFINITY, nodeAffinity } from './node-affinity.js';
 import { NODE_NAME, nodeName } from './node-name.js';
 import { NODE_PORTS, nodePorts } from './node-ports.js';
 import { NODE_RESOURCES_FIT, type NodeResourcesFitArgs, nodeResourcesFit } from './node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, nodeUnschedulable } from './node-unschedulable.js';
-import { POD_TOPOLOGY_SPREAD, podTopologySpread } from './pod-topology-spread.js';
+import {
+  type DefaultSelectorFunc,
+  POD_TOPOLOGY_SPREAD,
+  type PodTopologySpreadArgs,
+  podTopologySpread,
+} from './pod-topology-spread.js';
 import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
 
 /** What the scheduler lends plugins beyond their own args. */
 export interface PluginHandle {
   namespaceLabels?: NamespaceLabels;
+  framework?: FrameworkHandle;
+  nominator?: Nominator;
+  pdbs?: () => Obj[];
+  random?: () => number;
+  /** What owns or selects a pod, for PodTopologySpread's default constraints. */
+  defaultSelector?: DefaultSelectorFunc;
+  /** Image spread over the cluster's nodes (ImageLocality). */
+  images?: ImageSpread;
 }
 
 export type PluginFactory = (args: any, handle: PluginHandle) => Plugin;
@@ -26,8 +42,11 @@ export const pluginRegistry: Record<string, PluginFactory> = {
   [NODE_AFFINITY]: () => nodeAffinity(),
   [NODE_PORTS]: () => nodePorts(),
   [BALANCED_ALLOCATION]: () => balancedAllocation(),
-  [POD_TOPOLOGY_SPREAD]: () => podTopologySpread(),
+  [POD_TOPOLOGY_SPREAD]: (args: PodTopologySpreadArgs | undefined, handle) =>
+    podTopologySpread(args, handle.defaultSelector),
   [INTER_POD_AFFINITY]: (_args, handle) => interPodAffinity({ namespaceLabels: handle.namespaceLabels }),
+  [IMAGE_LOCALITY]: (_args, handle) => imageLocality(handle.images),
+  [DEFAULT_PREEMPTION]: (args: DefaultPreemptionArgs | undefined, handle) => defaultPreemption(args, handle),
 };
 
 export interface PluginConfig {
@@ -52,8 +71,10 @@ export const defaultProfile: SchedulerProfile = {
     { name: NODE_AFFINITY, weight: 2 },
     { name: NODE_PORTS },
     { name: BALANCED_ALLOCATION, weight: 1 },
+    { name: IMAGE_LOCALITY, weight: 1 },
     { name: POD_TOPOLOGY_SPREAD, weight: 2 },
     { name: INTER_POD_AFFINITY, weight: 2 },
+    { name: DEFAULT_PREEMPTION },
   ],
 };
 

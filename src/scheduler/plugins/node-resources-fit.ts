@@ -13,6 +13,17 @@ export interface NodeResourcesFitArgs {
   resources?: { name: string; weight: number }[];
 }
 
+/** Does the pod fit? The allocation-free check run first on every node; reasons only when it fails. */
+function fits(pi: PodInfo, node: NodeInfo): boolean {
+  if (node.pods.size + 1 > (node.allocatable.pods ?? 0)) return false;
+  const list = pi.requestList;
+  for (let i = 0; i < list.length; i++) {
+    const { name, amount } = list[i];
+    if (amount > (node.allocatable[name] ?? 0) - (node.requested[name] ?? 0)) return false;
+  }
+  return true;
+}
+
 /** The reasons a pod does not fit, in upstream's order and wording. */
 export function insufficientResources(pi: PodInfo, node: NodeInfo): string[] {
   const reasons: string[] = [];
@@ -69,6 +80,7 @@ export function nodeResourcesFit(args: NodeResourcesFitArgs = {}): Plugin {
   return {
     name: NODE_RESOURCES_FIT,
     filter(_s, _pod, pi, node) {
+      if (fits(pi, node)) return undefined;
       const reasons = insufficientResources(pi, node);
       return reasons.length ? Status.unschedulable(...reasons) : undefined;
     },

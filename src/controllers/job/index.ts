@@ -196,8 +196,14 @@ export function start(ctx: ControllerContext): StartedController {
    * first lose the tracking finalizer, so they never count as failures (upstream's deleteJobPods); when
    * the Job fails its pods keep it until they are counted (deleteActivePods).
    */
-  async function deletePods(job: Obj, key: string, victims: Obj[], release = true): Promise<void> {
-    if (victims.length === 0) return;
+  async function deletePods(
+    job: Obj,
+    key: string,
+    victims: Obj[],
+    release = true,
+  ): Promise<{ deleted: number; deletedReady: number }> {
+    const counts = { deleted: 0, deletedReady: 0 };
+    if (victims.length === 0) return counts;
     expectations.expect(key, 0, victims.length);
     const results = await Promise.allSettled(
       victims.map(async (p) => {
@@ -208,6 +214,8 @@ export function start(ctx: ControllerContext): StartedController {
     let firstErr: unknown;
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') {
+        counts.deleted++;
+        if (isPodReady(victims[i])) counts.deletedReady++;
         recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${victims[i].metadata.name}`);
       } else {
         expectations.lower(key, 0, 1);
@@ -215,6 +223,7 @@ export function start(ctx: ControllerContext): StartedController {
       }
     });
     if (firstErr) throw firstErr;
+    return counts;
   }
 
   async function createPods(
@@ -222,8 +231,8 @@ export function start(ctx: ControllerContext): StartedController {
     key: string,
     indexes: (number | undefined)[],
     failures: (number | undefined)[] = [],
-  ): Promise<void> {
-    if (indexes.length === 0) return;
+  ): Promise<number> {
+    if (indexes.length === 0) return 0;
     expectations.expect(key, indexes.length, 0);
     const results = await Promise.allSettled(
       indexes.map((i, j) => pods(job.metadata.namespace).create(podForJob(job, i, failures[j]))),
@@ -242,6 +251,7 @@ export function start(ctx: ControllerContext): StartedController {
       recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
       throw firstErr;
     }
+    return indexes.length;
   }
 
   /** The Job is gone: its pods must not be held by the tracking finalizer. */
@@ -265,6 +275,12 @@ export function start(ctx: ControllerContext): StartedController {
     const ns = job.metadata.namespace as string;
     const uid = job.metadata.uid as string;
     const owned = podInf.store.byNamespace(ns).filter((p) => controllerOf(p)?.uid === uid);
+    if (jobFinished(job)) {
+      // Finished: nothing to count or create; no pod stays held by the finalizer.
+      backoffs.delete(key);
+      for (const p of owned) if (hasFinalizer(p)) await dropFinalizer(p);
+      return;
+    }
     const nowMs = ctx.clock.now();
     const now = new Date(nowMs).toISOString();
     const indexed = job.spec?.completionMode === 'Indexed';
@@ -306,6 +322,8 @@ export function start(ctx: ControllerContext): StartedController {
 
     // Phase 2: drop the finalizer from recorded pods; phase 3: fold them into the counts.
     const byUid = new Map(owned.map((p) => [p.metadata.uid as string, p]));
+    /** Pods counted (or ignored) by this sync or an earlier one: their finalizer is going away. */
+    const handled = new Set<string>([...unSucc, ...unFail, ...ignored]);
     for (const set of [unSucc, unFail, ignored]) {
       for (const u of set) {
         const p = byUid.get(u);
@@ -350,11 +368,18 @@ export function start(ctx: ControllerContext): StartedController {
 
     const active = owned.filter(activePod);
     const terminating = owned.filter((p) => p.metadata.deletionTimestamp && !terminal(p)).length;
+    // What this sync leaves active (upstream adds what it created and subtracts what it deleted).
+    let activeCount = active.length;
+    let readyCount = active.filter(isPodReady).length;
+    const removed = (r: { deleted: number; deletedReady: number }) => {
+      activeCount -= r.deleted;
+      readyCount -= r.deletedReady;
+    };
     const succeeded = status.succeeded ?? 0;
     const failed = status.failed ?? 0;
     let requeueAfterMs: number | undefined;
 
-    if (!jobFinished(job)) {
+    {
       const suspended = job.spec?.suspend === true;
       const parallelism: number = job.spec?.parallelism ?? 1;
       const startMs = Date.parse(status.startTime ?? '');
@@ -389,13 +414,23 @@ export function start(ctx: ControllerContext): StartedController {
       }
       const done = completions == null ? succeeded > 0 && active.length === 0 : succeeded >= completions;
       if (failure) {
-        await deletePods(job, key, active, false);
+        removed(await deletePods(job, key, active, false));
+        // Every pod that has not succeeded counts as failed: record them with the interim FailureTarget,
+        // release them, then fold them in and declare Failed (upstream's order).
         setCondition(status, 'FailureTarget', 'True', failure[0], failure[1], now);
+        const rest = owned.filter(
+          (p) => hasFinalizer(p) && p.status?.phase !== 'Succeeded' && !handled.has(p.metadata.uid),
+        );
+        for (const p of rest) unFail.add(p.metadata.uid);
+        await writeStatus();
+        for (const p of rest) await dropFinalizer(p);
+        status.failed = (status.failed ?? 0) + unFail.size;
+        unFail.clear();
         setCondition(status, 'Failed', 'True', failure[0], failure[1], now);
         recorder.event(job, 'Warning', failure[0], failure[1]);
         requeueAfterMs = undefined;
       } else if (done) {
-        await deletePods(job, key, active); // only left when completions are reached with extra pods
+        removed(await deletePods(job, key, active)); // only left when completions are reached with extra pods
         setCondition(
           status,
           'SuccessCriteriaMet',
@@ -415,7 +450,7 @@ export function start(ctx: ControllerContext): StartedController {
         status.completionTime = now;
         recorder.event(job, 'Normal', 'Completed', 'Job completed');
       } else if (suspended) {
-        await deletePods(job, key, active);
+        removed(await deletePods(job, key, active));
         if (condition(job, 'Suspended')?.status !== 'True') {
           setCondition(status, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now);
           recorder.event(job, 'Normal', 'Suspended', 'Job suspended');
@@ -429,7 +464,7 @@ export function start(ctx: ControllerContext): StartedController {
         status.startTime ??= now;
         if (deadline != null && requeueAfterMs === undefined) requeueAfterMs = deadline * 1000;
         if (expectations.satisfied(key)) {
-          const wait = await scale(job, key, {
+          const r = await scale(job, key, {
             active,
             terminating: onlyReplaceFailed(job)
               ? owned.filter((p) => p.metadata.deletionTimestamp && !terminal(p))
@@ -442,16 +477,15 @@ export function start(ctx: ControllerContext): StartedController {
             indexFailures,
             nowMs,
           });
-          if (wait !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? wait, wait);
+          activeCount += r.created;
+          removed(r);
+          if (r.wait !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? r.wait, r.wait);
         }
       }
-    } else {
-      backoffs.delete(key);
-      for (const p of owned) if (hasFinalizer(p) && !unSucc.has(p.metadata.uid)) await dropFinalizer(p);
     }
 
-    status.active = active.length;
-    status.ready = active.filter(isPodReady).length;
+    status.active = activeCount;
+    status.ready = readyCount;
     status.terminating = terminating;
     await writeStatusIfChanged(cached, job, writeStatus);
     return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
@@ -470,8 +504,17 @@ export function start(ctx: ControllerContext): StartedController {
     nowMs: number;
   }
 
-  /** Creates or deletes pods towards the wanted count; answers how long a pod-failure backoff holds. */
-  async function scale(job: Obj, key: string, s: ScaleInput): Promise<number | undefined> {
+  interface ScaleResult {
+    created: number;
+    deleted: number;
+    deletedReady: number;
+    /** How long a pod-failure backoff still holds creations back. */
+    wait?: number;
+  }
+
+  /** Creates or deletes pods towards the wanted count (deletion first, never both in one sync). */
+  async function scale(job: Obj, key: string, s: ScaleInput): Promise<ScaleResult> {
+    const none: ScaleResult = { created: 0, deleted: 0, deletedReady: 0 };
     const { active, completions, parallelism, succeeded, completed, failedIdx, nowMs } = s;
     const perIndex = hasBackoffLimitPerIndex(job);
     if (job.spec?.completionMode === 'Indexed') {
@@ -488,10 +531,7 @@ export function start(ctx: ControllerContext): StartedController {
         const i = podIndex(p);
         return i === undefined || i >= n || done(i) || (running.get(i) as Obj[])[0] !== p;
       });
-      if (extra.length > 0) {
-        await deletePods(job, key, extra);
-        return undefined;
-      }
+      if (extra.length > 0) return { ...none, ...(await deletePods(job, key, extra)) };
       const held = new Set<number>(s.terminating.map(podIndex).filter((i): i is number => i !== undefined));
       const want = Math.max(
         0,
@@ -501,7 +541,6 @@ export function start(ctx: ControllerContext): StartedController {
       for (let i = 0; i < n && missing.length < Math.min(want, BURST); i++) {
         if (!done(i) && !running.has(i) && !held.has(i)) missing.push(i);
       }
-      let wait: number | undefined;
       if (perIndex) {
         // Each index waits out its own backoff; when none is ready, look again for the nearest one.
         const waits = missing.map((i) => {
@@ -510,17 +549,16 @@ export function start(ctx: ControllerContext): StartedController {
           return remainingBackoffMs(failures.length, last, nowMs);
         });
         const ready = missing.filter((_, j) => waits[j] === 0);
-        if (ready.length === 0 && missing.length > 0) return Math.min(...waits);
+        if (ready.length === 0 && missing.length > 0) return { ...none, wait: Math.min(...waits) };
         missing = ready;
       } else if (missing.length > 0) {
-        wait = globalBackoff(key, nowMs);
-        if (wait > 0) return wait;
+        const wait = globalBackoff(key, nowMs);
+        if (wait > 0) return { ...none, wait };
       }
       const counts = missing.map((i) =>
         perIndex ? nextFailureCount(s.indexFailures.get(i) ?? [], job) : undefined,
       );
-      await createPods(job, key, missing, counts);
-      return undefined;
+      return { ...none, created: await createPods(job, key, missing, counts) };
     }
     const want =
       completions == null
@@ -531,12 +569,15 @@ export function start(ctx: ControllerContext): StartedController {
     const diff = active.length + s.terminating.length - want;
     if (diff < 0) {
       const wait = globalBackoff(key, nowMs);
-      if (wait > 0) return wait;
-      await createPods(job, key, new Array(Math.min(-diff, BURST)).fill(undefined));
-    } else if (active.length > want) {
-      await deletePods(job, key, [...active].sort(lessValuableFirst).slice(0, active.length - want));
+      if (wait > 0) return { ...none, wait };
+      const n = Math.min(-diff, BURST);
+      return { ...none, created: await createPods(job, key, new Array(n).fill(undefined)) };
     }
-    return undefined;
+    if (active.length > want) {
+      const victims = [...active].sort(lessValuableFirst).slice(0, active.length - want);
+      return { ...none, ...(await deletePods(job, key, victims)) };
+    }
+    return none;
   }
 
   function globalBackoff(key: string, nowMs: number): number {

@@ -182,10 +182,14 @@ export function start(ctx: ControllerContext): StartedController {
   const pods = (ns: string) => ctx.rest.resource<Obj>(PODS).in(ns);
   const jobs = (ns: string) => ctx.rest.resource<Obj>(JOBS).in(ns);
 
+  /** Removes only this controller's finalizer (a strategic-merge delete, so no version is needed). */
   async function dropFinalizer(p: Obj): Promise<void> {
-    const finalizers = (p.metadata.finalizers ?? []).filter((f: string) => f !== TRACKING_FINALIZER);
     await pods(p.metadata.namespace)
-      .patch(p.metadata.name, { metadata: { finalizers, resourceVersion: p.metadata.resourceVersion } })
+      .patch(
+        p.metadata.name,
+        { metadata: { '$deleteFromPrimitiveList/finalizers': [TRACKING_FINALIZER] } },
+        { type: 'strategic' },
+      )
       .catch((err) => {
         if (!isNotFound(err)) throw err;
       });
@@ -370,6 +374,8 @@ export function start(ctx: ControllerContext): StartedController {
     const terminating = owned.filter((p) => p.metadata.deletionTimestamp && !terminal(p)).length;
     // What this sync leaves active (upstream adds what it created and subtracts what it deleted).
     let activeCount = active.length;
+    /** The event for a Job this sync finishes: recorded once its status is written (as upstream). */
+    let finished: ['Normal' | 'Warning', string, string] | undefined;
     let readyCount = active.filter(isPodReady).length;
     const removed = (r: { deleted: number; deletedReady: number }) => {
       activeCount -= r.deleted;
@@ -427,7 +433,7 @@ export function start(ctx: ControllerContext): StartedController {
         status.failed = (status.failed ?? 0) + unFail.size;
         unFail.clear();
         setCondition(status, 'Failed', 'True', failure[0], failure[1], now);
-        recorder.event(job, 'Warning', failure[0], failure[1]);
+        finished = ['Warning', failure[0], failure[1]];
         requeueAfterMs = undefined;
       } else if (done) {
         removed(await deletePods(job, key, active)); // only left when completions are reached with extra pods
@@ -448,7 +454,7 @@ export function start(ctx: ControllerContext): StartedController {
           now,
         );
         status.completionTime = now;
-        recorder.event(job, 'Normal', 'Completed', 'Job completed');
+        finished = ['Normal', 'Completed', 'Job completed'];
       } else if (suspended) {
         removed(await deletePods(job, key, active));
         if (condition(job, 'Suspended')?.status !== 'True') {
@@ -488,6 +494,7 @@ export function start(ctx: ControllerContext): StartedController {
     status.ready = readyCount;
     status.terminating = terminating;
     await writeStatusIfChanged(cached, job, writeStatus);
+    if (finished) recorder.event(job, ...finished);
     return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
   }
 

@@ -103,10 +103,19 @@ export function describeWrite(method: string, path: string, body: Obj | undefine
       return `status rs ${name} ${pick(s, ['replicas', 'readyReplicas', 'availableReplicas'])} ${conditionsOf(s).join(',')}${failure ? ` "${norm(failure.message)}"` : ''}`.trimEnd();
     }
     case 'PATCH deployments':
-      return `patch deployment ${name} ${JSON.stringify(body?.metadata?.annotations ?? {})}`;
+      return `patch deployment ${name} annotations=${JSON.stringify(body?.metadata?.annotations ?? {})}`;
     case 'PUT deployments/status': {
       const s: Obj = body?.status ?? {};
       return `status deployment ${name} ${pick(s, ['replicas', 'updatedReplicas', 'availableReplicas', 'unavailableReplicas'])} ${conditionsOf(s).join(',')}`.trimEnd();
+    }
+    case 'POST jobs':
+      return `create job ${name} ${JSON.stringify(ann)}`;
+    case 'DELETE jobs':
+      return `delete job ${name}`;
+    case 'PUT cronjobs/status': {
+      const s: Obj = body?.status ?? {};
+      const active = (s.active ?? []).map((r: Obj) => r.name).join(',');
+      return `status cronjob ${name} active=[${active}] lastSchedule=${s.lastScheduleTime} lastSuccessful=${s.lastSuccessfulTime}`;
     }
     default:
       return `${method} ${plural}${sub ? `/${sub}` : ''} ${name}`;

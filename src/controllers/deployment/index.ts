@@ -558,7 +558,10 @@ export function start(ctx: ControllerContext): StartedController {
         await ctx.rest
           .resource<Obj>(DEPLOYMENTS)
           .in(d.metadata.namespace)
-          .patch(d.metadata.name, { metadata: { annotations: { [REVISION]: revision } } });
+          .patch(d.metadata.name, {
+            // The version makes a sync from a stale cache conflict instead of writing twice.
+            metadata: { annotations: { [REVISION]: revision }, resourceVersion: d.metadata.resourceVersion },
+          });
         return; // the update comes back through the informer
       }
       if (d.spec.strategy?.type === 'Recreate') await recreate(d, newRS, old);

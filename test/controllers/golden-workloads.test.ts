@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as cronjob from '../../src/controllers/cronjob/index.js';
-import * as deployment from '../../src/controllers/deployment/index.js';
 import { podTemplateHash } from '../../src/controllers/deployment/hash.js';
+import * as deployment from '../../src/controllers/deployment/index.js';
 import * as replicaset from '../../src/controllers/replicaset/index.js';
 import type { TestApi } from '../helpers/apiserver.js';
 import { createNamespace } from '../helpers/controllers.js';

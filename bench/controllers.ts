@@ -112,6 +112,13 @@ async function main(): Promise<void> {
     );
   };
 
+  // Requests the controller manager sent in each phase (its writes, events and reads).
+  let mark = cm.ctx.rest.stats.requests;
+  const requests = () => {
+    const n = cm.ctx.rest.stats.requests - mark;
+    mark = cm.ctx.rest.stats.requests;
+    return n;
+  };
   const t0 = performance.now();
   await deploys.create({
     apiVersion: 'apps/v1',
@@ -133,7 +140,9 @@ async function main(): Promise<void> {
   console.log(
     `${N} replicas: pods exist after ${created.toFixed(0)} ms (${((N * 1000) / created).toFixed(0)} pods/s)`,
   );
-  console.log(`${N} replicas: deployment available after ${ready.toFixed(0)} ms`);
+  console.log(
+    `${N} replicas: deployment available after ${ready.toFixed(0)} ms (${requests()} controller requests)`,
+  );
 
   const t1 = performance.now();
   await deploys.patch(
@@ -143,9 +152,12 @@ async function main(): Promise<void> {
   );
   await until(() => available('x:2'));
   const rolled = performance.now() - t1;
-  console.log(`rolling update of ${N} replicas (25%/25%): done after ${rolled.toFixed(0)} ms`);
+  console.log(
+    `rolling update of ${N} replicas (25%/25%): done after ${rolled.toFixed(0)} ms (${requests()} controller requests)`,
+  );
   await deploys.delete('bench', { propagationPolicy: 'Background' });
   await until(() => live === 0);
+  requests();
 
   const jobs = rest.resource<Obj>(JOBS).in('default');
   const t2 = performance.now();
@@ -171,7 +183,7 @@ async function main(): Promise<void> {
   console.log(
     `job with ${COMPLETIONS} completions, parallelism ${PARALLELISM}: complete after ${finished.toFixed(0)} ms ` +
       `(${((COMPLETIONS * 1000) / finished).toFixed(0)} completions/s; succeeded=${job.status.succeeded}, ` +
-      `pods created=${jobPods.length})`,
+      `pods created=${jobPods.length}, ${requests()} controller requests)`,
   );
 
   await factory.stop();

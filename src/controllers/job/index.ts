@@ -238,24 +238,34 @@ export function start(ctx: ControllerContext): StartedController {
   ): Promise<number> {
     if (indexes.length === 0) return 0;
     expectations.expect(key, indexes.length, 0);
-    const results = await Promise.allSettled(
-      indexes.map((i, j) => pods(job.metadata.namespace).create(podForJob(job, i, failures[j]))),
-    );
-    let firstErr: unknown;
-    for (const r of results) {
-      if (r.status === 'fulfilled') {
-        recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
-      } else {
-        expectations.lower(key, 1, 0);
-        firstErr ??= r.reason;
+    // Slow start, as upstream: batches of 1, 2, 4, ...; a batch with a failure ends the sync, and the
+    // creations never tried are not expected.
+    let created = 0;
+    let next = 0;
+    for (let batch = 1; next < indexes.length; batch *= 2) {
+      const slice = indexes.slice(next, next + batch);
+      const results = await Promise.allSettled(
+        slice.map((i, j) => pods(job.metadata.namespace).create(podForJob(job, i, failures[next + j]))),
+      );
+      next += slice.length;
+      let firstErr: unknown;
+      for (const r of results) {
+        if (r.status === 'fulfilled') {
+          created++;
+          recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+        } else {
+          expectations.lower(key, 1, 0);
+          firstErr ??= r.reason;
+          const msg = (r.reason as Error)?.message ?? String(r.reason);
+          recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
+        }
+      }
+      if (firstErr) {
+        expectations.lower(key, indexes.length - next, 0);
+        throw firstErr;
       }
     }
-    if (firstErr) {
-      const msg = (firstErr as Error)?.message ?? String(firstErr);
-      recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
-      throw firstErr;
-    }
-    return indexes.length;
+    return created;
   }
 
   /** The Job is gone: its pods must not be held by the tracking finalizer. */

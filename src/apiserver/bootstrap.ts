@@ -14,13 +14,17 @@ export async function bootstrapNamespaces(ctx: ApiContext): Promise<void> {
   }
 }
 
-/** The `kubernetes` Service in `default` (first IP of the service range) and its Endpoints: this server. */
+/**
+ * The `kubernetes` Service in `default` (first IP of the service range) and its Endpoints and EndpointSlice
+ * (named `kubernetes`, as upstream's endpoints adapter writes them): this server.
+ */
 export async function bootstrapKubernetesService(
   ctx: ApiContext,
   endpoints: ResourceDef | undefined,
   clusterIp: string,
   address: string | undefined,
   port: number,
+  slices?: ResourceDef,
 ): Promise<void> {
   const services = ctx.serviceIps?.def;
   if (!services) return;
@@ -66,4 +70,28 @@ export async function bootstrapKubernetesService(
       dryRun: false,
       manager: 'k8ts-apiserver',
     });
+  if (!slices) return;
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { 'kubernetes.io/service-name': 'kubernetes' },
+    },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [address], conditions: { ready: true } }],
+    ports: [{ name: 'https', port, protocol: 'TCP' }],
+  };
+  const st = { def: slices, namespace: 'default', name: 'kubernetes' };
+  if (!(await ctx.store.tryGet(slices, 'default', 'kubernetes'))) {
+    await createObject(ctx, st, slice, { dryRun: false, manager: 'k8ts-apiserver' }).catch((err) => {
+      if (!isK8tsError(err, 'AlreadyExists')) throw err;
+    });
+  } else {
+    await updateObject(ctx, st, (cur) => ({ ...cur, endpoints: slice.endpoints, ports: slice.ports }), {
+      dryRun: false,
+      manager: 'k8ts-apiserver',
+    });
+  }
 }

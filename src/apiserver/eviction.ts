@@ -1,10 +1,11 @@
 // pods/NAME/eviction: delete a pod unless that would break a PodDisruptionBudget, as upstream's
 // eviction REST does (429 with the budget's numbers when no disruption is allowed).
+
+import { matchesLabelSelector } from '../api/labels.js';
 import type { Obj } from '../api/types.js';
 import { isK8tsError, K8tsError } from '../errors.js';
 import { type ApiContext, deleteObject, parseDeleteOptions, type Target } from './handlers.js';
 import { timestamp } from './metadata.js';
-import { labelSelectorFromSpec } from './selectors.js';
 
 export async function evictPod(
   ctx: ApiContext,
@@ -30,7 +31,7 @@ async function takeDisruption(ctx: ApiContext, pod: Obj, dryRun: boolean): Promi
   const pdbs = ctx.pdbs;
   if (!pdbs) return;
   const { items } = await ctx.store.list(pdbs, pod.metadata.namespace, undefined);
-  const matching = items.filter((p) => labelSelectorFromSpec(p.spec?.selector).matches(pod.metadata.labels));
+  const matching = items.filter((p) => matchesLabelSelector(p.spec?.selector, pod.metadata.labels));
   if (matching.length === 0) return;
   if (matching.length > 1) {
     throw new K8tsError(

@@ -20,11 +20,12 @@ export function generateName(base: string): string {
 
 /**
  * Kinds whose controllers report status.observedGeneration get metadata.generation, bumped on every
- * change of the desired state (upstream's workload, batch and policy strategies); other kinds have none.
+ * change of the desired state (upstream's workload, batch and policy strategies, and EndpointSlices, whose
+ * controllers use it to tell their own writes from stale caches); other kinds have none.
  */
 export function tracksGeneration(def: Pick<ResourceDef, 'group' | 'kind'>): boolean {
   return (
-    ['apps', 'batch', 'policy', 'networking.k8s.io', 'autoscaling'].includes(def.group) ||
+    ['apps', 'batch', 'policy', 'networking.k8s.io', 'autoscaling', 'discovery.k8s.io'].includes(def.group) ||
     def.kind === 'ReplicationController'
   );
 }

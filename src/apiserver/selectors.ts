@@ -98,32 +98,6 @@ function requirementMatches(r: LabelRequirement, labels: Record<string, string>)
   }
 }
 
-/** metav1.LabelSelector (matchLabels + matchExpressions) as used in workload specs. */
-export function labelSelectorFromSpec(
-  sel:
-    | {
-        matchLabels?: Record<string, string>;
-        matchExpressions?: { key: string; operator: string; values?: string[] }[];
-      }
-    | undefined,
-): LabelSelector {
-  if (!sel) return { matches: () => false, empty: true };
-  const reqs: LabelRequirement[] = [];
-  for (const [key, value] of Object.entries(sel.matchLabels ?? {}))
-    reqs.push({ key, op: '=', values: [value] });
-  for (const e of sel.matchExpressions ?? []) {
-    const op = e.operator;
-    if (op === 'In') reqs.push({ key: e.key, op: 'in', values: e.values ?? [] });
-    else if (op === 'NotIn') reqs.push({ key: e.key, op: 'notin', values: e.values ?? [] });
-    else if (op === 'Exists') reqs.push({ key: e.key, op: 'exists' });
-    else if (op === 'DoesNotExist') reqs.push({ key: e.key, op: '!' });
-  }
-  return {
-    empty: reqs.length === 0,
-    matches: (labels) => reqs.every((r) => requirementMatches(r, labels ?? {})),
-  };
-}
-
 export interface FieldRequirement {
   field: string;
   op: '=' | '!=';

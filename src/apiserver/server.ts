@@ -34,6 +34,7 @@ import { attachWarnings, decodeBody, mediaType, readBody, sendError, sendJson } 
 import { InflightLimiter, type InflightLimits } from './inflight.js';
 import { ObjectStore, qualifiedResource } from './objectstore.js';
 import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
+import { servePodLog } from './podlogs.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
 import { ServiceAllocator } from './serviceips.js';
@@ -118,6 +119,7 @@ export class ApiServer {
         this.ctx.serviceIps.allocator.firstIp,
         advertise,
         addr.port,
+        this.registry.lookup('discovery.k8s.io', 'v1', 'endpointslices'),
       );
     }
     return addr;
@@ -139,7 +141,8 @@ export class ApiServer {
         this.serveOther(req, res, url);
         return;
       }
-      if (info.verb === 'watch') {
+      if (info.verb === 'watch' || LONG_RUNNING_SUBRESOURCES.has(info.subresource ?? '')) {
+        // Long-running requests do not hold an in-flight slot (upstream's longRunningRequestCheck).
         await this.serveResource(req, res, info, url.searchParams);
         return;
       }
@@ -421,8 +424,14 @@ export class ApiServer {
       });
       return;
     }
+    if (def.kind === 'Pod' && sub === 'log' && info.verb === 'get') {
+      const nodes = this.registry.lookup('', 'v1', 'nodes');
+      if (!nodes) throw new K8tsError('ServiceUnavailable', 'the registry has no nodes resource');
+      await servePodLog(ctx, { pods: def, nodes, namespace: t.namespace!, name: t.name }, query, req, res);
+      return;
+    }
     if (def.kind === 'Pod' && NODE_STREAMS.has(sub)) {
-      // These are proxied to the pod's node agent, which k8ts does not run yet: say so plainly.
+      // These are proxied to the pod's node agent, which does not serve them yet (issue 7): say so plainly.
       const pod = await ctx.store.get(def, t.namespace, t.name);
       if (!pod.spec?.nodeName) {
         throw new K8tsError('BadRequest', `pod ${t.name} does not have a host assigned`);
@@ -517,8 +526,11 @@ function advertiseAddress(bound: string): string | undefined {
   return undefined;
 }
 
-/** Pod subresources served by the node agent (through the API server). */
-const NODE_STREAMS = new Set(['log', 'exec', 'attach', 'portforward']);
+/** Pod subresources served by the node agent (through the API server); `log` is proxied already. */
+const NODE_STREAMS = new Set(['exec', 'attach', 'portforward']);
+
+/** Subresources whose requests may stay open indefinitely. */
+const LONG_RUNNING_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
 function notFoundPath(path: string): K8tsError {
   return new K8tsError('NotFound', `the server could not find the requested resource (${path})`);

@@ -130,34 +130,46 @@ export class ServiceAllocator {
       const oldPorts = new Map<string, number>();
       for (const p of old?.spec?.ports ?? [])
         if (p.nodePort) oldPorts.set(`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort);
-      (spec.ports ?? []).forEach((p: Obj, i: number) => {
+      // Ports with the same number (53/TCP and 53/UDP) share one node port, as upstream allocates it.
+      const shared = new Map<number, number>();
+      const ports: Obj[] = spec.ports ?? [];
+      // Requested (or kept) node ports first, so that a port left empty can share its sibling's.
+      ports.forEach((p: Obj, i: number) => {
+        if (!p.nodePort) return;
         const keep = oldPorts.get(`${p.port}/${p.protocol ?? 'TCP'}`);
-        if (p.nodePort && p.nodePort !== keep) {
-          if (p.nodePort < this.ports[0] || p.nodePort > this.ports[1]) {
-            errs.push({
-              type: 'FieldValueInvalid',
-              field: `spec.ports[${i}].nodePort`,
-              message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${this.ports[0]}-${this.ports[1]}`,
-            });
-          } else if (used.ports.has(p.nodePort)) {
-            errs.push({
-              type: 'FieldValueInvalid',
-              field: `spec.ports[${i}].nodePort`,
-              message: `Invalid value: ${p.nodePort}: provided port is already allocated`,
-            });
-          } else {
-            used.ports.add(p.nodePort);
-            this.reservedPorts.set(p.nodePort, this.now());
-          }
-        } else if (!p.nodePort) {
-          const port = keep ?? this.freePort(used.ports);
-          if (port) {
-            p.nodePort = port;
-            used.ports.add(port);
-            this.reservedPorts.set(port, this.now());
-          }
+        if (p.nodePort === keep || shared.get(p.port) === p.nodePort) {
+          if (!shared.has(p.port)) shared.set(p.port, p.nodePort);
+          return;
+        }
+        if (p.nodePort < this.ports[0] || p.nodePort > this.ports[1]) {
+          errs.push({
+            type: 'FieldValueInvalid',
+            field: `spec.ports[${i}].nodePort`,
+            message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${this.ports[0]}-${this.ports[1]}`,
+          });
+        } else if (used.ports.has(p.nodePort)) {
+          errs.push({
+            type: 'FieldValueInvalid',
+            field: `spec.ports[${i}].nodePort`,
+            message: `Invalid value: ${p.nodePort}: provided port is already allocated`,
+          });
+        } else {
+          used.ports.add(p.nodePort);
+          this.reservedPorts.set(p.nodePort, this.now());
+          if (!shared.has(p.port)) shared.set(p.port, p.nodePort);
         }
       });
+      for (const p of ports) {
+        if (p.nodePort) continue;
+        const keep = oldPorts.get(`${p.port}/${p.protocol ?? 'TCP'}`);
+        const port = keep ?? shared.get(p.port) ?? this.freePort(used.ports);
+        if (port) {
+          p.nodePort = port;
+          used.ports.add(port);
+          shared.set(p.port, port);
+          this.reservedPorts.set(port, this.now());
+        }
+      }
     }
     return errs;
   }

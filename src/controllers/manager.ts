@@ -12,6 +12,9 @@ import {
 import type { ControllerContext, StartedController } from './context.js';
 import * as cronjob from './cronjob/index.js';
 import * as deployment from './deployment/index.js';
+import * as endpoints from './endpoints/index.js';
+import * as endpointslice from './endpointslice/index.js';
+import * as endpointslicemirroring from './endpointslicemirroring/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
 import * as job from './job/index.js';
 import * as namespace from './namespace/index.js';
@@ -34,6 +37,9 @@ const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedControl
   { name: 'garbagecollector', start: garbagecollector.start },
   { name: 'cronjob', start: cronjob.start },
   { name: 'deployment', start: deployment.start },
+  { name: 'endpoints', start: (ctx) => endpoints.start(ctx) },
+  { name: 'endpointslice', start: (ctx) => endpointslice.start(ctx) },
+  { name: 'endpointslicemirroring', start: endpointslicemirroring.start },
   { name: 'job', start: job.start },
   { name: 'namespace', start: namespace.start },
   { name: 'replicaset', start: replicaset.start },

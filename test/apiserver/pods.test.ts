@@ -86,7 +86,7 @@ describe('pods', () => {
 
   it('explains node-agent subresources it cannot serve instead of failing obscurely', async () => {
     await t.req('POST', '/api/v1/namespaces/default/pods', pod('logs'));
-    const unscheduled = await t.req('GET', '/api/v1/namespaces/default/pods/logs/log');
+    const unscheduled = await t.req('GET', '/api/v1/namespaces/default/pods/logs/exec');
     assert.equal(unscheduled.status, 400);
     assert.equal(unscheduled.body.message, 'pod logs does not have a host assigned');
     await t.req('POST', '/api/v1/namespaces/default/pods/logs/binding', {
@@ -95,10 +95,10 @@ describe('pods', () => {
       metadata: { name: 'logs' },
       target: { kind: 'Node', name: 'n1' },
     });
-    const bound = await t.req('GET', '/api/v1/namespaces/default/pods/logs/log');
+    const bound = await t.req('GET', '/api/v1/namespaces/default/pods/logs/exec');
     assert.equal(bound.status, 503);
     assert.match(bound.body.message, /node agent of node n1/);
-    assert.equal((await t.req('GET', '/api/v1/namespaces/default/pods/missing/log')).status, 404);
+    assert.equal((await t.req('GET', '/api/v1/namespaces/default/pods/missing/exec')).status, 404);
   });
 
   it('evicts unless a disruption budget forbids it', async () => {

@@ -2,8 +2,8 @@
 // rolled with RollingUpdate (maxSurge/maxUnavailable) or Recreate, revision annotations, history cleanup
 // and status with Available/Progressing conditions. Pods themselves are the ReplicaSet controller's job.
 
+import { isEmptyLabelSelector, matchesLabelSelector } from '../../api/labels.js';
 import { intOrPercentValue } from '../../api/workloads.js';
-import { labelSelectorFromSpec } from '../../apiserver/selectors.js';
 import { enqueueObject, enqueueOwner, isNotFound, type ResourceRef, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
@@ -166,7 +166,7 @@ export function start(ctx: ControllerContext): StartedController {
 
   /** ReplicaSets this Deployment controls, adopting matching orphans. */
   async function ownedReplicaSets(d: Obj): Promise<Obj[]> {
-    const sel = labelSelectorFromSpec(d.spec?.selector);
+    const sel = d.spec?.selector;
     const out: Obj[] = [];
     for (const rs of rsInf.store.byNamespace(d.metadata.namespace)) {
       const ref = controllerOf(rs);
@@ -174,7 +174,12 @@ export function start(ctx: ControllerContext): StartedController {
         if (ref.uid === d.metadata.uid) out.push(rs);
         continue;
       }
-      if (sel.empty || !sel.matches(rs.metadata.labels) || rs.metadata.deletionTimestamp) continue;
+      if (
+        isEmptyLabelSelector(sel) ||
+        !matchesLabelSelector(sel, rs.metadata.labels) ||
+        rs.metadata.deletionTimestamp
+      )
+        continue;
       const owner = {
         apiVersion: 'apps/v1',
         kind: 'Deployment',

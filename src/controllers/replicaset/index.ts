@@ -2,7 +2,7 @@
 // ownerReference to the ReplicaSet. Adopts matching orphans, releases pods that stop matching, creates in
 // slow-start batches, deletes the least valuable pods first, and waits on expectations so that it never
 // acts twice on one change its cache has not seen yet.
-import { labelSelectorFromSpec } from '../../apiserver/selectors.js';
+import { isEmptyLabelSelector, matchesLabelSelector } from '../../api/labels.js';
 import { enqueueObject, enqueueOwner, isNotFound, type ResourceRef, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
@@ -81,7 +81,7 @@ export function start(ctx: ControllerContext): StartedController {
   const wakeMatching = (p: Obj) => {
     if (controllerOf(p)) return;
     for (const rs of rsInf.store.byNamespace(p.metadata.namespace)) {
-      if (labelSelectorFromSpec(rs.spec?.selector).matches(p.metadata.labels)) {
+      if (matchesLabelSelector(rs.spec?.selector, p.metadata.labels)) {
         queue.add(`${rs.metadata.namespace}/${rs.metadata.name}`);
       }
     }
@@ -92,12 +92,12 @@ export function start(ctx: ControllerContext): StartedController {
 
   /** Adopts matching orphans and releases owned pods that no longer match; answers the owned pods. */
   async function claim(rs: Obj): Promise<Obj[]> {
-    const sel = labelSelectorFromSpec(rs.spec?.selector);
+    const sel = rs.spec?.selector;
     const ns = rs.metadata.namespace as string;
     const owned: Obj[] = [];
     for (const p of podInf.store.byNamespace(ns)) {
       const ref = controllerOf(p);
-      const matches = !sel.empty && sel.matches(p.metadata.labels);
+      const matches = !isEmptyLabelSelector(sel) && matchesLabelSelector(sel, p.metadata.labels);
       if (ref) {
         if (ref.uid !== rs.metadata.uid) continue;
         if (matches) {

@@ -1,9 +1,10 @@
 // bench/controllers: the controller manager against an API server over SQLite, in one process as
 // `k8ts server` runs them. A stand-in kubelet marks every new pod Running+Ready through the status
-// subresource. Prints the time from creating a Deployment with N replicas until N pods exist and until
-// it is available, and the time of a rolling update of it (maxSurge 25%, maxUnavailable 25%).
+// subresource (a Job's pods: Succeeded). Prints the time from creating a Deployment with N replicas until
+// N pods exist and until it is available, the time of a rolling update of it (maxSurge 25%,
+// maxUnavailable 25%), and the time for a Job to reach C completions with parallelism P.
 //
-//   npm run build && node dist/bench/controllers.js [--replicas=1000]
+//   npm run build && node dist/bench/controllers.js [--replicas=1000] [--completions=1000] [--parallelism=100]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,16 @@ import { openBackend } from '../src/storage/index.js';
 
 type Obj = Record<string, any>;
 
-const arg = process.argv.find((a) => a.startsWith('--replicas='));
-const N = arg ? Number(arg.split('=')[1]) : 1000;
+const flag = (name: string, dflt: number) => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split('=')[1]) : dflt;
+};
+const N = flag('replicas', 1000);
+const COMPLETIONS = flag('completions', 1000);
+const PARALLELISM = flag('parallelism', 100);
 const PODS = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 const DEPLOYMENTS = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true };
+const JOBS = { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true };
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-ctrl-'));
@@ -25,11 +32,35 @@ async function main(): Promise<void> {
   const api = new ApiServer({ backend });
   const addr = await api.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${addr.port}`;
-  const cm = startControllerManager({ baseUrl, log: silentLogger });
-
-  // The stand-in kubelet.
   const rest = new RestClient({ baseUrl });
-  const factory = new SharedInformerFactory(rest, { log: silentLogger });
+
+  // Baseline: what this API server takes from one client creating pods directly (64 at a time), so the
+  // figures below can be read against the machine they ran on.
+  await rest.resource<Obj>({ group: '', version: 'v1', plural: 'namespaces', namespaced: false }).create({
+    metadata: { name: 'baseline' },
+  });
+  const raw = rest.resource<Obj>(PODS).in('baseline');
+  const tb = performance.now();
+  let made = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (made < N) {
+        made++;
+        await raw.create({
+          metadata: { generateName: 'raw-' },
+          spec: { containers: [{ name: 'c', image: 'x:1' }] },
+        });
+      }
+    }),
+  );
+  const base = performance.now() - tb;
+  console.log(
+    `baseline: ${N} pods created directly in ${base.toFixed(0)} ms (${((N * 1000) / base).toFixed(0)} pods/s)`,
+  );
+
+  const cm = startControllerManager({ baseUrl, log: silentLogger });
+  // The stand-in kubelet (for the benchmark's namespace).
+  const factory = new SharedInformerFactory(rest, { log: silentLogger, namespace: 'default' });
   const pods = factory.informerFor<Obj>(PODS);
   const readied = new Set<string>();
   let live = 0;
@@ -37,11 +68,19 @@ async function main(): Promise<void> {
     if (p.metadata.deletionTimestamp || readied.has(p.metadata.uid)) return;
     readied.add(p.metadata.uid);
     const next = structuredClone(p);
-    next.status = {
-      ...next.status,
-      phase: 'Running',
-      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }],
-    };
+    const now = new Date().toISOString();
+    const job = (p.metadata.ownerReferences ?? []).some((r: Obj) => r.kind === 'Job');
+    next.status = job
+      ? {
+          ...next.status,
+          phase: 'Succeeded',
+          conditions: [{ type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: now }],
+        }
+      : {
+          ...next.status,
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+        };
     rest
       .resource<Obj>(PODS)
       .in('default')
@@ -73,6 +112,13 @@ async function main(): Promise<void> {
     );
   };
 
+  // Requests the controller manager sent in each phase (its writes, events and reads).
+  let mark = cm.ctx.rest.stats.requests;
+  const requests = () => {
+    const n = cm.ctx.rest.stats.requests - mark;
+    mark = cm.ctx.rest.stats.requests;
+    return n;
+  };
   const t0 = performance.now();
   await deploys.create({
     apiVersion: 'apps/v1',
@@ -94,7 +140,9 @@ async function main(): Promise<void> {
   console.log(
     `${N} replicas: pods exist after ${created.toFixed(0)} ms (${((N * 1000) / created).toFixed(0)} pods/s)`,
   );
-  console.log(`${N} replicas: deployment available after ${ready.toFixed(0)} ms`);
+  console.log(
+    `${N} replicas: deployment available after ${ready.toFixed(0)} ms (${requests()} controller requests)`,
+  );
 
   const t1 = performance.now();
   await deploys.patch(
@@ -104,7 +152,39 @@ async function main(): Promise<void> {
   );
   await until(() => available('x:2'));
   const rolled = performance.now() - t1;
-  console.log(`rolling update of ${N} replicas (25%/25%): done after ${rolled.toFixed(0)} ms`);
+  console.log(
+    `rolling update of ${N} replicas (25%/25%): done after ${rolled.toFixed(0)} ms (${requests()} controller requests)`,
+  );
+  await deploys.delete('bench', { propagationPolicy: 'Background' });
+  await until(() => live === 0);
+  requests();
+
+  const jobs = rest.resource<Obj>(JOBS).in('default');
+  const t2 = performance.now();
+  await jobs.create({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'bench' },
+    spec: {
+      completions: COMPLETIONS,
+      parallelism: PARALLELISM,
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x:1' }] } },
+    },
+  });
+  let job: Obj = {};
+  await until(async () => {
+    job = await jobs.get('bench');
+    return (job.status?.conditions ?? []).some((c: Obj) => c.type === 'Complete' && c.status === 'True');
+  });
+  const finished = performance.now() - t2;
+  const jobPods = pods.store
+    .list()
+    .filter((p) => p.metadata.labels?.['batch.kubernetes.io/job-name'] === 'bench');
+  console.log(
+    `job with ${COMPLETIONS} completions, parallelism ${PARALLELISM}: complete after ${finished.toFixed(0)} ms ` +
+      `(${((COMPLETIONS * 1000) / finished).toFixed(0)} completions/s; succeeded=${job.status.succeeded}, ` +
+      `pods created=${jobPods.length}, ${requests()} controller requests)`,
+  );
 
   await factory.stop();
   rest.close();

@@ -53,13 +53,14 @@ async function jobPods(a: TestApi, ns: string, name: string): Promise<Obj[]> {
   return r.body.items;
 }
 
+const isActive = (p: Obj) =>
+  !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(p.status?.phase);
+
 async function activePods(a: TestApi, ns: string, name: string, n: number, step?: () => Promise<void>) {
   return eventually(
     `${n} active pods of ${name}`,
     async () => {
-      const pods = (await jobPods(a, ns, name)).filter(
-        (p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(p.status?.phase),
-      );
+      const pods = (await jobPods(a, ns, name)).filter(isActive);
       return pods.length === n ? pods : undefined;
     },
     { step },
@@ -132,82 +133,6 @@ describe('job controller', () => {
     assert.equal((await jobPods(api, 'job1', 'pi')).length, 3);
   });
 
-  test('failed and deleted pods count once, are replaced, and backoffLimit fails the Job', async () => {
-    await createNamespace(api, 'job2');
-    await createJob(api, 'job2', jobManifest('flaky', { completions: 1, backoffLimit: 2 }));
-    const [p1] = await activePods(api, 'job2', 'flaky', 1);
-    await setPodStatus(api, p1, { phase: 'Failed' });
-    const [p2] = await eventually('replacement', async () => {
-      const ps = (await activePods(api, 'job2', 'flaky', 1)).filter(
-        (p) => p.metadata.uid !== p1.metadata.uid,
-      );
-      return ps.length ? ps : undefined;
-    });
-    await jobWith(api, 'job2', 'flaky', (j) => j.status?.failed === 1);
-    // A running pod deleted before it finishes is a failure too; deleting the counted pod changes nothing.
-    for (const p of [p2, p1]) {
-      const r = await api.req('DELETE', `/api/v1/namespaces/job2/pods/${p.metadata.name}`);
-      assert.ok([200, 202].includes(r.status), JSON.stringify(r.body));
-    }
-    const j = await jobWith(api, 'job2', 'flaky', (x) => x.status?.failed === 2);
-    assert.equal(j.status.succeeded ?? 0, 0);
-    await eventually('deleted pods released', async () => {
-      const names = (await jobPods(api, 'job2', 'flaky')).map((p) => p.metadata.name);
-      return !names.includes(p1.metadata.name) && !names.includes(p2.metadata.name) ? true : undefined;
-    });
-    const [p3] = await activePods(api, 'job2', 'flaky', 1);
-    await setPodStatus(api, p3, { phase: 'Failed' });
-    const failed = await jobWith(api, 'job2', 'flaky', (x) => cond(x, 'Failed')?.status === 'True');
-    assert.equal(cond(failed, 'Failed').reason, 'BackoffLimitExceeded');
-    assert.equal(failed.status.failed, 3);
-    assert.equal(failed.status.active, 0);
-    await new Promise((r) => setTimeout(r, 150));
-    assert.equal((await activePods(api, 'job2', 'flaky', 0)).length, 0);
-  });
-
-  test('Indexed mode: one pod per index with annotation, label, env and completedIndexes', async () => {
-    await createNamespace(api, 'job3');
-    await createJob(
-      api,
-      'job3',
-      jobManifest('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }),
-    );
-    const pods = await activePods(api, 'job3', 'idx', 3);
-    const byIndex = new Map<string, Obj>();
-    for (const p of pods) {
-      const i = p.metadata.annotations['batch.kubernetes.io/job-completion-index'];
-      byIndex.set(i, p);
-      assert.equal(p.metadata.labels['batch.kubernetes.io/job-completion-index'], i);
-      assert.match(p.metadata.name, new RegExp(`^idx-${i}-[a-z0-9]{5}$`));
-      assert.deepEqual(
-        p.spec.containers[0].env.find((e: Obj) => e.name === 'JOB_COMPLETION_INDEX'),
-        { name: 'JOB_COMPLETION_INDEX', value: i },
-      );
-    }
-    assert.deepEqual([...byIndex.keys()].sort(), ['0', '1', '2']);
-    await setPodStatus(api, byIndex.get('1') as Obj, { phase: 'Succeeded' });
-    await setPodStatus(api, byIndex.get('2') as Obj, { phase: 'Failed' });
-    const j = await jobWith(
-      api,
-      'job3',
-      'idx',
-      (x) => x.status?.completedIndexes === '1' && x.status?.failed === 1,
-    );
-    assert.equal(j.status.succeeded, 1);
-    const again = await eventually('index 2 recreated', async () => {
-      const ps = (await activePods(api, 'job3', 'idx', 2)).map(
-        (p) => p.metadata.annotations['batch.kubernetes.io/job-completion-index'],
-      );
-      return ps.sort().join() === '0,2' ? ps : undefined;
-    });
-    assert.equal(again.length, 2);
-    for (const p of await activePods(api, 'job3', 'idx', 2))
-      await setPodStatus(api, p, { phase: 'Succeeded' });
-    const done = await jobWith(api, 'job3', 'idx', (x) => cond(x, 'Complete')?.status === 'True');
-    assert.equal(done.status.completedIndexes, '0-2');
-    assert.equal(done.status.succeeded, 3);
-  });
-
   test('suspend deletes active pods and resume recreates them', async () => {
     await createNamespace(api, 'job4');
     await createJob(api, 'job4', jobManifest('sleepy', { parallelism: 2, completions: 4 }));
@@ -259,6 +184,105 @@ describe('job controller on a fake clock', () => {
   after(async () => {
     await cm2.stop();
     await api2.close();
+  });
+
+  test('failed and deleted pods count once, are replaced, and backoffLimit fails the Job', async () => {
+    const step = () => clock.tick(1000);
+    await createNamespace(api2, 'job2');
+    await createJob(api2, 'job2', jobManifest('flaky', { completions: 1, backoffLimit: 2 }));
+    const [p1] = await activePods(api2, 'job2', 'flaky', 1, step);
+    // As a kubelet reports it: Ready turns False when the pod finishes (the backoff counts from there).
+    const finished = () => [
+      { type: 'Ready', status: 'False', lastTransitionTime: new Date(clock.now()).toISOString() },
+    ];
+    await setPodStatus(api2, p1, { phase: 'Failed', conditions: finished() });
+    await jobWith(api2, 'job2', 'flaky', (j) => j.status?.failed === 1);
+    // The replacement waits out the 10 s pod-failure backoff.
+    await clock.tick(9_000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await activePods(api2, 'job2', 'flaky', 0)).length, 0);
+    const [p2] = await eventually(
+      'replacement',
+      async () => {
+        const ps = (await jobPods(api2, 'job2', 'flaky')).filter(
+          (p) => p.metadata.uid !== p1.metadata.uid && isActive(p),
+        );
+        return ps.length ? ps : undefined;
+      },
+      { step },
+    );
+    // A running pod deleted before it finishes is a failure too; deleting the counted pod changes nothing.
+    for (const p of [p2, p1]) {
+      const r = await api2.req('DELETE', `/api/v1/namespaces/job2/pods/${p.metadata.name}`);
+      assert.ok([200, 202].includes(r.status), JSON.stringify(r.body));
+    }
+    const j = await jobWith(api2, 'job2', 'flaky', (x) => x.status?.failed === 2, step);
+    assert.equal(j.status.succeeded ?? 0, 0);
+    await eventually(
+      'deleted pods released',
+      async () => {
+        const names = (await jobPods(api2, 'job2', 'flaky')).map((p) => p.metadata.name);
+        return !names.includes(p1.metadata.name) && !names.includes(p2.metadata.name) ? true : undefined;
+      },
+      { step },
+    );
+    const [p3] = await activePods(api2, 'job2', 'flaky', 1, step);
+    await setPodStatus(api2, p3, { phase: 'Failed' });
+    const failed = await jobWith(api2, 'job2', 'flaky', (x) => cond(x, 'Failed')?.status === 'True', step);
+    assert.equal(cond(failed, 'Failed').reason, 'BackoffLimitExceeded');
+    assert.equal(failed.status.failed, 3);
+    assert.equal(failed.status.active, 0);
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal((await activePods(api2, 'job2', 'flaky', 0)).length, 0);
+  });
+
+  test('Indexed mode: one pod per index with annotation, label, env and completedIndexes', async () => {
+    const step = () => clock.tick(1000);
+    await createNamespace(api2, 'job3');
+    await createJob(
+      api2,
+      'job3',
+      jobManifest('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }),
+    );
+    const pods = await activePods(api2, 'job3', 'idx', 3, step);
+    const byIndex = new Map<string, Obj>();
+    for (const p of pods) {
+      const i = p.metadata.annotations['batch.kubernetes.io/job-completion-index'];
+      byIndex.set(i, p);
+      assert.equal(p.metadata.labels['batch.kubernetes.io/job-completion-index'], i);
+      assert.match(p.metadata.name, new RegExp(`^idx-${i}-[a-z0-9]{5}$`));
+      assert.deepEqual(
+        p.spec.containers[0].env.find((e: Obj) => e.name === 'JOB_COMPLETION_INDEX'),
+        { name: 'JOB_COMPLETION_INDEX', value: i },
+      );
+    }
+    assert.deepEqual([...byIndex.keys()].sort(), ['0', '1', '2']);
+    await setPodStatus(api2, byIndex.get('1') as Obj, { phase: 'Succeeded' });
+    await setPodStatus(api2, byIndex.get('2') as Obj, { phase: 'Failed' });
+    const j = await jobWith(
+      api2,
+      'job3',
+      'idx',
+      (x) => x.status?.completedIndexes === '1' && x.status?.failed === 1,
+      step,
+    );
+    assert.equal(j.status.succeeded, 1);
+    const again = await eventually(
+      'index 2 recreated',
+      async () => {
+        const ps = (await jobPods(api2, 'job3', 'idx'))
+          .filter(isActive)
+          .map((p) => p.metadata.annotations['batch.kubernetes.io/job-completion-index']);
+        return ps.sort().join() === '0,2' ? ps : undefined;
+      },
+      { step },
+    );
+    assert.equal(again.length, 2);
+    for (const p of await activePods(api2, 'job3', 'idx', 2))
+      await setPodStatus(api2, p, { phase: 'Succeeded' });
+    const done = await jobWith(api2, 'job3', 'idx', (x) => cond(x, 'Complete')?.status === 'True', step);
+    assert.equal(done.status.completedIndexes, '0-2');
+    assert.equal(done.status.succeeded, 3);
   });
 
   test('activeDeadlineSeconds fails the Job with DeadlineExceeded', async () => {

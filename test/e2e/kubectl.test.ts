@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Cluster, KUBECTL_VERSIONS, type KubectlVersion, startCluster } from '../helpers/cluster.js';
+import { type StandInKubelet, startStandInKubelet } from '../helpers/standin-kubelet.js';
 
 let cluster: Cluster;
 
@@ -347,3 +348,165 @@ spec:
     });
   });
 }
+
+// The controller manager driven by kubectl, with a stand-in kubelet that reports pods Running and Ready
+// (Job pods: Succeeded). One kubectl version: the rollout commands are client logic over the same API.
+describe('controllers through kubectl 1.33', () => {
+  const v = '1.33';
+  const ns = 'e2e-controllers';
+  let kubelet: StandInKubelet;
+  before(async () => {
+    await ok(v, ['create', 'namespace', ns]);
+    kubelet = await startStandInKubelet(cluster.url, ns);
+  });
+  after(async () => {
+    await kubelet?.stop();
+  });
+
+  const json = async (args: string[]) => JSON.parse(await ok(v, ['-n', ns, ...args, '-o', 'json']));
+  const image = async (name: string) =>
+    (await json(['get', 'deployment', name])).spec.template.spec.containers[0].image as string;
+
+  it('rollout status, history, undo, pause, resume and restart on a Deployment', async () => {
+    await ok(v, ['-n', ns, 'create', 'deployment', 'web', '--image=k8ts.local/busybox:1', '--replicas=3']);
+    await ok(v, ['-n', ns, 'annotate', 'deployment', 'web', 'kubernetes.io/change-cause=first']);
+    const status = async () => ok(v, ['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+    assert.match(await status(), /deployment "web" successfully rolled out\n$/);
+
+    await ok(v, ['-n', ns, 'set', 'image', 'deployment/web', 'busybox=k8ts.local/busybox:2']);
+    await ok(v, [
+      '-n',
+      ns,
+      'annotate',
+      'deployment',
+      'web',
+      '--overwrite',
+      'kubernetes.io/change-cause=second',
+    ]);
+    assert.match(await status(), /deployment "web" successfully rolled out\n$/);
+    const history = await ok(v, ['-n', ns, 'rollout', 'history', 'deployment/web']);
+    assert.match(history, /^REVISION\s+CHANGE-CAUSE$/m);
+    assert.match(history, /^1\s+first$/m);
+    assert.match(history, /^2\s+second$/m);
+    const rev1 = await ok(v, ['-n', ns, 'rollout', 'history', 'deployment/web', '--revision=1']);
+    assert.match(rev1, /Image:\s+k8ts\.local\/busybox:1/);
+
+    // undo brings back revision 1's template as revision 3.
+    assert.equal(
+      await ok(v, ['-n', ns, 'rollout', 'undo', 'deployment/web']),
+      'deployment.apps/web rolled back\n',
+    );
+    assert.match(await status(), /deployment "web" successfully rolled out\n$/);
+    assert.equal(await image('web'), 'k8ts.local/busybox:1');
+    const after = await ok(v, ['-n', ns, 'rollout', 'history', 'deployment/web']);
+    assert.match(after, /^2\s+second$/m);
+    assert.match(after, /^3\s+first$/m);
+    assert.doesNotMatch(after, /^1\s/m);
+    const d = await json(['get', 'deployment', 'web']);
+    assert.equal(d.metadata.annotations['deployment.kubernetes.io/revision'], '3');
+
+    // Paused: a new template makes no new ReplicaSet until resumed.
+    assert.equal(
+      await ok(v, ['-n', ns, 'rollout', 'pause', 'deployment/web']),
+      'deployment.apps/web paused\n',
+    );
+    await ok(v, ['-n', ns, 'set', 'image', 'deployment/web', 'busybox=k8ts.local/busybox:3']);
+    await new Promise((r) => setTimeout(r, 500));
+    const rsBefore = (await json(['get', 'rs', '-l', 'app=web'])).items.length;
+    assert.equal(rsBefore, 2);
+    const paused = await json(['get', 'deployment', 'web']);
+    const prog = paused.status.conditions.find((c: Record<string, any>) => c.type === 'Progressing');
+    assert.equal(prog.reason, 'DeploymentPaused');
+    assert.equal(
+      await ok(v, ['-n', ns, 'rollout', 'resume', 'deployment/web']),
+      'deployment.apps/web resumed\n',
+    );
+    assert.match(await status(), /deployment "web" successfully rolled out\n$/);
+    assert.equal((await json(['get', 'rs', '-l', 'app=web'])).items.length, 3);
+
+    // restart: a new template annotation, so a new ReplicaSet and new pods.
+    const podsBefore = new Set(
+      (await json(['get', 'pods', '-l', 'app=web'])).items.map((p: Record<string, any>) => p.metadata.name),
+    );
+    assert.equal(
+      await ok(v, ['-n', ns, 'rollout', 'restart', 'deployment/web']),
+      'deployment.apps/web restarted\n',
+    );
+    assert.match(await status(), /deployment "web" successfully rolled out\n$/);
+    const restarted = await json(['get', 'deployment', 'web']);
+    assert.ok(restarted.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']);
+    assert.equal(restarted.status.updatedReplicas, 3);
+    assert.equal(restarted.status.availableReplicas, 3);
+    const live = (await json(['get', 'pods', '-l', 'app=web'])).items.filter(
+      (p: Record<string, any>) => !p.metadata.deletionTimestamp,
+    );
+    assert.equal(live.length, 3);
+    for (const p of live)
+      assert.ok(!podsBefore.has(p.metadata.name), `${p.metadata.name} survived the restart`);
+  });
+
+  it('a Job reaches exactly its completions', async () => {
+    const manifest = JSON.stringify({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'count', namespace: ns },
+      spec: {
+        completions: 7,
+        parallelism: 3,
+        template: {
+          spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'k8ts.local/busybox:1' }] },
+        },
+      },
+    });
+    await ok(v, ['apply', '-f', '-'], manifest);
+    assert.equal(
+      await ok(v, ['-n', ns, 'wait', '--for=condition=complete', 'job/count', '--timeout=60s']),
+      'job.batch/count condition met\n',
+    );
+    const job = await json(['get', 'job', 'count']);
+    assert.equal(job.status.succeeded, 7);
+    assert.equal(job.status.failed ?? 0, 0);
+    assert.equal(job.status.active ?? 0, 0);
+    const pods = (await json(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=count'])).items;
+    assert.equal(pods.length, 7);
+    for (const p of pods) {
+      assert.equal(p.status.phase, 'Succeeded');
+      assert.deepEqual(p.metadata.finalizers ?? [], []);
+    }
+  });
+
+  it('kubectl create job --from=cronjob/NAME runs the CronJob template by hand', async () => {
+    await ok(v, [
+      '-n',
+      ns,
+      'create',
+      'cronjob',
+      'tick',
+      '--image=k8ts.local/busybox:1',
+      '--schedule=*/1 * * * *',
+    ]);
+    assert.equal(
+      await ok(v, ['-n', ns, 'create', 'job', 'by-hand', '--from=cronjob/tick']),
+      'job.batch/by-hand created\n',
+    );
+    const job = await json(['get', 'job', 'by-hand']);
+    const cj = await json(['get', 'cronjob', 'tick']);
+    assert.equal(job.metadata.annotations['cronjob.kubernetes.io/instantiate'], 'manual');
+    assert.deepEqual(
+      job.metadata.ownerReferences.map((r: Record<string, any>) => [r.kind, r.name, r.uid, r.controller]),
+      [['CronJob', 'tick', cj.metadata.uid, true]],
+    );
+    assert.equal(
+      await ok(v, ['-n', ns, 'wait', '--for=condition=complete', 'job/by-hand', '--timeout=60s']),
+      'job.batch/by-hand condition met\n',
+    );
+    // The CronJob controller did not create it, and says so.
+    for (let i = 0; ; i++) {
+      const events = await json(['get', 'events', '--field-selector', 'reason=UnexpectedJob']);
+      if (events.items.some((e: Record<string, any>) => e.message.includes('by-hand'))) break;
+      assert.ok(i < 50, 'no UnexpectedJob event');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await ok(v, ['-n', ns, 'delete', 'cronjob', 'tick']);
+  });
+});

@@ -78,6 +78,8 @@ export function start(ctx: ControllerContext): StartedController {
   cjInf.addEventHandler(enqueueObject(queue));
   jobInf.addEventHandler(enqueueOwner(queue, 'CronJob'));
   const jobs = (ns: string) => ctx.rest.resource<Obj>(JOBS).in(ns);
+  /** Jobs already reported as UnexpectedJob. */
+  const unexpected = new Set<string>();
 
   async function deleteJob(cj: Obj, j: Obj, reason: string): Promise<void> {
     try {
@@ -116,24 +118,63 @@ export function start(ctx: ControllerContext): StartedController {
       );
     const status: Obj = { ...(cj.status ?? {}) };
 
-    // Active list: unfinished owned Jobs; note finished ones (lastSuccessfulTime).
-    const active = owned.filter((j) => !jobFinished(j) && !j.metadata.deletionTimestamp);
+    // The active list as upstream keeps it: Jobs this controller created, dropped once they finish
+    // (SawCompletedJob) or disappear (MissingJob). An unfinished Job it did not create (e.g. `kubectl
+    // create job --from=cronjob/NAME`) is reported as UnexpectedJob and not tracked.
+    const activeRefs: Obj[] = [...(cj.status?.active ?? [])];
+    const isActive = (u: string) => activeRefs.some((r) => r.uid === u);
+    const dropActive = (u: string) => {
+      const i = activeRefs.findIndex((r) => r.uid === u);
+      if (i >= 0) activeRefs.splice(i, 1);
+    };
     for (const j of owned) {
+      const finished = jobFinished(j);
+      if (!finished && !isActive(j.metadata.uid)) {
+        if (!j.metadata.deletionTimestamp && !unexpected.has(j.metadata.uid)) {
+          // The cache may not show this controller's own status write yet: ask the API server.
+          const fresh = await ctx.rest.resource<Obj>(CRONJOBS).in(ns).get(cj.metadata.name);
+          if ((fresh.status?.active ?? []).some((r: Obj) => r.uid === j.metadata.uid)) {
+            return { requeueAfterMs: 100 };
+          }
+          unexpected.add(j.metadata.uid); // once per Job, not on every sync
+          recorder.event(
+            cj,
+            'Warning',
+            'UnexpectedJob',
+            `Saw a job that the controller did not create or forgot: ${j.metadata.name}`,
+          );
+        }
+        continue;
+      }
+      if (finished && isActive(j.metadata.uid)) {
+        const type = condition(j, 'Failed')?.status === 'True' ? 'Failed' : 'Complete';
+        dropActive(j.metadata.uid);
+        recorder.event(
+          cj,
+          'Normal',
+          'SawCompletedJob',
+          `Saw completed job: ${j.metadata.name}, status: ${type}`,
+        );
+      }
       if (condition(j, 'Complete')?.status !== 'True') continue;
       const done = Date.parse(j.status?.completionTime ?? '');
       const last = Date.parse(status.lastSuccessfulTime ?? '');
-      if (Number.isFinite(done) && !(last >= done)) {
-        status.lastSuccessfulTime = j.status.completionTime;
-        if ((cj.status?.active ?? []).some((r: Obj) => r.uid === j.metadata.uid))
-          recorder.event(
-            cj,
-            'Normal',
-            'SawCompletedJob',
-            `Saw completed job: ${j.metadata.name}, status: Complete`,
-          );
+      if (Number.isFinite(done) && !(last >= done)) status.lastSuccessfulTime = j.status.completionTime;
+    }
+    const ownedUids = new Set(owned.map((j) => j.metadata.uid as string));
+    for (const ref of [...activeRefs]) {
+      if (ownedUids.has(ref.uid)) continue;
+      // Not in the cache: ask the API server before declaring it gone (the watch may be behind).
+      try {
+        await jobs(ref.namespace ?? ns).get(ref.name);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        recorder.event(cj, 'Normal', 'MissingJob', `Active job went missing: ${ref.name}`);
+        dropActive(ref.uid);
       }
     }
-    status.active = active.map(jobRef);
+    status.active = activeRefs;
+    const active = activeRefs;
 
     let requeueAfterMs: number | undefined;
     if (!cj.metadata.deletionTimestamp && cj.spec?.suspend !== true) {
@@ -161,7 +202,11 @@ export function start(ctx: ControllerContext): StartedController {
             'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew',
           );
         const name = time !== undefined ? `${cj.metadata.name}-${Math.floor(time / 60_000)}` : undefined;
-        const already = name !== undefined && owned.some((j) => j.metadata.name === name);
+        // Already run: in the active list by name, or the last schedule time (upstream's two checks).
+        const already =
+          name !== undefined &&
+          (active.some((r) => r.name === name) ||
+            (time !== undefined && status.lastScheduleTime === rfc3339(time)));
         if (time !== undefined && !already) {
           const policy = cj.spec?.concurrencyPolicy ?? 'Allow';
           if (policy === 'Forbid' && active.length > 0) {
@@ -173,7 +218,12 @@ export function start(ctx: ControllerContext): StartedController {
             );
           } else {
             if (policy === 'Replace') {
-              for (const j of active) await deleteJob(cj, j, 'SuccessfulDelete');
+              for (const r of active)
+                await deleteJob(
+                  cj,
+                  { metadata: { name: r.name, namespace: r.namespace ?? ns } },
+                  'SuccessfulDelete',
+                );
               status.active = [];
             }
             try {
@@ -190,6 +240,14 @@ export function start(ctx: ControllerContext): StartedController {
                 );
                 throw err;
               }
+              // Created earlier but the status write was lost: track it if it is ours.
+              const existing = await jobs(ns).get(name as string);
+              const ours = (existing.metadata.ownerReferences ?? []).some(
+                (r: Obj) => r.controller && r.uid === cj.metadata.uid,
+              );
+              if (!ours) return undefined;
+              if (!status.active.some((r: Obj) => r.uid === existing.metadata.uid))
+                status.active.push(jobRef(existing));
             }
             status.lastScheduleTime = rfc3339(time);
           }

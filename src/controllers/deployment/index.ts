@@ -27,6 +27,18 @@ const REPLICASETS: ResourceRef = {
 };
 export const HASH_LABEL = 'pod-template-hash';
 export const REVISION = 'deployment.kubernetes.io/revision';
+/** The Deployment's replicas, and replicas + maxSurge, when a ReplicaSet was last scaled for it. */
+export const DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
+export const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
+/** Deployment annotations that stay off its ReplicaSets (upstream's annotationsToSkip). */
+const NOT_COPIED = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION,
+  'deployment.kubernetes.io/revision-history',
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  'deprecated.deployment.rollback.to',
+]);
 
 function controllerOf(o: Obj): Obj | undefined {
   return (o.metadata?.ownerReferences ?? []).find((r: Obj) => r.controller === true);
@@ -54,11 +66,68 @@ export function surgeAndUnavailable(d: Obj, replicas: number): { surge: number; 
   return { surge, unavailable: Math.min(unavailable, replicas) };
 }
 
+/** maxSurge as an absolute number (0 for Recreate). */
+export function maxSurge(d: Obj): number {
+  if (d.spec?.strategy?.type === 'Recreate') return 0;
+  return surgeAndUnavailable(d, d.spec?.replicas ?? 1).surge;
+}
+
+function desiredAnnotation(rs: Obj, name: string): number | undefined {
+  const v = rs.metadata?.annotations?.[name];
+  const n = Number(v);
+  return v != null && Number.isInteger(n) ? n : undefined;
+}
+
+/**
+ * Upstream's proportional split when a Deployment is resized with more than one active ReplicaSet: each
+ * gets its share of the change (its size times the new max replicas over the max it was last scaled
+ * for, from its max-replicas annotation), biggest first (newer first on ties when growing, older first
+ * when shrinking), and whatever rounding leaves goes to the first one. Answers name -> new size.
+ */
+export function proportionalSizes(d: Obj, active: Obj[]): Map<string, number> {
+  const replicas = d.spec?.replicas ?? 1;
+  const allowed = replicas > 0 ? replicas + maxSurge(d) : 0;
+  const toAdd = allowed - sum(active, specReplicas);
+  const newerFirst = (a: Obj, b: Obj) => -byAge(a, b);
+  const sorted = [...active].sort(
+    (a, b) => specReplicas(b) - specReplicas(a) || (toAdd > 0 ? newerFirst(a, b) : byAge(a, b)),
+  );
+  const sizes = new Map<string, number>();
+  let added = 0;
+  for (const rs of sorted) {
+    let share = 0;
+    if (toAdd !== 0 && specReplicas(rs) > 0 && added !== toAdd) {
+      const before = desiredAnnotation(rs, MAX_REPLICAS) || (d.status?.replicas ?? 0);
+      const fraction =
+        replicas === 0
+          ? -specReplicas(rs)
+          : before > 0
+            ? Math.round((specReplicas(rs) * allowed) / before) - specReplicas(rs)
+            : 0;
+      share = toAdd > 0 ? Math.min(fraction, toAdd - added) : Math.max(fraction, toAdd - added);
+    }
+    sizes.set(rs.metadata.name, specReplicas(rs) + share);
+    added += share;
+  }
+  if (sorted.length > 0 && toAdd !== 0) {
+    const first = sorted[0].metadata.name;
+    sizes.set(first, Math.max(0, (sizes.get(first) as number) + toAdd - added));
+  }
+  return sizes;
+}
+
 const specReplicas = (rs: Obj): number => rs.spec?.replicas ?? 0;
 const sum = (list: Obj[], f: (rs: Obj) => number): number => list.reduce((n, rs) => n + f(rs), 0);
 const byAge = (a: Obj, b: Obj): number =>
   String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) ||
   String(a.metadata.name).localeCompare(String(b.metadata.name));
+
+/** The Deployment's own annotations that its ReplicaSets carry (kubernetes.io/change-cause, ...). */
+function copiedAnnotations(d: Obj): Obj {
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(d.metadata?.annotations ?? {})) if (!NOT_COPIED.has(k)) out[k] = v;
+  return out;
+}
 
 export function start(ctx: ControllerContext): StartedController {
   const queue = new WorkQueue<string>({ name: 'deployment', clock: ctx.clock });
@@ -70,15 +139,22 @@ export function start(ctx: ControllerContext): StartedController {
 
   const rsClient = (ns: string) => ctx.rest.resource<Obj>(REPLICASETS).in(ns);
 
+  /** Sets a ReplicaSet's size and its desired/max-replicas annotations; an event when the size moves. */
   async function scale(d: Obj, rs: Obj, to: number): Promise<void> {
     const from = specReplicas(rs);
-    if (from === to) return;
+    const desired = String(d.spec.replicas ?? 1);
+    const max = String((d.spec.replicas ?? 1) + maxSurge(d));
+    const ann = rs.metadata.annotations ?? {};
+    if (from === to && ann[DESIRED_REPLICAS] === desired && ann[MAX_REPLICAS] === max) return;
     const next = structuredClone(rs);
     next.spec.replicas = to;
+    next.metadata.annotations = { ...ann, [DESIRED_REPLICAS]: desired, [MAX_REPLICAS]: max };
     const saved = await rsClient(rs.metadata.namespace).update(next);
     // Later steps of this sync may scale the same ReplicaSet again: keep its new version.
     rs.spec.replicas = to;
+    rs.metadata.annotations = saved.metadata.annotations;
     rs.metadata.resourceVersion = saved.metadata.resourceVersion;
+    if (from === to) return;
     const dir = to > from ? 'up' : 'down';
     recorder.event(
       d,
@@ -141,7 +217,12 @@ export function start(ctx: ControllerContext): StartedController {
         name: `${d.metadata.name}-${hash}`,
         namespace: d.metadata.namespace,
         labels: template.metadata.labels,
-        annotations: { [REVISION]: String(revision) },
+        annotations: {
+          ...copiedAnnotations(d),
+          [REVISION]: String(revision),
+          [DESIRED_REPLICAS]: String(d.spec.replicas ?? 1),
+          [MAX_REPLICAS]: String((d.spec.replicas ?? 1) + maxSurge(d)),
+        },
         ownerReferences: [
           {
             apiVersion: 'apps/v1',
@@ -209,6 +290,55 @@ export function start(ctx: ControllerContext): StartedController {
     // The new pods start only when every old pod is gone.
     if (old.some((rs) => (rs.status?.replicas ?? 0) > 0)) return;
     await scale(d, newRS, d.spec.replicas ?? 1);
+  }
+
+  /** Upstream's scale(): one active (or else the newest) ReplicaSet takes it all; else proportional. */
+  async function resize(d: Obj, newRS: Obj | undefined, old: Obj[]): Promise<void> {
+    const replicas = d.spec.replicas ?? 1;
+    const activeSets = [...(newRS ? [newRS] : []), ...old].filter((rs) => specReplicas(rs) > 0);
+    if (activeSets.length <= 1) {
+      const newestOld = [...old].sort(byAge).at(-1);
+      const target = activeSets[0] ?? newRS ?? newestOld;
+      if (target) await scale(d, target, replicas);
+      return;
+    }
+    const saturated =
+      newRS !== undefined &&
+      specReplicas(newRS) === replicas &&
+      desiredAnnotation(newRS, DESIRED_REPLICAS) === replicas &&
+      (newRS.status?.availableReplicas ?? 0) === replicas;
+    if (saturated) {
+      for (const rs of old) if (specReplicas(rs) > 0) await scale(d, rs, 0);
+      return;
+    }
+    if (d.spec.strategy?.type === 'Recreate') return;
+    const sizes = proportionalSizes(d, activeSets);
+    for (const rs of activeSets) await scale(d, rs, sizes.get(rs.metadata.name) as number);
+  }
+
+  /** Progressing=Unknown DeploymentPaused / DeploymentResumed, unless the deadline already passed. */
+  async function checkPausedConditions(d: Obj): Promise<boolean> {
+    if (typeof d.spec.progressDeadlineSeconds !== 'number') return false;
+    const prev: Obj[] = d.status?.conditions ?? [];
+    const cur = prev.find((c) => c.type === 'Progressing');
+    if (cur?.reason === 'ProgressDeadlineExceeded') return false;
+    const pausedCond = cur?.reason === 'DeploymentPaused';
+    let next: Obj | undefined;
+    if (d.spec.paused && !pausedCond) {
+      next = condition(prev, 'Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused');
+    } else if (!d.spec.paused && pausedCond) {
+      next = condition(prev, 'Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed');
+    }
+    if (!next) return false;
+    const updated = structuredClone(d);
+    updated.status = { ...(d.status ?? {}) };
+    updated.status.conditions = [...prev.filter((c) => c.type !== 'Progressing'), next];
+    try {
+      await ctx.rest.resource<Obj>(DEPLOYMENTS).in(d.metadata.namespace).updateStatus(updated);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    return true;
   }
 
   async function cleanupHistory(d: Obj, old: Obj[]): Promise<void> {
@@ -284,7 +414,12 @@ export function start(ctx: ControllerContext): StartedController {
     return { cond: condition(prev, 'Progressing', 'False', 'ProgressDeadlineExceeded', timedOut) };
   }
 
-  async function syncStatus(d: Obj, newRS: Obj | undefined, all: Obj[]): Promise<number | undefined> {
+  async function syncStatus(
+    d: Obj,
+    newRS: Obj | undefined,
+    all: Obj[],
+    keepProgressing = false,
+  ): Promise<number | undefined> {
     const replicas = d.spec.replicas ?? 1;
     const available = sum(all, (rs) => rs.status?.availableReplicas ?? 0);
     const total = sum(all, (rs) => rs.status?.replicas ?? 0);
@@ -302,7 +437,10 @@ export function start(ctx: ControllerContext): StartedController {
       readyReplicas: ready,
       availableReplicas: available,
     };
-    const prog = progressing(d, name, complete, counts);
+    const kept = prev.find((c) => c.type === 'Progressing');
+    const prog: { cond?: Obj; recheckMs?: number } = keepProgressing
+      ? { cond: kept }
+      : progressing(d, name, complete, counts);
     const conditions = [
       isAvailable
         ? condition(
@@ -319,8 +457,23 @@ export function start(ctx: ControllerContext): StartedController {
             'MinimumReplicasUnavailable',
             'Deployment does not have minimum availability.',
           ),
-      prog.cond,
+      ...(prog.cond ? [prog.cond] : []),
     ];
+    // A ReplicaSet that cannot create or delete pods: the Deployment says so too (newest first).
+    const rsFailure = [...(newRS ? [newRS] : []), ...all.filter((rs) => rs !== newRS)]
+      .map((rs) => (rs.status?.conditions ?? []).find((c: Obj) => c.type === 'ReplicaFailure'))
+      .find((c) => c?.status === 'True');
+    if (rsFailure) {
+      const was = prev.find((c) => c.type === 'ReplicaFailure');
+      conditions.push({
+        type: 'ReplicaFailure',
+        status: 'True',
+        lastUpdateTime: rsFailure.lastTransitionTime,
+        lastTransitionTime: was?.status === 'True' ? was.lastTransitionTime : rsFailure.lastTransitionTime,
+        reason: rsFailure.reason,
+        message: rsFailure.message,
+      });
+    }
     const status: Obj = {
       observedGeneration: d.metadata.generation,
       replicas: total,
@@ -358,6 +511,7 @@ export function start(ctx: ControllerContext): StartedController {
     reconcile: async (key) => {
       const d = dInf.store.get(key);
       if (!d || d.metadata.deletionTimestamp) return;
+      if (await checkPausedConditions(d)) return; // the status write comes back through the informer
       const all = await ownedReplicaSets(d);
       const hash = podTemplateHash(d.spec.template, d.status?.collisionCount);
       let newRS = all.find(
@@ -365,17 +519,22 @@ export function start(ctx: ControllerContext): StartedController {
       );
       const old = all.filter((rs) => rs !== newRS);
       const maxOldRevision = Math.max(0, ...old.map(revisionOf));
-      if (d.spec.paused) {
-        // Paused: a new template waits for resume, but a lone active ReplicaSet still follows scaling.
-        const active = all.filter((rs) => specReplicas(rs) > 0);
-        const target = newRS ?? (active.length === 1 ? active[0] : undefined);
-        if (target && active.every((rs) => rs === target)) await scale(d, target, d.spec.replicas ?? 1);
-        await syncStatus(d, newRS, all);
+      const replicas = d.spec.replicas ?? 1;
+      // A scaling event: some active ReplicaSet was last sized for another spec.replicas.
+      const scalingEvent = all.some((rs) => {
+        const desired = desiredAnnotation(rs, DESIRED_REPLICAS);
+        return specReplicas(rs) > 0 && desired !== undefined && desired !== replicas;
+      });
+      if (d.spec.paused || scalingEvent) {
+        // Upstream's sync(): sizes follow spec.replicas (proportionally mid-rollout); a new template
+        // waits for resume (or for the next sync after the resize).
+        await resize(d, newRS, old);
+        if (d.spec.paused) await cleanupHistory(d, old);
+        await syncStatus(d, newRS, all, true);
         return;
       }
       if (!newRS) {
         // Recreate starts the new ReplicaSet at 0; RollingUpdate within the surge budget.
-        const replicas = d.spec.replicas ?? 1;
         let initial = 0;
         if (d.spec.strategy?.type !== 'Recreate') {
           const { surge } = surgeAndUnavailable(d, replicas);
@@ -383,22 +542,31 @@ export function start(ctx: ControllerContext): StartedController {
         }
         newRS = await createNewReplicaSet(d, hash, maxOldRevision + 1, initial);
         all.push(newRS);
-      } else if (revisionOf(newRS) <= maxOldRevision) {
-        // Rolled back to an older template: it becomes the newest revision.
-        const next = structuredClone(newRS);
-        next.metadata.annotations = {
-          ...(next.metadata.annotations ?? {}),
-          [REVISION]: String(maxOldRevision + 1),
-        };
-        const saved = await rsClient(d.metadata.namespace).update(next);
-        Object.assign(newRS, structuredClone(saved));
+      } else {
+        // The newest ReplicaSet carries the Deployment's annotations and minReadySeconds; rolled back to
+        // an older template, it becomes the newest revision.
+        const ann: Obj = newRS.metadata.annotations ?? {};
+        const want: Obj = { ...ann, ...copiedAnnotations(d) };
+        if (revisionOf(newRS) <= maxOldRevision) want[REVISION] = String(maxOldRevision + 1);
+        const minReady = d.spec.minReadySeconds ?? 0;
+        const annChanged = Object.keys(want).some((k) => want[k] !== ann[k]);
+        if (annChanged || (newRS.spec.minReadySeconds ?? 0) !== minReady) {
+          const next = structuredClone(newRS);
+          next.metadata.annotations = want;
+          next.spec.minReadySeconds = minReady;
+          const saved = await rsClient(d.metadata.namespace).update(next);
+          Object.assign(newRS, structuredClone(saved));
+        }
       }
       const revision = String(revisionOf(newRS));
       if (d.metadata.annotations?.[REVISION] !== revision) {
         await ctx.rest
           .resource<Obj>(DEPLOYMENTS)
           .in(d.metadata.namespace)
-          .patch(d.metadata.name, { metadata: { annotations: { [REVISION]: revision } } });
+          .patch(d.metadata.name, {
+            // The version makes a sync from a stale cache conflict instead of writing twice.
+            metadata: { annotations: { [REVISION]: revision }, resourceVersion: d.metadata.resourceVersion },
+          });
         return; // the update comes back through the informer
       }
       if (d.spec.strategy?.type === 'Recreate') await recreate(d, newRS, old);

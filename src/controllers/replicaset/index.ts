@@ -183,7 +183,11 @@ export function start(ctx: ControllerContext): StartedController {
     if (firstErr) throw firstErr;
   }
 
-  async function updateStatus(rs: Obj, owned: Obj[]): Promise<number | undefined> {
+  /**
+   * Status from the owned pods. A failed create or delete sets ReplicaFailure=True (FailedCreate or
+   * FailedDelete, with the error's message) until a sync manages the replicas without error.
+   */
+  async function updateStatus(rs: Obj, owned: Obj[], manageErr?: unknown): Promise<number | undefined> {
     const nowMs = ctx.clock.now();
     const minReady = rs.spec?.minReadySeconds ?? 0;
     const active = owned.filter(activePod);
@@ -199,13 +203,30 @@ export function start(ctx: ControllerContext): StartedController {
       observedGeneration: rs.metadata.generation,
     };
     const cur = rs.status ?? {};
-    const changed = [
-      'replicas',
-      'fullyLabeledReplicas',
-      'readyReplicas',
-      'availableReplicas',
-      'observedGeneration',
-    ].some((f) => (cur[f] ?? 0) !== (status[f] ?? 0));
+    const failure = (cur.conditions ?? []).find((c: Obj) => c.type === 'ReplicaFailure');
+    let conditionsChanged = false;
+    if (manageErr && !failure) {
+      const diff = active.length - (rs.spec?.replicas ?? 1);
+      const cond: Obj = {
+        type: 'ReplicaFailure',
+        status: 'True',
+        lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        reason: diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : undefined,
+        message: (manageErr as Error)?.message ?? String(manageErr),
+      };
+      if (!cond.reason) delete cond.reason;
+      status.conditions = [...(cur.conditions ?? []), cond];
+      conditionsChanged = true;
+    } else if (!manageErr && failure) {
+      status.conditions = (cur.conditions ?? []).filter((c: Obj) => c.type !== 'ReplicaFailure');
+      if (status.conditions.length === 0) delete status.conditions;
+      conditionsChanged = true;
+    }
+    const changed =
+      conditionsChanged ||
+      ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'].some(
+        (f) => (cur[f] ?? 0) !== (status[f] ?? 0),
+      );
     if (changed) {
       const next = structuredClone(rs);
       next.status = status;
@@ -233,17 +254,23 @@ export function start(ctx: ControllerContext): StartedController {
       const satisfied = expectations.satisfied(key);
       const owned = await claim(rs);
       const active = owned.filter(activePod);
+      let manageErr: unknown;
       if (satisfied && !rs.metadata.deletionTimestamp) {
         const want = rs.spec?.replicas ?? 1;
         const diff = active.length - want;
-        if (diff < 0) {
-          await createPods(rs, key, Math.min(-diff, BURST_REPLICAS));
-        } else if (diff > 0) {
-          const victims = [...active].sort(lessValuableFirst).slice(0, Math.min(diff, BURST_REPLICAS));
-          await deletePods(rs, key, victims);
+        try {
+          if (diff < 0) {
+            await createPods(rs, key, Math.min(-diff, BURST_REPLICAS));
+          } else if (diff > 0) {
+            const victims = [...active].sort(lessValuableFirst).slice(0, Math.min(diff, BURST_REPLICAS));
+            await deletePods(rs, key, victims);
+          }
+        } catch (err) {
+          manageErr = err;
         }
       }
-      const after = await updateStatus(rs, owned);
+      const after = await updateStatus(rs, owned, manageErr);
+      if (manageErr) throw manageErr; // retried with backoff
       return after ? { requeueAfterMs: after } : undefined;
     },
   });

@@ -449,17 +449,18 @@ export class Scheduler {
       reason: 'Unschedulable',
       message,
     };
-    const next = [...conditions.filter((c) => c.type !== 'PodScheduled'), cond];
     try {
+      // Strategic merge: conditions merge by type, so only PodScheduled changes and a condition another
+      // component wrote meanwhile (which our cache may not have seen yet) stays.
       await this.pods.in(pod.metadata.namespace).patch(
         pod.metadata.name,
         {
           status: {
-            conditions: next,
+            conditions: [cond],
             ...(nominated !== undefined ? { nominatedNodeName: nominated } : {}),
           },
         },
-        { subresource: 'status', type: 'merge' },
+        { subresource: 'status', type: 'strategic' },
       );
     } catch (err) {
       if (!isNotFound(err))

@@ -10,6 +10,7 @@ import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
 import { runElected } from './elected.js';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
+import { defaultNodeName, nodeUnavailableReason, type RunningNode, startNode } from './node.js';
 
 export const SERVER_FLAGS: FlagSpec = {
   'data-dir': { type: 'string', help: 'where state, keys and kubeconfig live' },
@@ -27,6 +28,14 @@ export const SERVER_FLAGS: FlagSpec = {
     help: 'watches end after 1x..2x this many seconds',
   },
   'disable-agent': { type: 'boolean', default: false, help: 'run the control plane only, no local node' },
+  'cluster-cidr': {
+    type: 'string',
+    default: '10.42.0.0/16',
+    help: 'IPv4 range node podCIDRs (a /24 each) come from',
+  },
+  'node-name': { type: 'string', help: 'name of the local node (default: the hostname)' },
+  'node-ip': { type: 'string', help: "the local node's address (default: the first non-loopback IPv4)" },
+  'kubelet-port': { type: 'number', default: 10250, help: "the local node's kubelet port (0 picks one)" },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -78,7 +87,7 @@ export async function runServer(args: string[]): Promise<void> {
   const controllers = runElected({
     baseUrl: url,
     lease: 'kube-controller-manager',
-    start: () => startControllerManager({ baseUrl: url }),
+    start: () => startControllerManager({ baseUrl: url, clusterCidr: flags['cluster-cidr'] as string }),
   });
   const scheduler = runElected({
     baseUrl: url,
@@ -91,8 +100,33 @@ export async function runServer(args: string[]): Promise<void> {
   console.log(
     `k8ts: kubeconfig written to ${kubeconfigPath}; try: KUBECONFIG=${kubeconfigPath} kubectl get ns`,
   );
+  let node: RunningNode | undefined;
+  let nodeStarting: Promise<void> | undefined;
   if (!flags['disable-agent']) {
-    console.log('k8ts: the local node agent is not built yet; running the control plane alone');
+    const reason = nodeUnavailableReason();
+    if (reason) console.log(`k8ts: ${reason}`);
+    else {
+      const nodeName = (flags['node-name'] as string | undefined) ?? defaultNodeName();
+      nodeStarting = startNode({
+        apiServer: url,
+        dataDir,
+        nodeName,
+        kubeletPort: flags['kubelet-port'] as number,
+        nodeIP: flags['node-ip'] as string | undefined,
+      }).then(
+        async (n) => {
+          node = n;
+          console.log(`k8ts: node ${nodeName} started (kubelet port ${n.kubelet.port})`);
+          await n.kubelet.ready;
+          console.log(`k8ts: node ${nodeName} is ready in ${Date.now() - started} ms`);
+        },
+        (err) => {
+          console.log(
+            `k8ts: the local node could not start (${(err as Error).message.split('\n')[0]}); running the control plane alone`,
+          );
+        },
+      );
+    }
   }
 
   let stopping = false;
@@ -101,6 +135,8 @@ export async function runServer(args: string[]): Promise<void> {
     stopping = true;
     console.log(`k8ts: ${signal}: stopping`);
     compactor.stop();
+    await nodeStarting?.catch(() => {});
+    await node?.stop();
     await Promise.all([controllers.stop(), scheduler.stop()]);
     await api.close();
     await backend.close();

@@ -15,6 +15,7 @@ import * as deployment from './deployment/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
 import * as job from './job/index.js';
 import * as namespace from './namespace/index.js';
+import * as nodeipam from './nodeipam/index.js';
 import * as replicaset from './replicaset/index.js';
 import * as serviceaccount from './serviceaccount/index.js';
 import * as ttlafterfinished from './ttlafterfinished/index.js';
@@ -23,6 +24,8 @@ export interface ControllerManagerOptions {
   baseUrl: string;
   clock?: Clock;
   log?: Logger;
+  /** The range node podCIDRs are cut from (default 10.42.0.0/16, a /24 per node). */
+  clusterCidr?: string;
 }
 
 export interface ControllerManager {
@@ -64,7 +67,10 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
       return r;
     },
   };
-  const started = CONTROLLERS.map((c) => c.start(ctx));
+  const started = [
+    ...CONTROLLERS.map((c) => c.start(ctx)),
+    nodeipam.start(ctx, { clusterCidr: opts.clusterCidr }),
+  ];
   informers.start();
   let stopping: Promise<void> | undefined;
   return {

@@ -1,0 +1,67 @@
+// Runs a node (containerd under k8ts plus the kubelet) for `k8ts server` and `k8ts agent`, and says in one
+// sentence why not when this machine cannot run one.
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { type Kubelet, startKubelet } from '../kubelet/index.js';
+import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
+import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
+
+/** Why no node can run here (with the fix), or undefined when one can. */
+export function nodeUnavailableReason(): string | undefined {
+  if (process.platform !== 'linux') return 'the node agent needs Linux; running the control plane alone';
+  if (process.getuid?.() !== 0)
+    return 'the node agent needs root to run containers (start k8ts with sudo, or pass --disable-agent); running the control plane alone';
+  const containerd = process.env.K8TS_CONTAINERD_BIN ?? DEFAULT_CONTAINERD;
+  const missing = [containerd, '/usr/sbin/runc', '/usr/lib/cni/bridge', '/bin/busybox'].filter(
+    (p) => !existsSync(p),
+  );
+  if (missing.length > 0)
+    return `the node agent needs ${missing.join(', ')} (apt-get install containerd runc containernetworking-plugins busybox-static, or run ./scripts/setup.sh); running the control plane alone`;
+  return undefined;
+}
+
+export function defaultNodeName(): string {
+  return hostname().toLowerCase();
+}
+
+export interface RunningNode {
+  runtime: NodeRuntime;
+  kubelet: Kubelet;
+  stop(): Promise<void>;
+}
+
+export async function startNode(opts: {
+  apiServer: string;
+  token?: string;
+  dataDir: string;
+  nodeName: string;
+  kubeletPort?: number;
+  nodeIP?: string;
+}): Promise<RunningNode> {
+  const runtime = await startNodeRuntime({ dataDir: opts.dataDir, containerd: { stopGraceMs: 3_000 } });
+  let kubelet: Kubelet;
+  try {
+    kubelet = await startKubelet({
+      apiServer: opts.apiServer,
+      bearerToken: opts.token,
+      nodeName: opts.nodeName,
+      dataDir: opts.dataDir,
+      cri: runtime.cri,
+      setPodCIDR: (cidr) => runtime.setPodCIDR(cidr),
+      port: opts.kubeletPort,
+      nodeIP: opts.nodeIP,
+    });
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
+  return {
+    runtime,
+    kubelet,
+    async stop() {
+      await kubelet.stop();
+      // Containers keep running in their shims; the next start adopts them.
+      await runtime.stop();
+    },
+  };
+}

@@ -11,6 +11,8 @@ export const AGENT_FLAGS: FlagSpec = {
   'node-name': { type: 'string', help: 'name of this node (default: the hostname)' },
   'node-ip': { type: 'string', help: "this node's address (default: the first non-loopback IPv4)" },
   'kubelet-port': { type: 'number', default: 10250, help: 'the kubelet port (0 picks one)' },
+  'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
+  'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -35,6 +37,8 @@ export async function runAgent(args: string[]): Promise<void> {
     nodeName,
     kubeletPort: flags['kubelet-port'] as number,
     nodeIP: flags['node-ip'] as string | undefined,
+    bridge: flags['cni-bridge'] as string,
+    cgroupRoot: flags['cgroup-root'] as string,
   });
   console.log(`k8ts: node ${nodeName} started against ${server} (kubelet port ${node.kubelet.port})`);
   void node.kubelet.ready.then(() =>

@@ -37,8 +37,16 @@ export async function startNode(opts: {
   nodeName: string;
   kubeletPort?: number;
   nodeIP?: string;
+  /** CNI bridge (default k8ts0); the network is named after it. */
+  bridge?: string;
+  cgroupRoot?: string;
 }): Promise<RunningNode> {
-  const runtime = await startNodeRuntime({ dataDir: opts.dataDir, containerd: { stopGraceMs: 3_000 } });
+  const bridge = opts.bridge ?? 'k8ts0';
+  const runtime = await startNodeRuntime({
+    dataDir: opts.dataDir,
+    containerd: { stopGraceMs: 3_000 },
+    cni: { bridge, networkName: bridge === 'k8ts0' ? 'k8ts' : `k8ts-${bridge}` },
+  });
   let kubelet: Kubelet;
   try {
     kubelet = await startKubelet({
@@ -50,6 +58,7 @@ export async function startNode(opts: {
       setPodCIDR: (cidr) => runtime.setPodCIDR(cidr),
       port: opts.kubeletPort,
       nodeIP: opts.nodeIP,
+      cgroupRoot: opts.cgroupRoot,
     });
   } catch (err) {
     await runtime.stop();

@@ -36,6 +36,8 @@ export const SERVER_FLAGS: FlagSpec = {
   'node-name': { type: 'string', help: 'name of the local node (default: the hostname)' },
   'node-ip': { type: 'string', help: "the local node's address (default: the first non-loopback IPv4)" },
   'kubelet-port': { type: 'number', default: 10250, help: "the local node's kubelet port (0 picks one)" },
+  'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
+  'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -113,6 +115,8 @@ export async function runServer(args: string[]): Promise<void> {
         nodeName,
         kubeletPort: flags['kubelet-port'] as number,
         nodeIP: flags['node-ip'] as string | undefined,
+        bridge: flags['cni-bridge'] as string,
+        cgroupRoot: flags['cgroup-root'] as string,
       }).then(
         async (n) => {
           node = n;

@@ -19,6 +19,8 @@ export interface PodStatusInput {
   hostIPs: string[];
   /** RFC 3339, seconds precision. */
   now: string;
+  /** When the kubelet first saw the pod (used when the pod has no startTime yet). */
+  startTime?: string;
 }
 
 export const KUBELET_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'];
@@ -245,7 +247,7 @@ export function isTerminalPhase(phase: string | undefined): boolean {
 }
 
 export function computePodStatus(input: PodStatusInput): Obj {
-  const { pod, rt, waiting, hostIPs, now } = input;
+  const { pod, rt, waiting, hostIPs, now, startTime } = input;
   const spec = pod.spec ?? {};
   const old = pod.status ?? {};
   const initSpecs: Obj[] = spec.initContainers ?? [];
@@ -275,7 +277,7 @@ export function computePodStatus(input: PodStatusInput): Obj {
     ),
     hostIP: hostIPs[0] ?? '',
     hostIPs: hostIPs.map((ip) => ({ ip })),
-    startTime: old.startTime ?? now,
+    startTime: old.startTime ?? startTime ?? now,
     containerStatuses: statuses,
   };
   if (podIPs.length > 0) {

@@ -2,13 +2,14 @@
 // the pod's runtime state, creates the sandbox, pulls images, creates and starts containers with their
 // environment and logs, stops containers with their grace period, and reports the resulting status.
 // The pod workers make sure two syncs of one pod never overlap.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, type EventRecorder, isNotFound, type Logger, type RestClient } from '../client/index.js';
 import { type CriClient, isCriNotFound } from '../runtime/cri/client.js';
 import type { PodSandboxConfig } from '../runtime/cri/types.js';
 import { Backoff } from './backoff.js';
-import { containerConfig, podLogDir, sandboxConfig } from './container-config.js';
+import { removeCgroup } from './cgroups.js';
+import { containerConfig, podCgroupParent, podLogDir, sandboxConfig } from './container-config.js';
 import { ContainerConfigError, type EnvSources, expandCommand, resolveEnv } from './env.js';
 import type { ResolvConf } from './host.js';
 import { ImageError, ImagePuller } from './image-puller.js';
@@ -53,6 +54,8 @@ export class PodSyncer {
   /** The last waiting reasons per pod uid (kept between syncs, as upstream's reasonCache). */
   private readonly reasons = new Map<string, Map<string, WaitingReason>>();
   private readonly env: EnvSources;
+  /** When this kubelet first saw each pod (its status.startTime until the API server has one). */
+  private readonly firstSeen = new Map<string, string>();
 
   constructor(private readonly d: PodSyncDeps) {
     this.crashBackoff = new Backoff(d.clock);
@@ -70,11 +73,13 @@ export class PodSyncer {
 
   /** One level-based pass over a pod: pod is the API server's object, or undefined when it is gone. */
   async sync(uid: string, pod: Obj | undefined, lastKnown: Obj | undefined): Promise<SyncOutcome> {
+    if (pod && !this.firstSeen.has(uid)) this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
     const rt = await readPodRuntime(this.d.cri, uid);
     const step = terminationStep(pod, pod?.status?.phase);
     if (step === 'remove-and-forget') {
       await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
       await this.removePod(rt);
+      this.cleanupPodFiles(lastKnown);
       this.forget(uid);
       return { finished: true };
     }
@@ -84,6 +89,7 @@ export class PodSyncer {
       const after = await readPodRuntime(this.d.cri, uid);
       await this.writeStatus(p, after, new Map()).catch(() => {});
       await this.removePod(after);
+      this.cleanupPodFiles(p);
       try {
         await this.d.rest
           .resource<Obj>(PODS)
@@ -323,8 +329,16 @@ export class PodSyncer {
     }
   }
 
+  /** The pod's log directory and cgroup, once its sandboxes are removed. */
+  private cleanupPodFiles(pod: Obj | undefined): void {
+    if (!pod?.metadata?.uid) return;
+    rmSync(podLogDir(this.d.dataDir, pod), { recursive: true, force: true });
+    removeCgroup(podCgroupParent(pod, this.d.cgroupRoot));
+  }
+
   forget(uid: string): void {
     this.reasons.delete(uid);
+    this.firstSeen.delete(uid);
     this.crashBackoff.forgetPrefix(`${uid}/`);
     this.d.status.forget(uid);
   }

@@ -73,7 +73,8 @@ export class PodSyncer {
 
   /** One level-based pass over a pod: pod is the API server's object, or undefined when it is gone. */
   async sync(uid: string, pod: Obj | undefined, lastKnown: Obj | undefined): Promise<SyncOutcome> {
-    if (pod && !this.firstSeen.has(uid)) this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
+    if (pod && !this.firstSeen.has(uid))
+      this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
     const rt = await readPodRuntime(this.d.cri, uid);
     const step = terminationStep(pod, pod?.status?.phase);
     if (step === 'remove-and-forget') {

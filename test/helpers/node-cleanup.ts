@@ -7,7 +7,11 @@ import { containerdPaths } from '../../src/runtime/containerd-config.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
 import { teardownTestNode } from './node-runtime.js';
 
-export async function cleanupNodeDataDir(dataDir: string, bridge: string, cgroupRoot?: string): Promise<void> {
+export async function cleanupNodeDataDir(
+  dataDir: string,
+  bridge: string,
+  cgroupRoot?: string,
+): Promise<void> {
   // Shims of a server that was killed still run; containerd finds them again and removes their pods.
   const containerd = await startContainerd({ dataDir, restart: false, stopGraceMs: 3_000 });
   const cri = new CriClient(containerd.socket);

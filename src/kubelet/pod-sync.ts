@@ -48,6 +48,20 @@ export interface SyncOutcome {
 /** How often a running pod is looked at again even without a runtime event. */
 export const RESYNC_MS = 60_000;
 
+/** K8TS_KUBELET_TRACE=1 prints how long each sync and its steps took (to stderr). */
+const TRACE = !!process.env.K8TS_KUBELET_TRACE;
+const TRACE_STEPS = new Map<string, string>();
+const TRACE_LAST = new Map<string, number>();
+function traceStep(uid: string, name: string): void {
+  if (!TRACE) return;
+  const now = performance.now();
+  TRACE_STEPS.set(
+    uid,
+    `${TRACE_STEPS.get(uid) ?? ''} ${name}+${(now - (TRACE_LAST.get(uid) ?? now)).toFixed(0)}`,
+  );
+  TRACE_LAST.set(uid, now);
+}
+
 export class PodSyncer {
   readonly crashBackoff: Backoff;
   readonly images: ImagePuller;
@@ -73,9 +87,28 @@ export class PodSyncer {
 
   /** One level-based pass over a pod: pod is the API server's object, or undefined when it is gone. */
   async sync(uid: string, pod: Obj | undefined, lastKnown: Obj | undefined): Promise<SyncOutcome> {
+    if (!TRACE) return this.syncOnce(uid, pod, lastKnown);
+    const t0 = performance.now();
+    TRACE_LAST.set(uid, t0);
+    try {
+      return await this.syncOnce(uid, pod, lastKnown);
+    } finally {
+      console.error(
+        `kubelet trace ${pod?.metadata?.name ?? uid} sync ${(performance.now() - t0).toFixed(0)} ms ${TRACE_STEPS.get(uid) ?? ''}`,
+      );
+      TRACE_STEPS.delete(uid);
+    }
+  }
+
+  private async syncOnce(
+    uid: string,
+    pod: Obj | undefined,
+    lastKnown: Obj | undefined,
+  ): Promise<SyncOutcome> {
     if (pod && !this.firstSeen.has(uid))
       this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
     const rt = await readPodRuntime(this.d.cri, uid);
+    traceStep(uid, 'read');
     const step = terminationStep(pod, pod?.status?.phase);
     if (step === 'remove-and-forget') {
       await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
@@ -141,6 +174,7 @@ export class PodSyncer {
       mkdirSync(config.logDirectory!, { recursive: true });
       try {
         sandboxId = await this.d.cri.runPodSandbox(config);
+        traceStep(uid, 'sandbox');
       } catch (err) {
         this.d.recorder.event(
           p,
@@ -186,7 +220,9 @@ export class PodSyncer {
       actions.start.length > 0 || actions.createSandbox || actions.killPod
         ? await readPodRuntime(this.d.cri, uid)
         : rt;
+    traceStep(uid, 'reread');
     const status = await this.writeStatus(p, after, waiting);
+    traceStep(uid, 'status');
     if (isTerminalPhase(status.phase)) {
       await this.killPod(p, after, terminationGracePeriod(p), false);
       return {};
@@ -220,6 +256,7 @@ export class PodSyncer {
     let imageRef: string;
     try {
       imageRef = await this.images.ensure(pod, c, sandbox);
+      traceStep(pod.metadata.uid, 'image');
     } catch (err) {
       if (err instanceof ImageError)
         return { reason: { reason: err.reason, message: err.message }, retryAfterMs: err.retryAfterMs };
@@ -265,6 +302,7 @@ export class PodSyncer {
     let id: string;
     try {
       id = await this.d.cri.createContainer(sandboxId, config, sandbox);
+      traceStep(pod.metadata.uid, 'create');
     } catch (err) {
       const msg = (err as Error).message;
       this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${msg}`);
@@ -273,6 +311,7 @@ export class PodSyncer {
     this.d.recorder.event(pod, 'Normal', 'Created', `Created container: ${c.name}`);
     try {
       await this.d.cri.startContainer(id);
+      traceStep(pod.metadata.uid, 'start');
     } catch (err) {
       const msg = (err as Error).message;
       this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${msg}`);

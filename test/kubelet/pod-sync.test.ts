@@ -35,7 +35,13 @@ describe('PodSyncer over a fake CRI', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'k8ts-sync-'));
     cri = new FakeCri(() => clock.now());
     recorder = new EventRecorder({
-      sink: { create: async (_ns, e) => (events.push(e), e), patch: async (_ns, _n, p) => p },
+      sink: {
+        create: async (_ns, e) => {
+          events.push(e);
+          return e;
+        },
+        patch: async (_ns, _n, p) => p,
+      },
       component: 'kubelet',
       log: silentLogger,
     });

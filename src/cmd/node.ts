@@ -30,7 +30,7 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export async function startNode(opts: {
+export interface NodeOptions {
   apiServer: string;
   token?: string;
   dataDir: string;
@@ -40,13 +40,23 @@ export async function startNode(opts: {
   /** CNI bridge (default k8ts0); the network is named after it. */
   bridge?: string;
   cgroupRoot?: string;
-}): Promise<RunningNode> {
+}
+
+/** containerd and the images, which need no API server: `k8ts server` starts them while it opens its store. */
+export function startRuntimeFor(opts: Pick<NodeOptions, 'dataDir' | 'bridge'>): Promise<NodeRuntime> {
   const bridge = opts.bridge ?? 'k8ts0';
-  const runtime = await startNodeRuntime({
+  return startNodeRuntime({
     dataDir: opts.dataDir,
     containerd: { stopGraceMs: 3_000 },
     cni: { bridge, networkName: bridge === 'k8ts0' ? 'k8ts' : `k8ts-${bridge}` },
   });
+}
+
+export async function startNode(
+  opts: NodeOptions,
+  runtimeStarting?: Promise<NodeRuntime>,
+): Promise<RunningNode> {
+  const runtime = await (runtimeStarting ?? startRuntimeFor(opts));
   let kubelet: Kubelet;
   try {
     kubelet = await startKubelet({

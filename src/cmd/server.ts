@@ -10,7 +10,13 @@ import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
 import { runElected } from './elected.js';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
-import { defaultNodeName, nodeUnavailableReason, type RunningNode, startNode } from './node.js';
+import {
+  defaultNodeName,
+  nodeUnavailableReason,
+  type RunningNode,
+  startNode,
+  startRuntimeFor,
+} from './node.js';
 
 export const SERVER_FLAGS: FlagSpec = {
   'data-dir': { type: 'string', help: 'where state, keys and kubeconfig live' },
@@ -74,6 +80,13 @@ export async function runServer(args: string[]): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const endpoint = (flags['datastore-endpoint'] as string) || `sqlite://${join(dataDir, 'state.db')}`;
   const started = Date.now();
+  // The node's containerd needs no API server: start it now, alongside the store and the API server.
+  const agentUnavailable = flags['disable-agent'] ? undefined : nodeUnavailableReason();
+  const runtimeStarting =
+    flags['disable-agent'] || agentUnavailable
+      ? undefined
+      : startRuntimeFor({ dataDir, bridge: flags['cni-bridge'] as string });
+  runtimeStarting?.catch(() => {});
   const backend: Backend = await openBackend(endpoint);
   const compactor = startCompactor(backend);
   const api = new ApiServer({
@@ -105,19 +118,21 @@ export async function runServer(args: string[]): Promise<void> {
   let node: RunningNode | undefined;
   let nodeStarting: Promise<void> | undefined;
   if (!flags['disable-agent']) {
-    const reason = nodeUnavailableReason();
-    if (reason) console.log(`k8ts: ${reason}`);
+    if (agentUnavailable) console.log(`k8ts: ${agentUnavailable}`);
     else {
       const nodeName = (flags['node-name'] as string | undefined) ?? defaultNodeName();
-      nodeStarting = startNode({
-        apiServer: url,
-        dataDir,
-        nodeName,
-        kubeletPort: flags['kubelet-port'] as number,
-        nodeIP: flags['node-ip'] as string | undefined,
-        bridge: flags['cni-bridge'] as string,
-        cgroupRoot: flags['cgroup-root'] as string,
-      }).then(
+      nodeStarting = startNode(
+        {
+          apiServer: url,
+          dataDir,
+          nodeName,
+          kubeletPort: flags['kubelet-port'] as number,
+          nodeIP: flags['node-ip'] as string | undefined,
+          bridge: flags['cni-bridge'] as string,
+          cgroupRoot: flags['cgroup-root'] as string,
+        },
+        runtimeStarting,
+      ).then(
         async (n) => {
           node = n;
           console.log(`k8ts: node ${nodeName} started (kubelet port ${n.kubelet.port})`);

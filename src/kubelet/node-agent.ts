@@ -108,9 +108,18 @@ export class NodeAgent {
         return;
       }
       for (const r of this.readyResolvers.splice(0)) r();
-      // The runtime's network turns ready now: report it without waiting for the next tick.
-      void this.updateStatus().catch(() => {});
+      // The runtime loads the new CNI config within moments: report Ready then, not at the next tick.
+      void this.reportWhenNetworkReady();
     }
+  }
+
+  private async reportWhenNetworkReady(): Promise<void> {
+    const deadline = this.opts.clock.now() + NODE_STATUS_UPDATE_MS;
+    while (!this.stopped && this.opts.clock.now() < deadline) {
+      if ((await runtimeHealth(this.opts.cri)).networkReady) break;
+      await new Promise<void>((r) => this.opts.clock.setTimeout(r, 50));
+    }
+    if (!this.stopped) await this.updateStatus().catch(() => {});
   }
 
   /** Registers the node: creates it, or adopts the existing one (labels and status refreshed). */

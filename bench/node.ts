@@ -11,6 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RestClient } from '../src/client/rest.js';
+import { containerdPaths } from '../src/runtime/containerd-config.js';
+import { CriClient } from '../src/runtime/cri/client.js';
 import { cleanupNodeDataDir } from '../test/helpers/node-cleanup.js';
 import { pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../test/helpers/node-runtime.js';
 
@@ -140,12 +142,14 @@ async function startPods(
   return { latencies, allMs: Math.max(...running.values()) - t0 };
 }
 
-async function deleteAll(rest: RestClient): Promise<void> {
+/** Deletes the bench pods and waits until the runtime has no sandbox left, so phases do not overlap. */
+async function deleteAll(rest: RestClient, cri: CriClient): Promise<void> {
   const pods = rest.resource<Obj>(PODS_REF).in(NS);
   await pods.deleteCollection({ labelSelector: 'bench=node', gracePeriodSeconds: 0 });
   for (;;) {
-    if ((await pods.list({ labelSelector: 'bench=node' })).items.length === 0) return;
-    await sleep(100);
+    const left = (await pods.list({ labelSelector: 'bench=node' })).items.length;
+    if (left === 0 && (await cri.listPodSandbox()).length === 0) return;
+    await sleep(200);
   }
 }
 
@@ -200,6 +204,7 @@ async function main(): Promise<void> {
     procs.push(agent);
     const rest = new RestClient({ baseUrl: url, qps: 1000, burst: 1000 });
     await nodeReadyAfter(rest, nodeName, performance.now());
+    const cri = new CriClient(containerdPaths(dataDir).socket);
     await sleep(1_000);
     const idleRss = rssMiB(agent.child.pid!);
     let peakRss = idleRss;
@@ -209,8 +214,7 @@ async function main(): Promise<void> {
     console.log(
       `${PODS} pods at once, creation to Running: p50 ${percentile(a.latencies, 50).toFixed(0)} ms, p99 ${percentile(a.latencies, 99).toFixed(0)} ms, max ${a.latencies.at(-1)!.toFixed(0)} ms`,
     );
-    await deleteAll(rest);
-    await sleep(2_000);
+    await deleteAll(rest, cri);
     const b = await startPods(rest, 'many', MANY);
     console.log(
       `${MANY} pods at once: all Running after ${(b.allMs / 1000).toFixed(2)} s (p50 ${percentile(b.latencies, 50).toFixed(0)} ms, p99 ${percentile(b.latencies, 99).toFixed(0)} ms)`,
@@ -220,8 +224,9 @@ async function main(): Promise<void> {
     console.log(
       `node agent (k8ts agent) RSS: idle ${idleRss.toFixed(0)} MiB, with ${MANY} pods ${runningRss.toFixed(0)} MiB, peak ${peakRss.toFixed(0)} MiB`,
     );
-    await deleteAll(rest);
+    await deleteAll(rest, cri);
     rest.close();
+    cri.close();
     console.log(
       `load average after: ${loadavg()
         .map((x) => x.toFixed(2))

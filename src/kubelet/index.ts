@@ -43,7 +43,7 @@ export interface KubeletOptions {
   bindAddress?: string;
   /** Parent of the pods' cgroups (default /kubepods). */
   cgroupRoot?: string;
-  /** Parallel pod workers (default 16). */
+  /** Pods synced in parallel (default 8: on a busy runtime, fewer at once start the first ones sooner). */
   workers?: number;
   clock?: Clock;
   log?: Logger;

@@ -114,6 +114,16 @@ export function parseResolvConf(text: string): ResolvConf {
   return out;
 }
 
+/**
+ * The host's DNS settings for pods. A resolv.conf that points only at a loopback stub (systemd-resolved's
+ * 127.0.0.53) is useless inside a pod's network namespace; upstream's kubelet is pointed at the upstream
+ * file instead, which this does by itself when it exists.
+ */
 export function hostResolvConf(path = '/etc/resolv.conf'): ResolvConf {
-  return parseResolvConf(read(path));
+  const conf = parseResolvConf(read(path));
+  if (conf.servers.length > 0 && conf.servers.every((s) => s.startsWith('127.'))) {
+    const upstream = parseResolvConf(read('/run/systemd/resolve/resolv.conf'));
+    if (upstream.servers.length > 0) return upstream;
+  }
+  return conf;
 }

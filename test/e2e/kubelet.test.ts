@@ -180,6 +180,8 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
       async () => ((await podsOf('app=web')).length === 0 ? true : undefined),
       { timeoutMs: 30_000 },
     );
+    const killing = await kubectl(['get', 'events', '--field-selector', 'reason=Killing']);
+    assert.equal(killing.match(/Stopping container httpd/g)?.length, 3, killing);
     for (const uid of uids) {
       const left = await cri.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': uid } });
       const sandboxes = await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': uid } });

@@ -221,6 +221,12 @@ async function main(): Promise<void> {
     );
     const runningRss = rssMiB(agent.child.pid!);
     clearInterval(sampler);
+    // K8TS_MEMLOG=1: the agent logs its heap every 5 s; show the last reading.
+    const memlog = agent
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('agent memory'));
+    if (memlog.length > 0) console.log(memlog.at(-1));
     console.log(
       `node agent (k8ts agent) RSS: idle ${idleRss.toFixed(0)} MiB, with ${MANY} pods ${runningRss.toFixed(0)} MiB, peak ${peakRss.toFixed(0)} MiB`,
     );

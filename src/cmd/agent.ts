@@ -44,6 +44,15 @@ export async function runAgent(args: string[]): Promise<void> {
   void node.kubelet.ready.then(() =>
     console.log(`k8ts: node ${nodeName} is ready in ${Date.now() - started} ms`),
   );
+  if (process.env.K8TS_MEMLOG) {
+    setInterval(() => {
+      const m = process.memoryUsage();
+      const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)}MiB`;
+      console.error(
+        `k8ts agent memory: rss ${mib(m.rss)} heapUsed ${mib(m.heapUsed)} heapTotal ${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}`,
+      );
+    }, 5_000).unref();
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -4,10 +4,11 @@
 // restart keep the running containers. Teardown stops every process by pid and removes pods, shims,
 // mounts, the bridge, the cgroups and the data dir.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { logResolver } from '../../src/kubelet/logs.js';
 import { containerdPaths } from '../../src/runtime/containerd-config.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
 import { type Cluster, startCluster } from '../helpers/cluster.js';
@@ -159,6 +160,16 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
       });
       assert.equal(body.trim(), `hello from ${p.metadata.name}`);
     }
+    // Logs in upstream's layout, found by the resolver the kubelet gives its log server.
+    const logs = logResolver(cri, (_ns, name) => pods.find((p) => p.metadata.name === name));
+    const p0 = pods[0];
+    const path = await logs.resolve('default', p0.metadata.name, 'httpd', false);
+    assert.equal(
+      path,
+      join(dataDir, 'pods', `default_${p0.metadata.name}_${p0.metadata.uid}`, 'httpd', '0.log'),
+    );
+    assert.ok(existsSync(path!));
+    assert.equal(await logs.resolve('default', p0.metadata.name, 'httpd', true), undefined);
     const table = await kubectl(['get', 'pods', '-l', 'app=web']);
     assert.equal(table.match(/ Running /g)?.length, 3, table);
     const events = await kubectl([
@@ -209,6 +220,10 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     assert.ok(cs.restartCount >= 2);
     assert.equal(cs.lastState.terminated.exitCode, 1);
     assert.equal(cs.lastState.terminated.reason, 'Error');
+    const logs = logResolver(cri, () => p);
+    const previous = await logs.resolve('default', 'crash', 'crash', true);
+    assert.match(previous ?? '', /\/crash\/\d+\.log$/);
+    assert.ok(existsSync(previous!));
     const table = await kubectl(['get', 'pod', 'crash']);
     assert.match(table, /CrashLoopBackOff/);
     const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=crash']);

@@ -69,7 +69,7 @@ export async function startNode(
       port: opts.kubeletPort,
       nodeIP: opts.nodeIP,
       cgroupRoot: opts.cgroupRoot,
-      workers: Number(process.env.K8TS_POD_WORKERS) || undefined,
+      parallelStarts: Number(process.env.K8TS_PARALLEL_POD_STARTS) || undefined,
     });
   } catch (err) {
     await runtime.stop();

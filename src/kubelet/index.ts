@@ -43,8 +43,10 @@ export interface KubeletOptions {
   bindAddress?: string;
   /** Parent of the pods' cgroups (default /kubepods). */
   cgroupRoot?: string;
-  /** Pods synced in parallel (default 8: on a busy runtime, fewer at once start the first ones sooner). */
+  /** Pods synced in parallel (default 64; a pod waiting out its grace period holds one). */
   workers?: number;
+  /** Pods started at once (default 8: on a busy runtime, fewer at once start the first ones sooner). */
+  parallelStarts?: number;
   clock?: Clock;
   log?: Logger;
 }
@@ -117,6 +119,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     cgroupRoot: opts.cgroupRoot,
     hostIPs: () => [nodeIP],
     nodeAllocatable: () => allocatable(facts),
+    parallelStarts: opts.parallelStarts,
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);

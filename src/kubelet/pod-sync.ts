@@ -36,6 +36,8 @@ export interface PodSyncDeps {
   dns: ResolvConf;
   cgroupRoot?: string;
   hostIPs(): string[];
+  /** Pods whose sandbox and containers are being started at once (default 8). */
+  parallelStarts?: number;
   nodeAllocatable(): Record<string, string>;
 }
 
@@ -43,6 +45,27 @@ export interface SyncOutcome {
   requeueAfterMs?: number;
   /** The pod is done with (removed from the runtime, deletion confirmed): forget it. */
   finished?: boolean;
+}
+
+export const DEFAULT_PARALLEL_STARTS = 8;
+
+/** A counting semaphore: at most n callers run at once, the rest wait in order. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiters: (() => void)[] = [];
+  constructor(private readonly n: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.n) await new Promise<void>((r) => this.waiters.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
 }
 
 /** How often a running pod is looked at again even without a runtime event. */
@@ -68,11 +91,13 @@ export class PodSyncer {
   /** The last waiting reasons per pod uid (kept between syncs, as upstream's reasonCache). */
   private readonly reasons = new Map<string, Map<string, WaitingReason>>();
   private readonly env: EnvSources;
+  private readonly startSlots: Semaphore;
   /** When this kubelet first saw each pod (its status.startTime until the API server has one). */
   private readonly firstSeen = new Map<string, string>();
 
   constructor(private readonly d: PodSyncDeps) {
     this.crashBackoff = new Backoff(d.clock);
+    this.startSlots = new Semaphore(d.parallelStarts ?? DEFAULT_PARALLEL_STARTS);
     this.images = new ImagePuller(d.cri, d.recorder, d.clock);
     const get = (ref: typeof CONFIGMAPS) => async (ns: string, name: string) => {
       try {
@@ -161,54 +186,59 @@ export class PodSyncer {
     if (actions.killPod) await this.killPod(p, rt, terminationGracePeriod(p), false);
     for (const c of actions.kill) await this.stopContainer(p, c, terminationGracePeriod(p));
 
-    let sandboxId = actions.sandbox?.id;
-    let config: PodSandboxConfig | undefined;
-    let podIPs = actions.sandbox?.ips ?? [];
-    if (actions.createSandbox) {
-      config = sandboxConfig(p, {
-        dataDir: this.d.dataDir,
-        attempt: actions.sandboxAttempt,
-        dns: this.d.dns,
-        cgroupRoot: this.d.cgroupRoot,
-      });
-      mkdirSync(config.logDirectory!, { recursive: true });
-      try {
-        sandboxId = await this.d.cri.runPodSandbox(config);
-        traceStep(uid, 'sandbox');
-      } catch (err) {
-        this.d.recorder.event(
-          p,
-          'Warning',
-          'FailedCreatePodSandBox',
-          `Failed to create pod sandbox: ${(err as Error).message}`,
-        );
-        throw err;
-      }
-      const net = (await this.d.cri.podSandboxStatus(sandboxId)).status?.network;
-      podIPs = [net?.ip, ...(net?.additionalIps ?? []).map((a) => a.ip)].filter((x): x is string => !!x);
-    } else if (sandboxId) {
-      config = sandboxConfig(p, {
-        dataDir: this.d.dataDir,
-        attempt: actions.sandbox!.attempt,
-        dns: this.d.dns,
-        cgroupRoot: this.d.cgroupRoot,
-      });
-    }
-
-    for (const c of actions.startCreated) {
-      await this.d.cri.startContainer(c.id).catch(async (err) => {
-        if (!isCriNotFound(err)) await this.d.cri.removeContainer(c.id).catch(() => {});
-      });
-    }
-    if (sandboxId && config) {
-      for (const start of actions.start) {
-        const w = await this.startContainer(p, start, sandboxId, config, podIPs, rt);
-        if (w) {
-          waiting.set(start.spec.name, w.reason);
-          note(w.retryAfterMs);
+    const starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    // Starting pods is what loads the runtime: a few at a time; stopping and status are not limited.
+    if (starts)
+      await this.startSlots.run(async () => {
+        let sandboxId = actions.sandbox?.id;
+        let config: PodSandboxConfig | undefined;
+        let podIPs = actions.sandbox?.ips ?? [];
+        if (actions.createSandbox) {
+          config = sandboxConfig(p, {
+            dataDir: this.d.dataDir,
+            attempt: actions.sandboxAttempt,
+            dns: this.d.dns,
+            cgroupRoot: this.d.cgroupRoot,
+          });
+          mkdirSync(config.logDirectory!, { recursive: true });
+          try {
+            sandboxId = await this.d.cri.runPodSandbox(config);
+            traceStep(uid, 'sandbox');
+          } catch (err) {
+            this.d.recorder.event(
+              p,
+              'Warning',
+              'FailedCreatePodSandBox',
+              `Failed to create pod sandbox: ${(err as Error).message}`,
+            );
+            throw err;
+          }
+          const net = (await this.d.cri.podSandboxStatus(sandboxId)).status?.network;
+          podIPs = [net?.ip, ...(net?.additionalIps ?? []).map((a) => a.ip)].filter((x): x is string => !!x);
+        } else if (sandboxId) {
+          config = sandboxConfig(p, {
+            dataDir: this.d.dataDir,
+            attempt: actions.sandbox!.attempt,
+            dns: this.d.dns,
+            cgroupRoot: this.d.cgroupRoot,
+          });
         }
-      }
-    }
+
+        for (const c of actions.startCreated) {
+          await this.d.cri.startContainer(c.id).catch(async (err) => {
+            if (!isCriNotFound(err)) await this.d.cri.removeContainer(c.id).catch(() => {});
+          });
+        }
+        if (sandboxId && config) {
+          for (const start of actions.start) {
+            const w = await this.startContainer(p, start, sandboxId, config, podIPs, rt);
+            if (w) {
+              waiting.set(start.spec.name, w.reason);
+              note(w.retryAfterMs);
+            }
+          }
+        }
+      });
     // Keep failure reasons (ErrImagePull, CreateContainerConfigError) visible until the next attempt
     // succeeds, as upstream's reason cache does.
     const prev = this.reasons.get(uid);

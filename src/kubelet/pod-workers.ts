@@ -27,7 +27,7 @@ export class PodWorkers {
     private readonly syncer: PodSyncer,
     clock: Clock,
     private readonly log: Logger,
-    private readonly workers = 8,
+    private readonly workers = 64,
   ) {
     this.queue = new WorkQueue<string>({ name: 'kubelet-pods', clock });
   }

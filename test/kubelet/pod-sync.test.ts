@@ -11,7 +11,7 @@ import { FakeClock } from '../../src/client/clock.js';
 import { EventRecorder } from '../../src/client/events.js';
 import { silentLogger } from '../../src/client/log.js';
 import { RestClient } from '../../src/client/rest.js';
-import { PodSyncer } from '../../src/kubelet/pod-sync.js';
+import { PodSyncer, Semaphore } from '../../src/kubelet/pod-sync.js';
 import { PODS } from '../../src/kubelet/refs.js';
 import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
@@ -189,5 +189,33 @@ describe('PodSyncer over a fake CRI', () => {
       cri.calls.some((x) => x.startsWith('StopPodSandbox')),
       'a finished pod gives its sandbox back',
     );
+  });
+});
+
+describe('Semaphore', () => {
+  it('runs at most n at once, the rest in arrival order', async () => {
+    const sem = new Semaphore(2);
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const gates: (() => void)[] = [];
+    const jobs = [0, 1, 2, 3].map((i) =>
+      sem.run(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        order.push(i);
+        await new Promise<void>((r) => gates.push(r));
+        active--;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, [0, 1]);
+    while (gates.length > 0 || order.length < 4) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(jobs);
+    assert.deepEqual(order, [0, 1, 2, 3]);
+    assert.equal(peak, 2);
   });
 });

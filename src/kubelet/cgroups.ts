@@ -2,7 +2,7 @@
 // cgroup parent) in every hierarchy but leaves it behind; the kubelet's cgroup manager removes it, as
 // upstream's pod container manager does. Only empty directories can be removed, so this never touches a
 // cgroup that still has processes.
-import { readdirSync, rmdirSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const CGROUP_FS = '/sys/fs/cgroup';
@@ -38,4 +38,23 @@ function removeTree(dir: string): void {
 export function removeCgroup(path: string): void {
   if (!path.startsWith('/') || path === '/') return;
   for (const h of hierarchies()) removeTree(join(h, path));
+}
+
+/** Pids of the processes in the cgroup path or below it (in the pids hierarchy, or v2's root). */
+export function cgroupPids(path: string): number[] {
+  const out = new Set<number>();
+  if (!path.startsWith('/') || path === '/') return [];
+  const walk = (dir: string) => {
+    let entries: Dirent[];
+    try {
+      for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n'))
+        if (line) out.add(Number(line));
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
+  };
+  for (const h of hierarchies()) walk(join(h, path));
+  return [...out];
 }

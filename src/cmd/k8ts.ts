@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The k8ts binary: subcommands wire the components together.
+import { runAgent } from './agent.js';
 import { runServer } from './server.js';
 
 const USAGE = `usage: k8ts <command> [flags]
 
 commands:
-  server    start the control plane (and, later, a local node)
+  server    start the control plane and a local node
+  agent     start only a node, joined to a remote API server
   version   print the version`;
 
 async function main(argv: string[]): Promise<void> {
@@ -13,6 +15,9 @@ async function main(argv: string[]): Promise<void> {
   switch (cmd) {
     case 'server':
       await runServer(rest);
+      return;
+    case 'agent':
+      await runAgent(rest);
       return;
     case 'version':
       console.log('k8ts 0.1.0 (Kubernetes API v1.33)');

@@ -12,6 +12,13 @@ import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
 import { runElected } from './elected.js';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
+import {
+  defaultNodeName,
+  nodeUnavailableReason,
+  type RunningNode,
+  startNode,
+  startRuntimeFor,
+} from './node.js';
 
 export const SERVER_FLAGS: FlagSpec = {
   'data-dir': { type: 'string', help: 'where state, keys and kubeconfig live' },
@@ -56,6 +63,16 @@ export const SERVER_FLAGS: FlagSpec = {
     help: 'zones with more nodes use the secondary eviction rate when partially disrupted',
   },
   'disable-agent': { type: 'boolean', default: false, help: 'run the control plane only, no local node' },
+  'cluster-cidr': {
+    type: 'string',
+    default: '10.42.0.0/16',
+    help: 'IPv4 range node podCIDRs (a /24 each) come from',
+  },
+  'node-name': { type: 'string', help: 'name of the local node (default: the hostname)' },
+  'node-ip': { type: 'string', help: "the local node's address (default: the first non-loopback IPv4)" },
+  'kubelet-port': { type: 'number', default: 10250, help: "the local node's kubelet port (0 picks one)" },
+  'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
+  'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -92,6 +109,13 @@ export async function runServer(args: string[]): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const endpoint = (flags['datastore-endpoint'] as string) || `sqlite://${join(dataDir, 'state.db')}`;
   const started = Date.now();
+  // The node's containerd needs no API server: start it now, alongside the store and the API server.
+  const agentUnavailable = flags['disable-agent'] ? undefined : nodeUnavailableReason();
+  const runtimeStarting =
+    flags['disable-agent'] || agentUnavailable
+      ? undefined
+      : startRuntimeFor({ dataDir, bridge: flags['cni-bridge'] as string });
+  runtimeStarting?.catch(() => {});
   const backend: Backend = await openBackend(endpoint);
   const compactor = startCompactor(backend);
   // Service-account tokens are signed with a key made at first start and kept in the data dir.
@@ -115,6 +139,7 @@ export async function runServer(args: string[]): Promise<void> {
         baseUrl: url,
         config: {
           tokenSigner,
+          clusterCidr: flags['cluster-cidr'] as string,
           nodeLifecycle: {
             nodeMonitorPeriodMs: (flags['node-monitor-period'] as number) * 1000,
             nodeMonitorGracePeriodMs: (flags['node-monitor-grace-period'] as number) * 1000,
@@ -138,8 +163,37 @@ export async function runServer(args: string[]): Promise<void> {
   console.log(
     `k8ts: kubeconfig written to ${kubeconfigPath}; try: KUBECONFIG=${kubeconfigPath} kubectl get ns`,
   );
+  let node: RunningNode | undefined;
+  let nodeStarting: Promise<void> | undefined;
   if (!flags['disable-agent']) {
-    console.log('k8ts: the local node agent is not built yet; running the control plane alone');
+    if (agentUnavailable) console.log(`k8ts: ${agentUnavailable}`);
+    else {
+      const nodeName = (flags['node-name'] as string | undefined) ?? defaultNodeName();
+      nodeStarting = startNode(
+        {
+          apiServer: url,
+          dataDir,
+          nodeName,
+          kubeletPort: flags['kubelet-port'] as number,
+          nodeIP: flags['node-ip'] as string | undefined,
+          bridge: flags['cni-bridge'] as string,
+          cgroupRoot: flags['cgroup-root'] as string,
+        },
+        runtimeStarting,
+      ).then(
+        async (n) => {
+          node = n;
+          console.log(`k8ts: node ${nodeName} started (kubelet port ${n.kubelet.port})`);
+          await n.kubelet.ready;
+          console.log(`k8ts: node ${nodeName} is ready in ${Date.now() - started} ms`);
+        },
+        (err) => {
+          console.log(
+            `k8ts: the local node could not start (${(err as Error).message.split('\n')[0]}); running the control plane alone`,
+          );
+        },
+      );
+    }
   }
 
   let stopping = false;
@@ -148,6 +202,8 @@ export async function runServer(args: string[]): Promise<void> {
     stopping = true;
     console.log(`k8ts: ${signal}: stopping`);
     compactor.stop();
+    await nodeStarting?.catch(() => {});
+    await node?.stop();
     await Promise.all([controllers.stop(), scheduler.stop()]);
     await api.close();
     await backend.close();

@@ -8,6 +8,8 @@ export interface ControllerConfig {
   tokenSigner?: TokenSigner;
   /** PEM of the cluster CA for `ca.crt` in token Secrets ('' while the API server speaks plain HTTP). */
   rootCA?: string;
+  /** The range node podCIDRs are cut from (default 10.42.0.0/16, a /24 per node). */
+  clusterCidr?: string;
   nodeLifecycle?: Partial<NodeLifecycleOptions>;
   podGC?: Partial<PodGCOptions>;
 }

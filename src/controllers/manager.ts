@@ -21,6 +21,7 @@ import * as garbagecollector from './garbagecollector/index.js';
 import * as job from './job/index.js';
 import * as legacytoken from './legacytoken/index.js';
 import * as namespace from './namespace/index.js';
+import * as nodeipam from './nodeipam/index.js';
 import * as nodelifecycle from './nodelifecycle/index.js';
 import * as podgc from './podgc/index.js';
 import * as replicaset from './replicaset/index.js';
@@ -53,6 +54,7 @@ const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedControl
   { name: 'serviceaccount', start: serviceaccount.start },
   { name: 'ttlafterfinished', start: ttlafterfinished.start },
   { name: 'disruption', start: disruption.start },
+  { name: 'nodeipam', start: (ctx) => nodeipam.start(ctx, { clusterCidr: ctx.config.clusterCidr }) },
   { name: 'nodelifecycle', start: nodelifecycle.start },
   { name: 'podgc', start: podgc.start },
   { name: 'legacytoken', start: legacytoken.start },

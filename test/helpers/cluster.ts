@@ -24,6 +24,8 @@ export interface Cluster {
   kubeconfig: string;
   pid: number;
   process: ChildProcess;
+  /** Everything the server printed so far. */
+  output(): string;
   kubectl(
     v: KubectlVersion,
     args: string[],
@@ -32,11 +34,28 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(opts: { args?: string[]; dataDir?: string } = {}): Promise<Cluster> {
+export interface ClusterOptions {
+  args?: string[];
+  /** Use (and keep) this data dir; by default a temp dir removed by stop(). */
+  dataDir?: string;
+  /** Run the local node agent too (default false: control plane only, `--disable-agent`). */
+  agent?: boolean;
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
   const child = spawn(
     process.execPath,
-    [K8TS_BIN, 'server', '--data-dir', dataDir, '--port', '0', '--disable-agent', ...(opts.args ?? [])],
+    [
+      K8TS_BIN,
+      'server',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      ...(opts.agent ? [] : ['--disable-agent']),
+      ...(opts.args ?? []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -67,6 +86,7 @@ export async function startCluster(opts: { args?: string[]; dataDir?: string } =
     kubeconfig,
     pid: child.pid!,
     process: child,
+    output: () => output,
     kubectl(v, args, o = {}) {
       return new Promise((res) => {
         const p = execFile(

@@ -1,0 +1,60 @@
+// Removes a pod's cgroup once its containers are gone. runc creates the pod's cgroup (the sandbox's
+// cgroup parent) in every hierarchy but leaves it behind; the kubelet's cgroup manager removes it, as
+// upstream's pod container manager does. Only empty directories can be removed, so this never touches a
+// cgroup that still has processes.
+import { type Dirent, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const CGROUP_FS = '/sys/fs/cgroup';
+
+/** The mount points to look under: the v2 root, or every v1 hierarchy. */
+function hierarchies(): string[] {
+  try {
+    if (statSync(join(CGROUP_FS, 'cgroup.controllers'), { throwIfNoEntry: false })) return [CGROUP_FS];
+    return readdirSync(CGROUP_FS).map((h) => join(CGROUP_FS, h));
+  } catch {
+    return [];
+  }
+}
+
+function removeTree(dir: string): void {
+  let children: string[];
+  try {
+    children = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return;
+  }
+  for (const c of children) removeTree(join(dir, c));
+  try {
+    rmdirSync(dir);
+  } catch {
+    // busy or already gone
+  }
+}
+
+/** Removes the cgroup path (e.g. /kubepods/besteffort/pod<uid>) and its empty children everywhere. */
+export function removeCgroup(path: string): void {
+  if (!path.startsWith('/') || path === '/') return;
+  for (const h of hierarchies()) removeTree(join(h, path));
+}
+
+/** Pids of the processes in the cgroup path or below it (in the pids hierarchy, or v2's root). */
+export function cgroupPids(path: string): number[] {
+  const out = new Set<number>();
+  if (!path.startsWith('/') || path === '/') return [];
+  const walk = (dir: string) => {
+    let entries: Dirent[];
+    try {
+      for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n'))
+        if (line) out.add(Number(line));
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
+  };
+  for (const h of hierarchies()) walk(join(h, path));
+  return [...out];
+}

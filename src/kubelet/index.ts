@@ -1,0 +1,174 @@
+// The node agent: registers the node, waits for its podCIDR, and runs a serialized worker per pod bound
+// to it (spec.nodeName field selector), turning pod specs into CRI sandboxes and containers and their
+// state back into pod status. Everything it knows about running pods it reads back from CRI labels, so a
+// restarted kubelet adopts the containers it left running instead of starting them again.
+import {
+  type Clock,
+  consoleLogger,
+  EventRecorder,
+  type Logger,
+  RestClient,
+  realClock,
+  restEventSink,
+  SharedInformerFactory,
+} from '../client/index.js';
+import type { CriClient } from '../runtime/cri/client.js';
+import { hostFacts, hostResolvConf, internalIP } from './host.js';
+import { logResolver } from './logs.js';
+import { NodeAgent } from './node-agent.js';
+import { allocatable } from './node-status.js';
+import { Pleg } from './pleg.js';
+import { PodSyncer } from './pod-sync.js';
+import { PodWorkers } from './pod-workers.js';
+import { type Obj, PODS } from './refs.js';
+import { listRuntimePods } from './runtime-state.js';
+import { startKubeletServer } from './server.js';
+import { StatusManager } from './status-manager.js';
+
+export const DEFAULT_KUBELET_PORT = 10250;
+
+export interface KubeletOptions {
+  /** The API server, e.g. http://127.0.0.1:6443. */
+  apiServer: string;
+  bearerToken?: string;
+  nodeName: string;
+  dataDir: string;
+  cri: CriClient;
+  /** Configures the pod network for the node's podCIDR (NodeRuntime.setPodCIDR). */
+  setPodCIDR(podCIDR: string): void;
+  /** The node's address (default: the host's first non-loopback IPv4). */
+  nodeIP?: string;
+  /** The kubelet server's port (default 10250; 0 picks one) and bind address (default 0.0.0.0). */
+  port?: number;
+  bindAddress?: string;
+  /** Parent of the pods' cgroups (default /kubepods). */
+  cgroupRoot?: string;
+  /** Pods synced in parallel (default 64; a pod waiting out its grace period holds one). */
+  workers?: number;
+  /** Pods started at once (default 8: on a busy runtime, fewer at once start the first ones sooner). */
+  parallelStarts?: number;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface Kubelet {
+  readonly nodeName: string;
+  readonly port: number;
+  readonly rest: RestClient;
+  /** Resolves once the Node exists and its pod network is configured. */
+  readonly ready: Promise<void>;
+  stats(): { syncs: number; statusWrites: number; relists: number };
+  stop(): Promise<void>;
+}
+
+export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
+  const clock = opts.clock ?? realClock;
+  const log = opts.log ?? consoleLogger;
+  const rest = new RestClient({
+    baseUrl: opts.apiServer,
+    bearerToken: opts.bearerToken,
+    qps: 1000,
+    burst: 1000,
+    userAgent: `kubelet/${opts.nodeName}`,
+  });
+  const informers = new SharedInformerFactory(rest, { clock, log });
+  const recorder = new EventRecorder({
+    sink: restEventSink(rest),
+    component: 'kubelet',
+    host: opts.nodeName,
+    clock,
+    log,
+  });
+  const nodeIP = opts.nodeIP ?? internalIP();
+  const version = await opts.cri.version();
+  const facts = hostFacts(opts.dataDir);
+
+  const podInformer = informers.informerFor<Obj>(PODS, { fieldSelector: `spec.nodeName=${opts.nodeName}` });
+  const findPod = (ns: string, name: string) => podInformer.store.getByName(ns, name);
+  const server = await startKubeletServer({
+    host: opts.bindAddress ?? '0.0.0.0',
+    port: opts.port ?? DEFAULT_KUBELET_PORT,
+    logs: logResolver(opts.cri, findPod),
+  });
+
+  const agent = new NodeAgent({
+    rest,
+    informers,
+    cri: opts.cri,
+    identity: {
+      name: opts.nodeName,
+      internalIP: nodeIP,
+      kubeletPort: server.port,
+      runtimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
+    },
+    dataDir: opts.dataDir,
+    clock,
+    log,
+    onPodCIDR: (cidr) => opts.setPodCIDR(cidr),
+  });
+  const status = new StatusManager(rest, log);
+  const syncer = new PodSyncer({
+    cri: opts.cri,
+    rest,
+    recorder,
+    status,
+    clock,
+    log,
+    dataDir: opts.dataDir,
+    dns: hostResolvConf(),
+    cgroupRoot: opts.cgroupRoot,
+    hostIPs: () => [nodeIP],
+    nodeAllocatable: () => allocatable(facts),
+    parallelStarts: opts.parallelStarts,
+  });
+  const workers = new PodWorkers(syncer, clock, log, opts.workers);
+  workers.watch(podInformer);
+  const pleg = new Pleg(opts.cri, (uid) => workers.enqueue(uid), clock, log);
+
+  let stopped = false;
+  const run = (async () => {
+    // The API server may not answer yet (an agent started first): keep trying.
+    for (;;) {
+      try {
+        await agent.register();
+        break;
+      } catch (err) {
+        if (stopped) return;
+        log.warn('node registration failed, retrying', { node: opts.nodeName, error: err });
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+    agent.start();
+    informers.start();
+    if (!(await informers.waitForSync()) || stopped) return;
+    // Pods deleted while the kubelet was down: their sandboxes are still in the runtime.
+    for (const ref of await listRuntimePods(opts.cri)) if (!workers.get(ref.uid)) workers.enqueue(ref.uid);
+    // Pods need the pod network: hold the workers until the podCIDR is known.
+    await agent.waitForPodCIDR();
+    if (stopped) return;
+    workers.start();
+    pleg.start();
+  })();
+  run.catch((err) => log.error('kubelet failed to start', { node: opts.nodeName, error: err }));
+  const ready = run.then(() => agent.waitForPodCIDR());
+
+  return {
+    nodeName: opts.nodeName,
+    port: server.port,
+    rest,
+    ready,
+    stats: () => ({ syncs: workers.syncs, statusWrites: status.writes, relists: pleg.relists }),
+    async stop() {
+      stopped = true;
+      pleg.stop();
+      agent.stop();
+      // A sync in the middle of a graceful stop can take its grace period; do not hold shutdown for it.
+      await Promise.race([workers.stop(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      await run.catch(() => {});
+      await informers.stop();
+      await server.close();
+      await Promise.race([recorder.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      rest.close();
+    },
+  };
+}

@@ -1,0 +1,415 @@
+// Carries out one sync of one pod against the runtime (upstream's SyncPod / SyncTerminatingPod): reads
+// the pod's runtime state, creates the sandbox, pulls images, creates and starts containers with their
+// environment and logs, stops containers with their grace period, and reports the resulting status.
+// The pod workers make sure two syncs of one pod never overlap.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Clock, type EventRecorder, isNotFound, type Logger, type RestClient } from '../client/index.js';
+import { type CriClient, isCriNotFound } from '../runtime/cri/client.js';
+import type { PodSandboxConfig } from '../runtime/cri/types.js';
+import { Backoff } from './backoff.js';
+import { removeCgroup } from './cgroups.js';
+import { containerConfig, podCgroupParent, podLogDir, sandboxConfig } from './container-config.js';
+import { ContainerConfigError, type EnvSources, expandCommand, resolveEnv } from './env.js';
+import type { ResolvConf } from './host.js';
+import { ImageError, ImagePuller } from './image-puller.js';
+import {
+  backoffKey,
+  type ContainerStart,
+  computePodActions,
+  terminationGracePeriod,
+  terminationStep,
+} from './pod-actions.js';
+import { computePodStatus, isTerminalPhase, rfc3339, type WaitingReason } from './pod-status.js';
+import { CONFIGMAPS, type Obj, PODS, SECRETS } from './refs.js';
+import { type ContainerRecord, type PodRuntime, readPodRuntime } from './runtime-state.js';
+import type { StatusManager } from './status-manager.js';
+
+export interface PodSyncDeps {
+  cri: CriClient;
+  rest: RestClient;
+  recorder: EventRecorder;
+  status: StatusManager;
+  clock: Clock;
+  log: Logger;
+  dataDir: string;
+  dns: ResolvConf;
+  cgroupRoot?: string;
+  hostIPs(): string[];
+  /** Pods whose sandbox and containers are being started at once (default 8). */
+  parallelStarts?: number;
+  nodeAllocatable(): Record<string, string>;
+}
+
+export interface SyncOutcome {
+  requeueAfterMs?: number;
+  /** The pod is done with (removed from the runtime, deletion confirmed): forget it. */
+  finished?: boolean;
+}
+
+export const DEFAULT_PARALLEL_STARTS = 8;
+
+/** A counting semaphore: at most n callers run at once, the rest wait in order. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiters: (() => void)[] = [];
+  constructor(private readonly n: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.n) await new Promise<void>((r) => this.waiters.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/** How often a running pod is looked at again even without a runtime event. */
+export const RESYNC_MS = 60_000;
+
+/** K8TS_KUBELET_TRACE=1 prints how long each sync and its steps took (to stderr). */
+const TRACE = !!process.env.K8TS_KUBELET_TRACE;
+const TRACE_STEPS = new Map<string, string>();
+const TRACE_LAST = new Map<string, number>();
+function traceStep(uid: string, name: string): void {
+  if (!TRACE) return;
+  const now = performance.now();
+  TRACE_STEPS.set(
+    uid,
+    `${TRACE_STEPS.get(uid) ?? ''} ${name}+${(now - (TRACE_LAST.get(uid) ?? now)).toFixed(0)}`,
+  );
+  TRACE_LAST.set(uid, now);
+}
+
+export class PodSyncer {
+  readonly crashBackoff: Backoff;
+  readonly images: ImagePuller;
+  /** The last waiting reasons per pod uid (kept between syncs, as upstream's reasonCache). */
+  private readonly reasons = new Map<string, Map<string, WaitingReason>>();
+  private readonly env: EnvSources;
+  private readonly startSlots: Semaphore;
+  /** When this kubelet first saw each pod (its status.startTime until the API server has one). */
+  private readonly firstSeen = new Map<string, string>();
+
+  constructor(private readonly d: PodSyncDeps) {
+    this.crashBackoff = new Backoff(d.clock);
+    this.startSlots = new Semaphore(d.parallelStarts ?? DEFAULT_PARALLEL_STARTS);
+    this.images = new ImagePuller(d.cri, d.recorder, d.clock);
+    const get = (ref: typeof CONFIGMAPS) => async (ns: string, name: string) => {
+      try {
+        return await d.rest.resource<Obj>(ref).in(ns).get(name);
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    };
+    this.env = { configMap: get(CONFIGMAPS), secret: get(SECRETS) };
+  }
+
+  /** One level-based pass over a pod: pod is the API server's object, or undefined when it is gone. */
+  async sync(uid: string, pod: Obj | undefined, lastKnown: Obj | undefined): Promise<SyncOutcome> {
+    if (!TRACE) return this.syncOnce(uid, pod, lastKnown);
+    const t0 = performance.now();
+    TRACE_LAST.set(uid, t0);
+    try {
+      return await this.syncOnce(uid, pod, lastKnown);
+    } finally {
+      console.error(
+        `kubelet trace ${pod?.metadata?.name ?? uid} sync ${(performance.now() - t0).toFixed(0)} ms ${TRACE_STEPS.get(uid) ?? ''}`,
+      );
+      TRACE_STEPS.delete(uid);
+    }
+  }
+
+  private async syncOnce(
+    uid: string,
+    pod: Obj | undefined,
+    lastKnown: Obj | undefined,
+  ): Promise<SyncOutcome> {
+    if (pod && !this.firstSeen.has(uid))
+      this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
+    const rt = await readPodRuntime(this.d.cri, uid);
+    traceStep(uid, 'read');
+    const step = terminationStep(pod, pod?.status?.phase);
+    if (step === 'remove-and-forget') {
+      await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
+      await this.removePod(rt);
+      this.cleanupPodFiles(lastKnown);
+      this.forget(uid);
+      return { finished: true };
+    }
+    const p = pod!;
+    if (step === 'stop-and-confirm') {
+      await this.killPod(p, rt, terminationGracePeriod(p));
+      const after = await readPodRuntime(this.d.cri, uid);
+      await this.writeStatus(p, after, new Map()).catch(() => {});
+      await this.removePod(after);
+      this.cleanupPodFiles(p);
+      try {
+        await this.d.rest
+          .resource<Obj>(PODS)
+          .in(p.metadata.namespace)
+          .delete(p.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid } });
+      } catch (err) {
+        if (!isNotFound(err) && !/Precondition failed/.test((err as Error).message)) throw err;
+      }
+      this.forget(uid);
+      return { finished: true };
+    }
+    if (step === 'stop') {
+      await this.killPod(p, rt, terminationGracePeriod(p), false);
+      await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
+      return {};
+    }
+
+    const waiting = new Map<string, WaitingReason>();
+    const actions = computePodActions(p, rt, this.crashBackoff);
+    for (const [k, v] of actions.waiting) waiting.set(k, v);
+    let requeue = actions.requeueAfterMs;
+    const note = (ms: number | undefined) => {
+      if (ms !== undefined) requeue = Math.min(requeue ?? ms, ms);
+    };
+    for (const [name, w] of waiting) {
+      if (w.reason === 'CrashLoopBackOff')
+        this.d.recorder.event(
+          p,
+          'Warning',
+          'BackOff',
+          `Back-off restarting failed container ${name} in pod ${p.metadata.name}_${p.metadata.namespace}(${uid})`,
+        );
+    }
+
+    if (actions.killPod) await this.killPod(p, rt, terminationGracePeriod(p), false);
+    for (const c of actions.kill) await this.stopContainer(p, c, terminationGracePeriod(p));
+
+    const starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    // Starting pods is what loads the runtime: a few at a time; stopping and status are not limited.
+    if (starts)
+      await this.startSlots.run(async () => {
+        let sandboxId = actions.sandbox?.id;
+        let config: PodSandboxConfig | undefined;
+        let podIPs = actions.sandbox?.ips ?? [];
+        if (actions.createSandbox) {
+          config = sandboxConfig(p, {
+            dataDir: this.d.dataDir,
+            attempt: actions.sandboxAttempt,
+            dns: this.d.dns,
+            cgroupRoot: this.d.cgroupRoot,
+          });
+          mkdirSync(config.logDirectory!, { recursive: true });
+          try {
+            sandboxId = await this.d.cri.runPodSandbox(config);
+            traceStep(uid, 'sandbox');
+          } catch (err) {
+            this.d.recorder.event(
+              p,
+              'Warning',
+              'FailedCreatePodSandBox',
+              `Failed to create pod sandbox: ${(err as Error).message}`,
+            );
+            throw err;
+          }
+          const net = (await this.d.cri.podSandboxStatus(sandboxId)).status?.network;
+          podIPs = [net?.ip, ...(net?.additionalIps ?? []).map((a) => a.ip)].filter((x): x is string => !!x);
+        } else if (sandboxId) {
+          config = sandboxConfig(p, {
+            dataDir: this.d.dataDir,
+            attempt: actions.sandbox!.attempt,
+            dns: this.d.dns,
+            cgroupRoot: this.d.cgroupRoot,
+          });
+        }
+
+        for (const c of actions.startCreated) {
+          await this.d.cri.startContainer(c.id).catch(async (err) => {
+            if (!isCriNotFound(err)) await this.d.cri.removeContainer(c.id).catch(() => {});
+          });
+        }
+        if (sandboxId && config) {
+          for (const start of actions.start) {
+            const w = await this.startContainer(p, start, sandboxId, config, podIPs, rt);
+            if (w) {
+              waiting.set(start.spec.name, w.reason);
+              note(w.retryAfterMs);
+            }
+          }
+        }
+      });
+    // Keep failure reasons (ErrImagePull, CreateContainerConfigError) visible until the next attempt
+    // succeeds, as upstream's reason cache does.
+    const prev = this.reasons.get(uid);
+    for (const [k, v] of prev ?? [])
+      if (!waiting.has(k) && !actions.start.some((s) => s.spec.name === k)) waiting.set(k, v);
+    this.reasons.set(uid, waiting);
+
+    const after =
+      actions.start.length > 0 || actions.createSandbox || actions.killPod
+        ? await readPodRuntime(this.d.cri, uid)
+        : rt;
+    traceStep(uid, 'reread');
+    const status = await this.writeStatus(p, after, waiting);
+    traceStep(uid, 'status');
+    if (isTerminalPhase(status.phase)) {
+      await this.killPod(p, after, terminationGracePeriod(p), false);
+      return {};
+    }
+    return { requeueAfterMs: requeue ?? RESYNC_MS };
+  }
+
+  private async writeStatus(pod: Obj, rt: PodRuntime, waiting: Map<string, WaitingReason>): Promise<Obj> {
+    const status = computePodStatus({
+      pod,
+      rt,
+      waiting,
+      hostIPs: this.d.hostIPs(),
+      now: rfc3339(this.d.clock.now()),
+    });
+    await this.d.status.set(pod, status);
+    return status;
+  }
+
+  private async startContainer(
+    pod: Obj,
+    start: ContainerStart,
+    sandboxId: string,
+    sandbox: PodSandboxConfig,
+    podIPs: string[],
+    rt: PodRuntime,
+  ): Promise<{ reason: WaitingReason; retryAfterMs?: number } | undefined> {
+    const c = start.spec;
+    if (start.replaces)
+      this.crashBackoff.next(backoffKey(pod, c.name), start.replaces.finishedAt || this.d.clock.now());
+    let imageRef: string;
+    try {
+      imageRef = await this.images.ensure(pod, c, sandbox);
+      traceStep(pod.metadata.uid, 'image');
+    } catch (err) {
+      if (err instanceof ImageError)
+        return { reason: { reason: err.reason, message: err.message }, retryAfterMs: err.retryAfterMs };
+      throw err;
+    }
+    let env: { key: string; value: string }[];
+    try {
+      const hostIPs = this.d.hostIPs();
+      const res = await resolveEnv(pod, c, this.env, {
+        nodeAllocatable: this.d.nodeAllocatable(),
+        hostIP: hostIPs[0] ?? '',
+        hostIPs,
+        podIP: podIPs[0] ?? '',
+        podIPs,
+      });
+      env = res.env;
+      if (res.invalidKeys.length > 0)
+        this.d.recorder.event(
+          pod,
+          'Warning',
+          'InvalidEnvironmentVariableNames',
+          `Keys [${res.invalidKeys.join(', ')}] from the EnvFrom configMap ${pod.metadata.namespace}/ were skipped since they are considered invalid environment variable names.`,
+        );
+    } catch (err) {
+      if (err instanceof ContainerConfigError) {
+        this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
+        return {
+          reason: { reason: 'CreateContainerConfigError', message: err.message },
+          retryAfterMs: 10_000,
+        };
+      }
+      throw err;
+    }
+    const { command, args } = expandCommand(c, env);
+    const config = containerConfig(pod, c, {
+      restartCount: start.restartCount,
+      env,
+      command,
+      args,
+      image: imageRef,
+    });
+    mkdirSync(join(podLogDir(this.d.dataDir, pod), c.name), { recursive: true });
+    let id: string;
+    try {
+      id = await this.d.cri.createContainer(sandboxId, config, sandbox);
+      traceStep(pod.metadata.uid, 'create');
+    } catch (err) {
+      const msg = (err as Error).message;
+      this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${msg}`);
+      return { reason: { reason: 'CreateContainerError', message: msg }, retryAfterMs: 10_000 };
+    }
+    this.d.recorder.event(pod, 'Normal', 'Created', `Created container: ${c.name}`);
+    try {
+      await this.d.cri.startContainer(id);
+      traceStep(pod.metadata.uid, 'start');
+    } catch (err) {
+      const msg = (err as Error).message;
+      this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${msg}`);
+      return { reason: { reason: 'RunContainerError', message: msg }, retryAfterMs: 10_000 };
+    }
+    this.d.recorder.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+    // Keep the instance just replaced (for logs --previous) and remove older dead ones.
+    const keep = start.replaces?.id;
+    for (const old of rt.containers) {
+      if (old.name !== c.name || old.id === keep || old.state === 'CONTAINER_RUNNING') continue;
+      await this.d.cri.removeContainer(old.id).catch(() => {});
+    }
+    return undefined;
+  }
+
+  private async stopContainer(pod: Obj | undefined, c: ContainerRecord, graceSeconds: number): Promise<void> {
+    if (pod) this.d.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+    try {
+      await this.d.cri.stopContainer(c.id, graceSeconds);
+    } catch (err) {
+      if (!isCriNotFound(err)) throw err;
+    }
+  }
+
+  /** Stops every running container (in parallel, each with the grace period), then the sandboxes. */
+  async killPod(pod: Obj | undefined, rt: PodRuntime, graceSeconds: number, events = true): Promise<void> {
+    const running = rt.containers.filter(
+      (c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED',
+    );
+    await Promise.all(
+      running.map((c) =>
+        this.stopContainer(events || c.state === 'CONTAINER_RUNNING' ? pod : undefined, c, graceSeconds),
+      ),
+    );
+    for (const s of rt.sandboxes) {
+      if (!s.ready) continue;
+      try {
+        await this.d.cri.stopPodSandbox(s.id);
+      } catch (err) {
+        if (!isCriNotFound(err)) throw err;
+      }
+    }
+  }
+
+  /** Removes the pod's sandboxes (and with them their containers) from the runtime. */
+  async removePod(rt: PodRuntime): Promise<void> {
+    for (const c of rt.containers) await this.d.cri.removeContainer(c.id).catch(() => {});
+    for (const s of rt.sandboxes) {
+      try {
+        await this.d.cri.stopPodSandbox(s.id);
+        await this.d.cri.removePodSandbox(s.id);
+      } catch (err) {
+        if (!isCriNotFound(err)) throw err;
+      }
+    }
+  }
+
+  /** The pod's log directory and cgroup, once its sandboxes are removed. */
+  private cleanupPodFiles(pod: Obj | undefined): void {
+    if (!pod?.metadata?.uid) return;
+    rmSync(podLogDir(this.d.dataDir, pod), { recursive: true, force: true });
+    removeCgroup(podCgroupParent(pod, this.d.cgroupRoot));
+  }
+
+  forget(uid: string): void {
+    this.reasons.delete(uid);
+    this.firstSeen.delete(uid);
+    this.crashBackoff.forgetPrefix(`${uid}/`);
+    this.d.status.forget(uid);
+  }
+}

@@ -1,0 +1,346 @@
+// The node agent end to end, in one shared cluster: a real `k8ts server` with its local node (containerd,
+// runc, CNI) driven by real kubectl. A Deployment of busybox httpd pods serves on its pod IPs; a crashing
+// pod backs off; a Job completes; deleting a Deployment stops its containers; kill -9 of the server and a
+// restart keep the running containers. Teardown stops every process by pid and removes pods, shims,
+// mounts, the bridge, the cgroups and the data dir.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { logResolver } from '../../src/kubelet/logs.js';
+import { containerdPaths } from '../../src/runtime/containerd-config.js';
+import { CriClient } from '../../src/runtime/cri/client.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
+import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
+import { mountsUnder, pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../helpers/node-runtime.js';
+
+const skip = runtimeSkipReason();
+if (skip) console.log(`# skipping kubelet e2e: ${skip}`);
+
+type Obj = Record<string, any>;
+
+describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeout: 300_000 }, () => {
+  let cluster: Cluster | undefined;
+  let cri: CriClient;
+  let dataDir = '';
+  const bridge = testBridgeName();
+  const cgroupRoot = `/k8ts-e2e-${process.pid}`;
+  const nodeName = `e2e-node-${process.pid}`;
+  const args = () => [
+    '--cluster-cidr',
+    pickTestPodCidr(1),
+    '--cni-bridge',
+    bridge,
+    '--cgroup-root',
+    cgroupRoot,
+    '--kubelet-port',
+    '0',
+    '--node-name',
+    nodeName,
+  ];
+  let clusterArgs: string[] = [];
+
+  const kubectl = async (a: string[], input?: string) => {
+    const r = await cluster!.kubectl('1.33', a, { input });
+    assert.equal(r.code, 0, `kubectl ${a.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const getJson = async (a: string[]): Promise<Obj> => JSON.parse(await kubectl([...a, '-o', 'json']));
+  const nodeReady = async () => {
+    const node = await cluster!.kubectl('1.33', ['get', 'node', nodeName, '-o', 'json']);
+    if (node.code !== 0) return undefined;
+    const n = JSON.parse(node.stdout);
+    return n.status?.conditions?.find((c: Obj) => c.type === 'Ready')?.status === 'True' ? n : undefined;
+  };
+  const podsOf = async (selector: string): Promise<Obj[]> =>
+    (await getJson(['get', 'pods', '-l', selector])).items;
+  const allRunning = (n: number, selector: string) => async () => {
+    const pods = await podsOf(selector);
+    return pods.length === n &&
+      pods.every((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
+      ? pods
+      : undefined;
+  };
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-kubelet-e2e-'));
+    clusterArgs = args();
+    cluster = await startCluster({ agent: true, dataDir, args: clusterArgs });
+    await eventually('the node to be Ready', nodeReady, { timeoutMs: 30_000 });
+    cri = new CriClient(containerdPaths(dataDir).socket);
+  });
+
+  after(async () => {
+    cri?.close();
+    if (cluster) {
+      const pid = cluster.pid;
+      await cluster.stop();
+      assert.throws(() => process.kill(pid, 0), 'k8ts server still running');
+    }
+    if (!dataDir) return;
+    await cleanupNodeDataDir(dataDir, bridge, cgroupRoot);
+    assert.deepEqual(mountsUnder(dataDir), []);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('registers the node with capacity, addresses, nodeInfo, a podCIDR and a lease', async () => {
+    const node = (await nodeReady())!;
+    assert.equal(node.status.capacity.pods, '110');
+    assert.ok(Number(node.status.capacity.cpu) >= 1);
+    assert.match(node.status.capacity.memory, /^\d+Ki$/);
+    assert.ok(node.status.allocatable['ephemeral-storage']);
+    assert.deepEqual(
+      node.status.addresses.map((a: Obj) => a.type),
+      ['InternalIP', 'Hostname'],
+    );
+    assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
+    assert.ok(node.status.daemonEndpoints.kubeletEndpoint.Port > 0);
+    assert.equal(node.spec.podCIDR, clusterArgs[1]);
+    for (const t of ['MemoryPressure', 'DiskPressure', 'PIDPressure'])
+      assert.equal(node.status.conditions.find((c: Obj) => c.type === t)?.status, 'False');
+    const lease = await getJson(['get', 'lease', '-n', 'kube-node-lease', nodeName]);
+    assert.equal(lease.spec.holderIdentity, nodeName);
+    assert.equal(lease.metadata.ownerReferences[0].uid, node.metadata.uid);
+  });
+
+  it('runs a Deployment of busybox httpd pods that serve on their pod IPs', async () => {
+    await kubectl(['create', 'configmap', 'greeting', '--from-literal=text=hello']);
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: {
+              terminationGracePeriodSeconds: 2,
+              containers: [
+                {
+                  name: 'httpd',
+                  image: 'k8ts.local/busybox:latest',
+                  command: [
+                    'sh',
+                    '-c',
+                    'echo "$(GREETING) from $(POD_NAME)" > /tmp/index.html && exec httpd -f -p 8080 -h /tmp',
+                  ],
+                  env: [
+                    { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'greeting', key: 'text' } } },
+                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  ],
+                  resources: { limits: { cpu: '200m', memory: '64Mi' } },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    const pods = await eventually('3 web pods Running', allRunning(3, 'app=web'), { timeoutMs: 30_000 });
+    for (const p of pods) {
+      assert.ok(p.status.podIP, 'pod IP');
+      const ready = p.status.conditions.find((c: Obj) => c.type === 'Ready');
+      assert.equal(ready.status, 'True');
+      assert.equal(p.status.containerStatuses[0].ready, true);
+      assert.match(p.status.containerStatuses[0].containerID, /^containerd:\/\//);
+      const body = await eventually(`${p.metadata.name} to answer`, async () => {
+        try {
+          const res = await fetch(`http://${p.status.podIP}:8080/index.html`, {
+            signal: AbortSignal.timeout(2_000),
+          });
+          return await res.text();
+        } catch {
+          return undefined;
+        }
+      });
+      assert.equal(body.trim(), `hello from ${p.metadata.name}`);
+    }
+    // Logs in upstream's layout, found by the resolver the kubelet gives its log server.
+    const logs = logResolver(cri, (_ns, name) => pods.find((p) => p.metadata.name === name));
+    const p0 = pods[0];
+    const path = await logs.resolve('default', p0.metadata.name, 'httpd', false);
+    assert.equal(
+      path,
+      join(dataDir, 'pods', `default_${p0.metadata.name}_${p0.metadata.uid}`, 'httpd', '0.log'),
+    );
+    assert.ok(existsSync(path!));
+    assert.equal(await logs.resolve('default', p0.metadata.name, 'httpd', true), undefined);
+    const table = await kubectl(['get', 'pods', '-l', 'app=web']);
+    assert.equal(table.match(/ Running /g)?.length, 3, table);
+    const events = await kubectl([
+      'get',
+      'events',
+      '--field-selector',
+      `involvedObject.name=${pods[0].metadata.name}`,
+    ]);
+    for (const reason of ['Scheduled', 'Pulled', 'Created', 'Started'])
+      assert.match(events, new RegExp(reason));
+  });
+
+  it('deleting the Deployment stops its containers: the runtime has none left for it', async () => {
+    const uids = (await podsOf('app=web')).map((p) => p.metadata.uid as string);
+    assert.equal(uids.length, 3);
+    await kubectl(['delete', 'deployment', 'web']);
+    await eventually(
+      'web pods gone',
+      async () => ((await podsOf('app=web')).length === 0 ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    const killing = await kubectl(['get', 'events', '--field-selector', 'reason=Killing']);
+    assert.equal(killing.match(/Stopping container httpd/g)?.length, 3, killing);
+    for (const uid of uids) {
+      const left = await cri.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': uid } });
+      const sandboxes = await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': uid } });
+      assert.deepEqual([left.length, sandboxes.length], [0, 0], `pod ${uid} left containers behind`);
+    }
+  });
+
+  it('shows CrashLoopBackOff with a growing back-off for a pod that exits 1', async () => {
+    await kubectl(['run', 'crash', '--image=k8ts.local/busybox:latest', '--', 'sh', '-c', 'exit 1']);
+    const messages = new Set<string>();
+    await eventually(
+      'the back-off to grow to 20s',
+      async () => {
+        const p = await getJson(['get', 'pod', 'crash']);
+        const w = p.status?.containerStatuses?.[0]?.state?.waiting;
+        if (w?.reason === 'CrashLoopBackOff') messages.add(w.message.split(' ')[1]);
+        return messages.has('20s') ? p : undefined;
+      },
+      { timeoutMs: 45_000 },
+    );
+    assert.ok(messages.has('10s'), `saw ${[...messages]}`);
+    const p = await getJson(['get', 'pod', 'crash']);
+    const cs = p.status.containerStatuses[0];
+    assert.equal(p.status.phase, 'Running');
+    assert.ok(cs.restartCount >= 2);
+    assert.equal(cs.lastState.terminated.exitCode, 1);
+    assert.equal(cs.lastState.terminated.reason, 'Error');
+    const logs = logResolver(cri, () => p);
+    const previous = await logs.resolve('default', 'crash', 'crash', true);
+    assert.match(previous ?? '', /\/crash\/\d+\.log$/);
+    assert.ok(existsSync(previous!));
+    const table = await kubectl(['get', 'pod', 'crash']);
+    assert.match(table, /CrashLoopBackOff/);
+    const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=crash']);
+    assert.match(events, /BackOff/);
+    await kubectl(['delete', 'pod', 'crash', '--grace-period=1']);
+  });
+
+  it('finishes a Job of 5 completions with Completed pods', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'five' },
+        spec: {
+          completions: 5,
+          parallelism: 3,
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [
+                { name: 'work', image: 'k8ts.local/busybox:latest', command: ['sh', '-c', 'echo done'] },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    await eventually(
+      'the Job to complete',
+      async () => {
+        const job = await getJson(['get', 'job', 'five']);
+        return job.status?.conditions?.some((c: Obj) => c.type === 'Complete' && c.status === 'True')
+          ? job
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const pods = await podsOf('job-name=five');
+    assert.equal(pods.filter((p) => p.status.phase === 'Succeeded').length, 5);
+    const table = await kubectl(['get', 'pods', '-l', 'job-name=five']);
+    assert.equal(table.match(/ Completed /g)?.length, 5, table);
+    for (const p of pods) {
+      const t = p.status.containerStatuses[0].state.terminated;
+      assert.equal(t.exitCode, 0);
+      assert.equal(t.reason, 'Completed');
+    }
+    // kubectl logs of a real container through the API server and the kubelet's log server.
+    for (const v of ['1.27', '1.33'] as const) {
+      const r = await cluster!.kubectl(v, ['logs', `job/five`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'done\n');
+    }
+  });
+
+  it('streams kubectl logs -f from a running container and ends when it exits', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'counter' },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'count',
+              image: 'k8ts.local/busybox:latest',
+              command: ['sh', '-c', 'for i in 1 2 3 4 5 6; do echo line $i; sleep 1; done'],
+            },
+          ],
+        },
+      }),
+    );
+    await eventually('the counter pod to run', async () => {
+      const p = await getJson(['get', 'pod', 'counter']);
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    // -f follows while the container runs and returns once it has exited: all six lines, in order.
+    const started = Date.now();
+    const r = await cluster!.kubectl('1.33', ['logs', '-f', 'counter'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, [1, 2, 3, 4, 5, 6].map((i) => `line ${i}\n`).join(''));
+    assert.ok(Date.now() - started >= 2000, 'logs -f returned before the container finished');
+    const tail = await kubectl(['logs', 'counter', '--tail', '2']);
+    assert.equal(tail, 'line 5\nline 6\n');
+    await kubectl(['delete', 'pod', 'counter', '--grace-period=1']);
+  });
+
+  it('keeps running containers across kill -9 of the server and a restart, then catches up', async () => {
+    await kubectl([
+      'create',
+      'deployment',
+      'keep',
+      '--image=k8ts.local/busybox:latest',
+      '--replicas=2',
+      '--',
+      'httpd',
+      '-f',
+      '-p',
+      '8080',
+    ]);
+    const before = await eventually('2 keep pods Running', allRunning(2, 'app=keep'), { timeoutMs: 30_000 });
+    const ids = before.map((p) => p.status.containerStatuses[0].containerID).sort();
+    process.kill(cluster!.pid, 'SIGKILL');
+    await new Promise((r) => cluster!.process.once('exit', r));
+    cluster = await startCluster({ agent: true, dataDir, args: clusterArgs });
+    await eventually('the node to be Ready again', nodeReady, { timeoutMs: 30_000 });
+    // Caught up: a change made after the restart is carried out.
+    await kubectl(['scale', 'deployment', 'keep', '--replicas=3']);
+    const afterPods = await eventually('3 keep pods Running', allRunning(3, 'app=keep'), {
+      timeoutMs: 30_000,
+    });
+    const kept = afterPods.filter((p) => ids.includes(p.status.containerStatuses[0].containerID));
+    assert.equal(kept.length, 2, 'the two running containers were adopted, not restarted');
+    for (const p of kept) assert.equal(p.status.containerStatuses[0].restartCount, 0);
+    await kubectl(['delete', 'deployment', 'keep']);
+  });
+});

@@ -68,6 +68,7 @@ export class LogDb {
   private readonly historyStmt: Database.Statement;
   private readonly compactTxn: Database.Transaction<(lo: number, hi: number) => void>;
   private readonly setMetaStmt: Database.Statement;
+  private readonly walStmt: Database.Statement;
 
   constructor(
     readonly path: string,
@@ -123,6 +124,8 @@ export class LogDb {
         WHERE l.rev > ? AND l.rev <= ? AND l.key >= ? AND l.key < ?
         ORDER BY l.rev`,
     );
+    // Asked after every commit: prepared once (db.pragma() would prepare it on every call).
+    this.walStmt = this.db.prepare('PRAGMA wal_checkpoint(NOOP)');
     this.setMetaStmt = this.db.prepare(
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     );
@@ -296,10 +299,9 @@ export class LogDb {
 
   /** Pages in the WAL not yet copied into the database file (cheap: reads the WAL index only). */
   walPages(): number {
-    const [r] = this.read('checkpoint', () => this.db.pragma('wal_checkpoint(NOOP)')) as Array<{
-      log: number;
-      checkpointed: number;
-    }>;
+    const r = this.read('checkpoint', () => this.walStmt.get()) as
+      | { log: number; checkpointed: number }
+      | undefined;
     return r ? Math.max(0, r.log - r.checkpointed) : 0;
   }
 

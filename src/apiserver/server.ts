@@ -36,6 +36,7 @@ import { ObjectStore, qualifiedResource } from './objectstore.js';
 import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
+import { listJson, objectJson } from './serialized.js';
 import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
@@ -261,7 +262,8 @@ export class ApiServer {
     switch (info.verb) {
       case 'get': {
         const obj = await ctx.store.get(def, t.namespace, t.name!);
-        this.sendObject(res, 200, def, obj, table);
+        if (table) this.sendObject(res, 200, def, obj, table);
+        else sendJson(res, 200, objectJson(obj));
         return;
       }
       case 'list': {
@@ -270,7 +272,7 @@ export class ApiServer {
           sendJson(res, 200, toTable(def, items, table, list.metadata));
           return;
         }
-        sendJson(res, 200, list);
+        sendJson(res, 200, listJson(list));
         return;
       }
       case 'watch':

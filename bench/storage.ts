@@ -464,6 +464,7 @@ async function compactionStall(b: Backend, r: Results): Promise<void> {
   if (b instanceof SqliteBackend) {
     r.set('compactTxns', b.counters.compactTransactions);
     r.set('longestCompactTxn', b.counters.longestCompactTransactionMs);
+    r.set('longestCheckpoint', b.counters.longestCheckpointMs);
   }
 }
 
@@ -610,7 +611,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `\nsqlite: ${fmt(s.get('writesPerCommit')!, 1)} writes per fsynced commit during the ${CONCURRENCY}-way creates; ` +
-      `compaction ran as ${fmt(s.get('compactTxns')!)} transactions, the longest ${fmt(s.get('longestCompactTxn')!, 1)} ms.`,
+      `compaction ran as ${fmt(s.get('compactTxns')!)} transactions, the longest ${fmt(s.get('longestCompactTxn')!, 1)} ms; ` +
+      `the longest WAL checkpoint (run in its own event-loop turn) took ${fmt(s.get('longestCheckpoint')!, 1)} ms.`,
   );
   console.log(`\ntotal bench time ${fmt((performance.now() - t0) / 1000)} s`);
 }

@@ -3,9 +3,17 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Obj, ResourceDef } from '../api/types.js';
 
-/** RFC 3339 with second precision, as metav1.Time serializes. */
+let lastSecond = Number.NaN;
+let lastText = '';
+
+/** RFC 3339 with second precision, as metav1.Time serializes (formatted once per second: every write asks). */
 export function timestamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastText = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 // Upstream's generateName suffix alphabet avoids vowels and confusable characters.

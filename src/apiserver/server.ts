@@ -39,6 +39,7 @@ import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
 import { servePodLog } from './podlogs.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
+import { listJson, objectJson } from './serialized.js';
 import { ServiceAccountTokens } from './serviceaccounttoken.js';
 import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
@@ -291,7 +292,8 @@ export class ApiServer {
     switch (info.verb) {
       case 'get': {
         const obj = await ctx.store.get(def, t.namespace, t.name!);
-        this.sendObject(res, 200, def, obj, table);
+        if (table) this.sendObject(res, 200, def, obj, table);
+        else sendJson(res, 200, objectJson(obj));
         return;
       }
       case 'list': {
@@ -300,7 +302,7 @@ export class ApiServer {
           sendJson(res, 200, toTable(def, items, table, list.metadata));
           return;
         }
-        sendJson(res, 200, list);
+        sendJson(res, 200, listJson(list));
         return;
       }
       case 'watch':

@@ -7,6 +7,7 @@ import { buildFilter } from './filter.js';
 import { errorToStatus } from './http.js';
 import { listPrefix } from './keys.js';
 import { fromStorage, type ObjectStore } from './objectstore.js';
+import { objectJson } from './serialized.js';
 import { type IncludeObject, toTable } from './tables.js';
 import { type CacheEvent, decodeObject, type WatchEventType } from './watchcache.js';
 
@@ -84,7 +85,7 @@ export async function serveWatch(store: ObjectStore, w: WatchRequest, res: Serve
       return `${JSON.stringify({ type: e.type, object: table })}\n`;
     }
     if (shared && e.object === shared.object && e.type === shared.type) {
-      shared.json ??= `${JSON.stringify({ type: e.type, object: e.object })}\n`;
+      shared.json ??= `{"type":${JSON.stringify(e.type)},"object":${objectJson(e.object)}}\n`;
       return shared.json;
     }
     return `${JSON.stringify(e)}\n`;

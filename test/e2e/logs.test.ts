@@ -18,10 +18,15 @@ let kubelet: KubeletServer;
 let dir: string;
 const files = new Map<string, string>();
 
-async function api(method: string, path: string, body?: unknown): Promise<any> {
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<any> {
   const r = await fetch(cluster.url + path, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': contentType },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await r.json();
@@ -50,18 +55,19 @@ before(async () => {
     logs: { resolve: async (ns, pod, c, prev) => files.get(`${ns}/${pod}/${c}${prev ? '/prev' : ''}`) },
   });
   cluster = await startCluster();
-  const node = await api('POST', '/api/v1/nodes', {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: 'fake-node' },
-  });
-  await api('PUT', '/api/v1/nodes/fake-node/status', {
-    ...node,
-    status: {
-      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
-      daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },
+  await api('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'fake-node' } });
+  // A merge patch: the node IPAM controller may update the Node at the same moment.
+  await api(
+    'PATCH',
+    '/api/v1/nodes/fake-node/status',
+    {
+      status: {
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+        daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },
+      },
     },
-  });
+    'application/merge-patch+json',
+  );
 });
 after(async () => {
   await cluster?.stop();

@@ -4,6 +4,7 @@
 // field manager does; server-side apply lives in apply.ts.
 
 import type { Obj } from '../../api/types.js';
+import { timestamp } from '../metadata.js';
 import { type FieldPath, FieldSet, fieldElement } from './fieldset.js';
 import { deepEqual, isObject, type JsonObject } from './json.js';
 import { type SchemaResolver, untypedResolver } from './schema.js';
@@ -52,8 +53,7 @@ export function managerIdentity(
 
 /** RFC 3339 in UTC with second precision, as metav1.Time serializes. */
 export function formatTime(now: Date | string | number): string {
-  const d = now instanceof Date ? now : new Date(now);
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return timestamp(now instanceof Date ? now : new Date(now));
 }
 
 function seconds(time: string | undefined): number {

@@ -68,6 +68,7 @@ export class LogDb {
   private readonly historyStmt: Database.Statement;
   private readonly compactTxn: Database.Transaction<(lo: number, hi: number) => void>;
   private readonly setMetaStmt: Database.Statement;
+  private readonly walStmt: Database.Statement;
 
   constructor(
     readonly path: string,
@@ -123,6 +124,8 @@ export class LogDb {
         WHERE l.rev > ? AND l.rev <= ? AND l.key >= ? AND l.key < ?
         ORDER BY l.rev`,
     );
+    // Asked after every commit: prepared once (db.pragma() would prepare it on every call).
+    this.walStmt = this.db.prepare('PRAGMA wal_checkpoint(NOOP)');
     this.setMetaStmt = this.db.prepare(
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     );
@@ -150,10 +153,13 @@ export class LogDb {
     db.pragma('journal_mode = WAL');
     // FULL: every commit fsyncs the WAL, so an acknowledged write survives kill -9 and power loss.
     db.pragma('synchronous = FULL');
-    // SQLite checkpoints the WAL into the file inside the commit that passes 1000 pages (~4 MB); as the
-    // only connection, each checkpoint completes and the WAL restarts from its beginning, so it stays
-    // near that size. (A worker-thread checkpointer was tried: on ext4 its fsyncs stalled this
-    // thread's WAL writes just the same, and it had to hold commits to let the WAL rewind.)
+    // No automatic checkpoints: SQLite would run one inside whichever commit passes 1000 pages, so that
+    // commit (a write, or a compaction transaction) would also pay for copying ~4 MB into the file and
+    // fsyncing it, 40-170 ms here. The driver checkpoints instead, in an event-loop turn of its own and
+    // in smaller steps (see walPages). As the only connection, each checkpoint completes and the WAL
+    // restarts from its beginning. (A worker-thread checkpointer was tried: on ext4 its fsyncs stalled
+    // this thread's WAL writes just the same, and it had to hold commits to let the WAL rewind.)
+    db.pragma('wal_autocheckpoint = 0');
     db.pragma(`journal_size_limit = ${opts.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES}`);
     db.pragma(`cache_size = -${opts.cacheKiB ?? 32 * 1024}`);
     db.pragma('temp_store = MEMORY');
@@ -289,6 +295,14 @@ export class LogDb {
     } catch (err) {
       throw unavailable('compacting', err);
     }
+  }
+
+  /** Pages in the WAL not yet copied into the database file (cheap: reads the WAL index only). */
+  walPages(): number {
+    const r = this.read('checkpoint', () => this.walStmt.get()) as
+      | { log: number; checkpointed: number }
+      | undefined;
+    return r ? Math.max(0, r.log - r.checkpointed) : 0;
   }
 
   /** Copies the WAL into the database file; TRUNCATE also empties the WAL file. */

@@ -4,12 +4,14 @@
 // (exec, httpGet, tcpSocket) against a loopback server; preStop inside the grace period.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { createServer as createH2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
 import { Backoff } from '../../src/kubelet/backoff.js';
 import { computePodActions } from '../../src/kubelet/pod-actions.js';
 import { computePodStatus } from '../../src/kubelet/pod-status.js';
+import { healthRequest, healthStatus } from '../../src/kubelet/prober/grpc.js';
 import { runHook, runPreStop } from '../../src/kubelet/prober/hooks.js';
 import { ProbeManager } from '../../src/kubelet/prober/manager.js';
 import {
@@ -340,6 +342,52 @@ describe('probe actions against a loopback server', () => {
       output: 'no file',
     });
     assert.deepEqual(calls[0], { id: 'c1', cmd: ['true'], timeout: 7 });
+  });
+});
+
+describe('grpc probe against a loopback health service', () => {
+  it('passes on SERVING, fails on NOT_SERVING, an unknown service and an unimplemented health service', async () => {
+    const statuses: Record<string, number> = { '': 1, down: 2 };
+    const server = createH2Server();
+    server.on('stream', (stream, headers) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const body = Buffer.concat(chunks).subarray(5);
+        const service = body.length > 2 ? body.subarray(2).toString() : '';
+        if (headers[':path'] !== '/grpc.health.v1.Health/Check' || service === 'none') {
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+          stream.on('wantTrailers', () =>
+            stream.sendTrailers({ 'grpc-status': '12', 'grpc-message': 'unknown service' }),
+          );
+          stream.end();
+          return;
+        }
+        const msg = Buffer.from([0x08, statuses[service] ?? 3]);
+        const frame = Buffer.alloc(5);
+        frame.writeUInt32BE(msg.length, 1);
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        stream.end(Buffer.concat([frame, msg]));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const ctx = { containerId: 'c1', container: { name: 'app' }, podIP: '127.0.0.1', timeoutSeconds: 1 };
+    try {
+      assert.equal((await runAction(noExec, { grpc: { port } }, ctx)).result, 'success');
+      assert.deepEqual(await runAction(noExec, { grpc: { port, service: 'down' } }, ctx), {
+        result: 'failure',
+        output: 'service unhealthy (responded with "NOT_SERVING")',
+      });
+      const none = await runAction(noExec, { grpc: { port, service: 'none' } }, ctx);
+      assert.equal(none.result, 'failure');
+      assert.match(none.output, /does not implement the grpc health protocol/);
+    } finally {
+      server.close();
+    }
+    assert.deepEqual([...healthRequest('ab')], [0, 0, 0, 0, 4, 0x0a, 2, 0x61, 0x62]);
+    assert.equal(healthStatus(Buffer.from([0x08, 0x02])), 2);
   });
 });
 

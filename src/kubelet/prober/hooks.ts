@@ -39,7 +39,10 @@ export async function runHook(
     return `Exec lifecycle hook (${JSON.stringify(handler.exec.command ?? [])}) for ${who} failed - message: ${JSON.stringify(r.output)}`;
   }
   if (handler.httpGet) {
-    const r = await runAction(target, handler, { ...base, timeoutSeconds: 30 }, { anyHttpStatus: true });
+    // A hook without a port asks port 80.
+    const port = handler.httpGet.port === '' || handler.httpGet.port == null ? 80 : handler.httpGet.port;
+    const action = { httpGet: { ...handler.httpGet, port } };
+    const r = await runAction(target, action, { ...base, timeoutSeconds: 30 }, { anyHttpStatus: true });
     if (r.result === 'success') return undefined;
     return `HTTP lifecycle hook (${handler.httpGet.path ?? ''}) for ${who} failed - error: ${r.output}`;
   }

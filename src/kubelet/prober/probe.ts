@@ -7,6 +7,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { Obj } from '../refs.js';
+import { grpcProbe } from './grpc.js';
 
 export type ProbeResult = 'success' | 'failure' | 'unknown';
 
@@ -40,12 +41,13 @@ const MAX_REDIRECTS = 10;
 
 /** A port given as a number, a numeric string, or the name of one of the container's ports. */
 export function resolvePort(port: unknown, container: Obj): number {
-  if (typeof port === 'number') return port;
   const s = String(port ?? '');
-  if (/^\d+$/.test(s)) return Number(s);
   const named = (container.ports ?? []).find((p: Obj) => p.name === s);
-  if (!named) throw new Error(`couldn't find port: ${s} in ${container.name ?? 'container'}`);
-  return Number(named.containerPort);
+  const n =
+    typeof port === 'number' ? port : named ? Number(named.containerPort) : /^\d+$/.test(s) ? Number(s) : NaN;
+  if (Number.isNaN(n)) throw new Error(`couldn't find port: ${s} in ${container.name ?? 'container'}`);
+  if (!(n > 0 && n < 65536)) throw new Error(`invalid port number: ${n}`);
+  return n;
 }
 
 /**
@@ -62,7 +64,13 @@ export async function runAction(
     if (action.exec) return await execAction(target, action.exec, ctx);
     if (action.httpGet) return await httpAction(action.httpGet, ctx, !!opts.anyHttpStatus);
     if (action.tcpSocket) return await tcpAction(action.tcpSocket, ctx);
-    if (action.grpc) return { result: 'unknown', output: 'grpc probes are not supported by this kubelet' };
+    if (action.grpc)
+      return await grpcProbe(
+        ctx.podIP,
+        resolvePort(action.grpc.port, ctx.container),
+        action.grpc.service ?? '',
+        Math.max(1, ctx.timeoutSeconds),
+      );
   } catch (err) {
     return { result: 'unknown', output: (err as Error).message };
   }

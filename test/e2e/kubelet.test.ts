@@ -1,11 +1,13 @@
 // The node agent end to end, in one shared cluster: a real `k8ts server` with its local node (containerd,
 // runc, CNI) driven by real kubectl. A Deployment of busybox httpd pods serves on its pod IPs; a crashing
 // pod backs off; a failing liveness probe restarts its container; a readiness probe holds Ready back
-// until it passes; a Job completes; deleting a Deployment stops its containers; kill -9 of the server and a
-// restart keep the running containers. Teardown stops every process by pid and removes pods, shims,
-// mounts, the bridge, the cgroups and the data dir.
+// until it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its
+// containers; kill -9 of the server and a restart keep the running containers. Teardown stops every
+// process by pid and removes pods, shims, mounts, the bridge, the cgroups and the data dir.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -427,6 +429,68 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     assert.equal(cond(ready, 'ContainersReady').status, 'True');
     assert.equal(ready.status.containerStatuses[0].ready, true);
     await kubectl(['delete', 'pod', 'readiness', '--grace-period=1']);
+  });
+
+  it('calls a preStop httpGet hook before stopping; a failing postStart hook kills the container', async () => {
+    // The kubelet runs in the host's network namespace: a preStop hook aimed at 127.0.0.1 reaches us.
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(`${req.url} ${req.headers['user-agent']}`);
+      res.end('bye');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const pod = (name: string, lifecycle: Obj) =>
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [
+              { name: 'app', image: 'k8ts.local/busybox:latest', command: ['sleep', '3600'], lifecycle },
+            ],
+          },
+        });
+      await kubectl(
+        ['apply', '-f', '-'],
+        pod('prestop', { preStop: { httpGet: { host: '127.0.0.1', port, path: '/bye' } } }),
+      );
+      await kubectl(
+        ['apply', '-f', '-'],
+        pod('poststart', { postStart: { exec: { command: ['sh', '-c', 'exit 3'] } } }),
+      );
+      await eventually('the prestop pod to run', async () => {
+        const p = await getJson(['get', 'pod', 'prestop']);
+        return p.status?.phase === 'Running' ? p : undefined;
+      });
+      assert.deepEqual(hits, []);
+      await kubectl(['delete', 'pod', 'prestop', '--wait=true']);
+      assert.equal(hits.length, 1, 'the preStop hook ran once');
+      assert.match(hits[0], /^\/bye kube-lifecycle\//);
+
+      const failed = await eventually(
+        'the poststart pod restarted',
+        async () => {
+          const p = await getJson(['get', 'pod', 'poststart']);
+          return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      assert.ok(failed.status.containerStatuses[0].lastState.terminated, 'the killed instance is lastState');
+      const events = await getJson(['get', 'events', '--field-selector', 'involvedObject.name=poststart']);
+      const reasons = events.items.map((e: Obj) => `${e.reason}: ${e.message}`);
+      assert.ok(
+        reasons.some((m: string) => /^FailedPostStartHook: Exec lifecycle hook .*exit 3/.test(m)),
+        reasons.join('\n'),
+      );
+      assert.ok(reasons.includes('Killing: FailedPostStartHook'), reasons.join('\n'));
+      await kubectl(['delete', 'pod', 'poststart', '--grace-period=1']);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('keeps running containers across kill -9 of the server and a restart, then catches up', async () => {

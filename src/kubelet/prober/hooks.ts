@@ -13,6 +13,9 @@ export interface HookContext {
   podIP: string;
 }
 
+/** What a hook's GET says it is (upstream: kube-lifecycle/<major>.<minor>). */
+export const HOOK_USER_AGENT = 'kube-lifecycle/1.33';
+
 /** Generous bound for an exec hook's ExecSync when nothing else limits it (a postStart hook). */
 const EXEC_HOOK_TIMEOUT_S = 24 * 3600;
 
@@ -42,7 +45,15 @@ export async function runHook(
     // A hook without a port asks port 80.
     const port = handler.httpGet.port === '' || handler.httpGet.port == null ? 80 : handler.httpGet.port;
     const action = { httpGet: { ...handler.httpGet, port } };
-    const r = await runAction(target, action, { ...base, timeoutSeconds: 30 }, { anyHttpStatus: true });
+    const r = await runAction(
+      target,
+      action,
+      { ...base, timeoutSeconds: 30 },
+      {
+        anyHttpStatus: true,
+        userAgent: HOOK_USER_AGENT,
+      },
+    );
     if (r.result === 'success') return undefined;
     return `HTTP lifecycle hook (${handler.httpGet.path ?? ''}) for ${who} failed - error: ${r.output}`;
   }

@@ -58,11 +58,12 @@ export async function runAction(
   target: ProbeTarget,
   action: Obj,
   ctx: ActionContext,
-  opts: { anyHttpStatus?: boolean } = {},
+  opts: { anyHttpStatus?: boolean; userAgent?: string } = {},
 ): Promise<ProbeOutcome> {
   try {
     if (action.exec) return await execAction(target, action.exec, ctx);
-    if (action.httpGet) return await httpAction(action.httpGet, ctx, !!opts.anyHttpStatus);
+    if (action.httpGet)
+      return await httpAction(action.httpGet, ctx, !!opts.anyHttpStatus, opts.userAgent ?? PROBE_USER_AGENT);
     if (action.tcpSocket) return await tcpAction(action.tcpSocket, ctx);
     if (action.grpc)
       return await grpcProbe(
@@ -105,9 +106,14 @@ export function httpUrl(httpGet: Obj, ctx: ActionContext): URL {
   return new URL(`${scheme}://${hostForUrl(host)}:${port}${path}`);
 }
 
-async function httpAction(httpGet: Obj, ctx: ActionContext, anyStatus: boolean): Promise<ProbeOutcome> {
+async function httpAction(
+  httpGet: Obj,
+  ctx: ActionContext,
+  anyStatus: boolean,
+  userAgent: string,
+): Promise<ProbeOutcome> {
   let url = httpUrl(httpGet, ctx);
-  const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT, Accept: '*/*' };
+  const headers: Record<string, string> = { 'User-Agent': userAgent, Accept: '*/*' };
   let hostHeader: string | undefined;
   for (const h of httpGet.httpHeaders ?? []) {
     if (!h?.name) continue;

@@ -204,6 +204,26 @@ describe('probe workers on a FakeClock', () => {
     h.m.stop();
   });
 
+  it('keeps an adopted container Ready across a kubelet restart until its probe decides', async () => {
+    const clock = new FakeClock(T0 + 60_000);
+    const h = harness(clock);
+    const p = pod({
+      containers: [{ name: 'app', readinessProbe: probe('readiness', { failureThreshold: 2 }) }],
+    });
+    p.status.conditions.push({ type: 'Ready', status: 'True' });
+    // Started a minute before this kubelet; a new container would not get this.
+    h.m.update(p, runtime([sandbox()], [running('c-old', T0)]));
+    assert.equal(h.m.ready('uid-1', 'app', 'c-old'), true);
+    h.answers.readiness = 'failure';
+    await clock.tick(0);
+    assert.equal(h.m.ready('uid-1', 'app', 'c-old'), true, 'one failure of two');
+    await clock.tick(1_000);
+    assert.equal(h.m.ready('uid-1', 'app', 'c-old'), false);
+    h.m.update(p, runtime([sandbox()], [running('c-new', clock.now())]));
+    assert.equal(h.m.ready('uid-1', 'app', 'c-new'), false, 'started after the kubelet: probed first');
+    h.m.stop();
+  });
+
   it('reads upstream defaults and bounds', () => {
     assert.deepEqual(probeSettings({}, 'liveness'), {
       initialDelaySeconds: 0,

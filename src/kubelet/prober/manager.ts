@@ -42,8 +42,14 @@ export class ProbeManager {
   private readonly pods = new Map<string, PodProbes>();
   /** `${kind}/${containerId}` -> result. */
   private readonly results = new Map<string, ProbeResult>();
+  /** Results that came from probing (not a worker's initial value), same keys. */
+  private readonly probed = new Set<string>();
+  /** When this kubelet started: containers older than that were probed by its predecessor. */
+  private readonly startedAt: number;
 
-  constructor(private readonly d: ProbeManagerDeps) {}
+  constructor(private readonly d: ProbeManagerDeps) {
+    this.startedAt = d.clock.now();
+  }
 
   /** Starts and stops workers for the pod's probes and records what its containers are doing. */
   update(pod: Obj, rt: PodRuntime): void {
@@ -114,11 +120,22 @@ export class ProbeManager {
     return this.result('startup', containerId) === 'success';
   }
 
-  /** Whether a running container is ready: started, and its readiness probe passed or it has none. */
+  /**
+   * Whether a running container is ready: started, and its readiness probe passed or it has none. After
+   * a kubelet restart, a container it adopted keeps the readiness its pod had until its probe has run
+   * (as upstream), so a restart does not flap Ready and Service endpoints.
+   */
   ready(uid: string, container: string, containerId: string): boolean {
     if (!this.started(uid, container, containerId)) return false;
     if (!this.has(uid, container, 'readiness')) return true;
-    return this.result('readiness', containerId) === 'success';
+    if (this.result('readiness', containerId) === 'success') return true;
+    const entry = this.pods.get(uid);
+    const view = entry?.views.get(container);
+    if (this.probed.has(`readiness/${containerId}`) || !view || view.id !== containerId) return false;
+    const wasReady = (entry!.pod.status?.conditions ?? []).some(
+      (c: Obj) => c.type === 'Ready' && c.status === 'True',
+    );
+    return view.startedAt < this.startedAt && wasReady;
   }
 
   /** The probe that says a running container must be killed, if any. */
@@ -147,13 +164,17 @@ export class ProbeManager {
         return v ? { ...v, started: v.running && this.started(uid, name, v.id) } : undefined;
       },
       probe: (view) => run(probe, view, container, probe.timeoutSeconds > 0 ? probe.timeoutSeconds : 1),
-      setResult: (id, result) => {
+      setResult: (id, result, probed) => {
         const key = `${kind}/${id}`;
         const old = this.results.get(key);
         this.results.set(key, result);
+        if (probed) this.probed.add(key);
         if (old !== undefined && old !== result) this.d.onChange(uid);
       },
-      removeResult: (id) => this.results.delete(`${kind}/${id}`),
+      removeResult: (id) => {
+        this.results.delete(`${kind}/${id}`);
+        this.probed.delete(`${kind}/${id}`);
+      },
       onFailedProbe: (outcome) => {
         const pod = this.pods.get(uid)?.pod;
         if (!pod) return;

@@ -50,8 +50,8 @@ export function initialResult(kind: ProbeKind): ProbeResult {
 export interface WorkerHooks {
   view(): ContainerView | undefined;
   probe(view: ContainerView): Promise<ProbeOutcome>;
-  /** A new result for a container id (also the initial one). */
-  setResult(containerId: string, result: ProbeResult): void;
+  /** A new result for a container id: from probing, or the initial one (probed false). */
+  setResult(containerId: string, result: ProbeResult, probed: boolean): void;
   removeResult(containerId: string): void;
   /** Every probe that did not pass (for the Unhealthy event). */
   onFailedProbe(outcome: ProbeOutcome): void;
@@ -113,14 +113,14 @@ export class ProbeWorker {
     if (c.id !== this.containerId) {
       if (this.containerId) this.hooks.removeResult(this.containerId);
       this.containerId = c.id;
-      this.hooks.setResult(c.id, initialResult(this.kind));
+      this.hooks.setResult(c.id, initialResult(this.kind), false);
       this.onHold = false;
       this.lastResult = 'unknown';
       this.resultRun = 0;
     }
     if (this.onHold) return;
     if (!c.running) {
-      this.hooks.setResult(c.id, 'failure');
+      this.hooks.setResult(c.id, 'failure', true);
       return;
     }
     if (this.clock.now() - c.startedAt < this.settings.initialDelaySeconds * 1000) return;
@@ -141,7 +141,7 @@ export class ProbeWorker {
     const { successThreshold, failureThreshold } = this.settings;
     if (outcome.result === 'failure' && this.resultRun < failureThreshold) return;
     if (outcome.result === 'success' && this.resultRun < successThreshold) return;
-    this.hooks.setResult(c.id, outcome.result);
+    this.hooks.setResult(c.id, outcome.result, true);
     if (outcome.result === 'failure' && this.kind !== 'readiness') {
       // The container is about to be killed: stop probing it until it is replaced.
       this.onHold = true;

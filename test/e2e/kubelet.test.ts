@@ -1,10 +1,13 @@
 // The node agent end to end, in one shared cluster: a real `k8ts server` with its local node (containerd,
 // runc, CNI) driven by real kubectl. A Deployment of busybox httpd pods serves on its pod IPs; a crashing
-// pod backs off; a Job completes; deleting a Deployment stops its containers; kill -9 of the server and a
-// restart keep the running containers. Teardown stops every process by pid and removes pods, shims,
-// mounts, the bridge, the cgroups and the data dir.
+// pod backs off; a failing liveness probe restarts its container; a readiness probe holds Ready back
+// until it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its
+// containers; kill -9 of the server and a restart keep the running containers. Teardown stops every
+// process by pid and removes pods, shims, mounts, the bridge, the cgroups and the data dir.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -312,6 +315,182 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     const tail = await kubectl(['logs', 'counter', '--tail', '2']);
     assert.equal(tail, 'line 5\nline 6\n');
     await kubectl(['delete', 'pod', 'counter', '--grace-period=1']);
+  });
+
+  it('restarts a container whose liveness probe fails, with Unhealthy and Killing events', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'liveness' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'app',
+              image: 'k8ts.local/busybox:latest',
+              // Healthy for 2 s, then the probe's file is gone.
+              command: ['sh', '-c', 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 3600'],
+              livenessProbe: {
+                exec: { command: ['test', '-f', '/tmp/healthy'] },
+                periodSeconds: 1,
+                failureThreshold: 2,
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const p = await eventually(
+      'the liveness pod restarted twice',
+      async () => {
+        const pod = await getJson(['get', 'pod', 'liveness']);
+        return (pod.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 ? pod : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(p.status.phase, 'Running');
+    const events = await getJson(['get', 'events', '--field-selector', 'involvedObject.name=liveness']);
+    const messages = events.items.map((e: Obj) => `${e.reason}: ${e.message}`);
+    assert.ok(
+      messages.some((m: string) => m.startsWith('Unhealthy: Liveness probe failed')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.includes('Killing: Container app failed liveness probe, will be restarted'),
+      messages.join('\n'),
+    );
+    await kubectl(['delete', 'pod', 'liveness', '--grace-period=1']);
+  });
+
+  it('keeps a pod not Ready until its readiness probe passes; runs postStart first', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'readiness' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'web',
+              image: 'k8ts.local/busybox:latest',
+              command: ['sh', '-c', 'mkdir -p /www && exec httpd -f -p 8080 -h /www'],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              lifecycle: {
+                postStart: {
+                  exec: { command: ['sh', '-c', 'mkdir -p /www && echo hooked > /www/hook.txt'] },
+                },
+              },
+              // Only passes once /www/ready exists (httpd answers 404 before).
+              readinessProbe: {
+                httpGet: { path: '/ready', port: 'http', httpHeaders: [{ name: 'X-Probe', value: '1' }] },
+                periodSeconds: 1,
+              },
+              livenessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+            },
+          ],
+        },
+      }),
+    );
+    const running = await eventually('the readiness pod to run', async () => {
+      const pod = await getJson(['get', 'pod', 'readiness']);
+      return pod.status?.phase === 'Running' ? pod : undefined;
+    });
+    // Several probe periods later it is still not Ready.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const notYet = await getJson(['get', 'pod', 'readiness']);
+    const cond = (pod: Obj, type: string) => pod.status.conditions.find((c: Obj) => c.type === type);
+    assert.equal(cond(notYet, 'Ready').status, 'False');
+    assert.equal(cond(notYet, 'ContainersReady').status, 'False');
+    assert.equal(notYet.status.containerStatuses[0].ready, false);
+    assert.equal(notYet.status.containerStatuses[0].started, true);
+    assert.equal(notYet.status.containerStatuses[0].restartCount, 0, 'the tcpSocket liveness probe passes');
+    const hook = await fetch(`http://${running.status.podIP}:8080/hook.txt`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    assert.equal((await hook.text()).trim(), 'hooked');
+    const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=readiness']);
+    assert.match(events, /Readiness probe failed: HTTP probe failed with statuscode: 404/);
+
+    const id = running.status.containerStatuses[0].containerID.replace('containerd://', '');
+    const r = await cri.execSync(id, ['sh', '-c', 'echo ok > /www/ready'], 5);
+    assert.equal(r.exitCode, 0);
+    const ready = await eventually(
+      'the readiness pod to be Ready',
+      async () => {
+        const pod = await getJson(['get', 'pod', 'readiness']);
+        return cond(pod, 'Ready')?.status === 'True' ? pod : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    assert.equal(cond(ready, 'ContainersReady').status, 'True');
+    assert.equal(ready.status.containerStatuses[0].ready, true);
+    await kubectl(['delete', 'pod', 'readiness', '--grace-period=1']);
+  });
+
+  it('calls a preStop httpGet hook before stopping; a failing postStart hook kills the container', async () => {
+    // The kubelet runs in the host's network namespace: a preStop hook aimed at 127.0.0.1 reaches us.
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(`${req.url} ${req.headers['user-agent']}`);
+      res.end('bye');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const pod = (name: string, lifecycle: Obj) =>
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [
+              { name: 'app', image: 'k8ts.local/busybox:latest', command: ['sleep', '3600'], lifecycle },
+            ],
+          },
+        });
+      await kubectl(
+        ['apply', '-f', '-'],
+        pod('prestop', { preStop: { httpGet: { host: '127.0.0.1', port, path: '/bye' } } }),
+      );
+      await kubectl(
+        ['apply', '-f', '-'],
+        pod('poststart', { postStart: { exec: { command: ['sh', '-c', 'exit 3'] } } }),
+      );
+      await eventually('the prestop pod to run', async () => {
+        const p = await getJson(['get', 'pod', 'prestop']);
+        return p.status?.phase === 'Running' ? p : undefined;
+      });
+      assert.deepEqual(hits, []);
+      await kubectl(['delete', 'pod', 'prestop', '--wait=true']);
+      assert.equal(hits.length, 1, 'the preStop hook ran once');
+      assert.match(hits[0], /^\/bye kube-lifecycle\//);
+
+      const failed = await eventually(
+        'the poststart pod restarted',
+        async () => {
+          const p = await getJson(['get', 'pod', 'poststart']);
+          return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      assert.ok(failed.status.containerStatuses[0].lastState.terminated, 'the killed instance is lastState');
+      const events = await getJson(['get', 'events', '--field-selector', 'involvedObject.name=poststart']);
+      const reasons = events.items.map((e: Obj) => `${e.reason}: ${e.message}`);
+      assert.ok(
+        reasons.some((m: string) => /^FailedPostStartHook: Exec lifecycle hook .*exit 3/.test(m)),
+        reasons.join('\n'),
+      );
+      assert.ok(reasons.includes('Killing: FailedPostStartHook'), reasons.join('\n'));
+      await kubectl(['delete', 'pod', 'poststart', '--grace-period=1']);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('keeps running containers across kill -9 of the server and a restart, then catches up', async () => {

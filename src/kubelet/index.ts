@@ -148,6 +148,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     if (stopped) return;
     workers.start();
     pleg.start();
+    syncer.volumes.start();
   })();
   run.catch((err) => log.error('kubelet failed to start', { node: opts.nodeName, error: err }));
   const ready = run.then(() => agent.waitForPodCIDR());
@@ -161,6 +162,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     async stop() {
       stopped = true;
       pleg.stop();
+      syncer.volumes.stop();
       agent.stop();
       // A sync in the middle of a graceful stop can take its grace period; do not hold shutdown for it.
       await Promise.race([workers.stop(), new Promise((r) => setTimeout(r, 2_000).unref())]);

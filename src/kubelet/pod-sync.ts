@@ -24,6 +24,9 @@ import { computePodStatus, isTerminalPhase, rfc3339, type WaitingReason } from '
 import { CONFIGMAPS, type Obj, PODS, SECRETS } from './refs.js';
 import { type ContainerRecord, type PodRuntime, readPodRuntime } from './runtime-state.js';
 import type { StatusManager } from './status-manager.js';
+import { VolumeManager } from './volumes/manager.js';
+import { prepareVolumes } from './volumes/sync.js';
+import { TokenManager } from './volumes/tokens.js';
 
 export interface PodSyncDeps {
   cri: CriClient;
@@ -94,6 +97,8 @@ export class PodSyncer {
   private readonly startSlots: Semaphore;
   /** When this kubelet first saw each pod (its status.startTime until the API server has one). */
   private readonly firstSeen = new Map<string, string>();
+  /** Pod volumes: set up before containers start, refreshed, torn down with the pod. */
+  readonly volumes: VolumeManager;
 
   constructor(private readonly d: PodSyncDeps) {
     this.crashBackoff = new Backoff(d.clock);
@@ -108,6 +113,18 @@ export class PodSyncer {
       }
     };
     this.env = { configMap: get(CONFIGMAPS), secret: get(SECRETS) };
+    const tokens = new TokenManager(d.rest, d.clock);
+    this.volumes = new VolumeManager({
+      dataDir: d.dataDir,
+      clock: d.clock,
+      log: d.log,
+      sources: {
+        ...this.env,
+        token: (pod, audience, seconds) => tokens.token(pod, audience, seconds),
+        nodeAllocatable: () => d.nodeAllocatable(),
+        forget: (uid) => tokens.forget(uid),
+      },
+    });
   }
 
   /** One level-based pass over a pod: pod is the API server's object, or undefined when it is gone. */
@@ -139,6 +156,7 @@ export class PodSyncer {
       await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
       await this.removePod(rt);
       this.cleanupPodFiles(lastKnown);
+      await this.volumes.tearDown(uid);
       this.forget(uid);
       return { finished: true };
     }
@@ -149,6 +167,7 @@ export class PodSyncer {
       await this.writeStatus(p, after, new Map()).catch(() => {});
       await this.removePod(after);
       this.cleanupPodFiles(p);
+      await this.volumes.tearDown(uid);
       try {
         await this.d.rest
           .resource<Obj>(PODS)
@@ -187,8 +206,10 @@ export class PodSyncer {
     for (const c of actions.kill) await this.stopContainer(p, c, terminationGracePeriod(p));
 
     const starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    // Volumes first: a pod whose volumes cannot be set up stays ContainerCreating (FailedMount events).
+    const volumesReady = await prepareVolumes(this.volumes, p, starts, this.d.recorder, note);
     // Starting pods is what loads the runtime: a few at a time; stopping and status are not limited.
-    if (starts)
+    if (starts && volumesReady)
       await this.startSlots.run(async () => {
         let sandboxId = actions.sandbox?.id;
         let config: PodSandboxConfig | undefined;
@@ -321,12 +342,21 @@ export class PodSyncer {
       throw err;
     }
     const { command, args } = expandCommand(c, env);
+    let mounts: ReturnType<VolumeManager['mounts']>;
+    try {
+      mounts = this.volumes.mounts(pod, c, env);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`);
+      return { reason: { reason: 'CreateContainerConfigError', message }, retryAfterMs: 10_000 };
+    }
     const config = containerConfig(pod, c, {
       restartCount: start.restartCount,
       env,
       command,
       args,
       image: imageRef,
+      mounts,
     });
     mkdirSync(join(podLogDir(this.d.dataDir, pod), c.name), { recursive: true });
     let id: string;

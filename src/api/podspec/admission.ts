@@ -88,6 +88,9 @@ export function mountServiceAccountToken(spec: Obj, random: () => number = Math.
   } while (taken.has(name));
   spec.volumes = [...(spec.volumes ?? []), apiAccessVolume(name)];
   for (const c of needing)
-    c.volumeMounts = [...(c.volumeMounts ?? []), { name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH }];
+    c.volumeMounts = [
+      ...(c.volumeMounts ?? []),
+      { name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH },
+    ];
   return name;
 }

@@ -120,6 +120,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     hostIPs: () => [nodeIP],
     nodeAllocatable: () => allocatable(facts),
     parallelStarts: opts.parallelStarts,
+    memoryBackedSecrets: true,
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);

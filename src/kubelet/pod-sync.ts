@@ -42,6 +42,8 @@ export interface PodSyncDeps {
   /** Pods whose sandbox and containers are being started at once (default 8). */
   parallelStarts?: number;
   nodeAllocatable(): Record<string, string>;
+  /** Secret and projected volumes on tmpfs (the kubelet; unit tests write them to disk). */
+  memoryBackedSecrets?: boolean;
 }
 
 export interface SyncOutcome {
@@ -118,6 +120,7 @@ export class PodSyncer {
       dataDir: d.dataDir,
       clock: d.clock,
       log: d.log,
+      memoryBackedSecrets: d.memoryBackedSecrets,
       sources: {
         ...this.env,
         token: (pod, audience, seconds) => tokens.token(pod, audience, seconds),

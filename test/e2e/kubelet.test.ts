@@ -468,7 +468,9 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     // tmpfs of 16 MiB: 16384 1K-blocks
     assert.match(df!, /^tmpfs\s+16384\s/);
     const p = await getJson(['get', 'pod', 'shared']);
-    assert.equal(mountsUnder(join(dataDir, 'pods', p.metadata.uid)).length, 1);
+    const mounts = mountsUnder(join(dataDir, 'pods', p.metadata.uid)).map((m) => m.split('/volumes/')[1]);
+    const api = p.spec.volumes.find((v: Obj) => v.projected).name;
+    assert.deepEqual(mounts.sort(), [`kubernetes.io~empty-dir/mem`, `kubernetes.io~projected/${api}`].sort());
     await deletePodAndCheckVolumesGone('shared');
   });
 
@@ -501,6 +503,11 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
       return /token=\S+/.test(out) ? out : undefined;
     });
     assert.match(log, /^ns=default\n/);
+    // the projected volume is a tmpfs of its own: the token never reaches the node's disk
+    assert.deepEqual(
+      mountsUnder(join(dataDir, 'pods', p.metadata.uid)).map((m) => m.split('/volumes/')[1]),
+      [`kubernetes.io~projected/${vol.name}`],
+    );
     assert.match(log, /\nca\.crt\nnamespace\ntoken\n/);
     const token = /token=(\S+)/.exec(log)![1]!;
     // --validate=false: kubectl's schema check of a TokenReview falls back to listing CRDs, which k8ts lacks.

@@ -32,6 +32,7 @@ import {
   validatePayloadPath,
 } from '../../src/kubelet/volumes/paths.js';
 import { apiDataPayload, type VolumeSources } from '../../src/kubelet/volumes/sources.js';
+import { mountsBelow } from '../../src/kubelet/volumes/tmpfs.js';
 import { TokenManager, tokenNeedsRefresh } from '../../src/kubelet/volumes/tokens.js';
 
 type Obj = Record<string, any>;
@@ -458,6 +459,33 @@ describe('VolumeManager', () => {
     assert.throws(() => m.mounts(bad, bad.spec.containers[0]), VolumeSetupError);
     assert.ok(lstatSync(join(dir, 'link')).isSymbolicLink());
     await m.tearDown('uid-vol');
+  });
+
+  it('puts secret and projected volumes on their own tmpfs and unmounts it on teardown', {
+    skip: process.getuid?.() !== 0 ? 'needs root to mount' : false,
+  }, async () => {
+    const m = new VolumeManager({
+      dataDir,
+      sources: sourcesWith({ secrets: { s: { data: { k: Buffer.from('v').toString('base64') } } } }),
+      clock,
+      log: silentLogger,
+      memoryBackedSecrets: true,
+    });
+    const pod = testPod([
+      { name: 'sec', secret: { secretName: 's' } },
+      { name: 'cfg', configMap: { name: 'none', optional: true } },
+    ]);
+    const podDir = join(dataDir, 'pods', 'uid-vol');
+    try {
+      await m.setUp(pod);
+      await m.setUp(pod); // a second setup does not mount again
+      assert.deepEqual(mountsBelow(podDir), [join(podDir, 'volumes', 'kubernetes.io~secret', 'sec')]);
+      assert.equal(readFileSync(join(podDir, 'volumes', 'kubernetes.io~secret', 'sec', 'k'), 'utf8'), 'v');
+    } finally {
+      await m.tearDown('uid-vol');
+    }
+    assert.deepEqual(mountsBelow(podDir), []);
+    assert.equal(existsSync(podDir), false);
   });
 
   it('rejects unsupported volume types', async () => {

@@ -59,6 +59,8 @@ export interface VolumeManagerDeps {
   clock: Clock;
   log: Logger;
   refreshMs?: number;
+  /** Secret and projected volumes on their own tmpfs, as upstream, so secrets never reach the disk. */
+  memoryBackedSecrets?: boolean;
   /** Called with pods whose refresh failed or that own tokens (tests and logs). */
   onRefreshError?(pod: Obj, err: unknown): void;
 }
@@ -128,13 +130,17 @@ export class VolumeManager {
       mkdirSync(dir, { recursive: true });
       if (medium === 'Memory' && !isMountPoint(dir)) {
         const q = volume.emptyDir.sizeLimit ? parseQuantity(String(volume.emptyDir.sizeLimit)) : undefined;
-        mountTmpfs(dir, q ? Math.ceil(quantityToNumber(q)) : undefined);
+        mountTmpfs(dir, q ? Math.ceil(quantityToNumber(q)) : undefined, '0777');
       }
       chmodSync(dir, 0o777); // upstream's emptyDir permissions: any container user may write
       return;
     }
     if (isApiDataVolume(volume)) {
       const payload = await apiDataPayload(pod, volume, this.d.sources);
+      if (this.d.memoryBackedSecrets && (volume.secret || volume.projected)) {
+        mkdirSync(dir, { recursive: true });
+        if (!isMountPoint(dir)) mountTmpfs(dir, undefined);
+      }
       writeAtomic(dir, payload!, new Date(this.d.clock.now()));
       return;
     }

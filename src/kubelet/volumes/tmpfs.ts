@@ -28,10 +28,14 @@ export function isMountPoint(dir: string): boolean {
   return mountsBelow(dir).includes(dir);
 }
 
-/** Mounts a tmpfs at dir (size in bytes, unset: the kernel's default of half the memory). */
-export function mountTmpfs(dir: string, sizeBytes: number | undefined): void {
-  const opts = ['mode=0777', ...(sizeBytes !== undefined ? [`size=${sizeBytes}`] : [])].join(',');
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir], { encoding: 'utf8' });
+/**
+ * Mounts a tmpfs at dir (size in bytes, unset: the kernel's default of half the memory; mode unset:
+ * tmpfs's own 1777).
+ */
+export function mountTmpfs(dir: string, sizeBytes: number | undefined, mode?: string): void {
+  const opts = [...(mode ? [`mode=${mode}`] : []), ...(sizeBytes !== undefined ? [`size=${sizeBytes}`] : [])];
+  const args = ['-t', 'tmpfs', ...(opts.length > 0 ? ['-o', opts.join(',')] : []), 'tmpfs', dir];
+  const r = spawnSync('mount', args, { encoding: 'utf8' });
   if (r.status !== 0)
     throw new Error(`mount tmpfs at ${dir}: ${(r.stderr || r.error?.message || '').trim()}`);
 }

@@ -184,6 +184,8 @@ export class PodSyncer {
     }
     if (step === 'stop') {
       await this.killPod(p, rt, terminationGracePeriod(p), false);
+      // A finished pod's volumes go once its containers are stopped (upstream unmounts them too).
+      await this.volumes.tearDown(uid);
       await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
       return {};
     }
@@ -279,6 +281,7 @@ export class PodSyncer {
     traceStep(uid, 'status');
     if (isTerminalPhase(status.phase)) {
       await this.killPod(p, after, terminationGracePeriod(p), false);
+      await this.volumes.tearDown(uid);
       return {};
     }
     return { requeueAfterMs: requeue ?? RESYNC_MS };

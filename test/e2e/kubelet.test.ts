@@ -272,6 +272,10 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
       const t = p.status.containerStatuses[0].state.terminated;
       assert.equal(t.exitCode, 0);
       assert.equal(t.reason, 'Completed');
+      // a finished pod's volumes (its API access tmpfs) are torn down while the pod object stays
+      await eventually(`${p.metadata.name}'s volumes to go`, async () =>
+        existsSync(join(dataDir, 'pods', p.metadata.uid)) ? undefined : true,
+      );
     }
     // kubectl logs of a real container through the API server and the kubelet's log server.
     for (const v of ['1.27', '1.33'] as const) {
@@ -332,7 +336,7 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     await eventually(`${name}'s volume directory to go`, async () =>
       existsSync(join(dataDir, 'pods', uid)) ? undefined : true,
     );
-    assert.deepEqual(mountsUnder(join(dataDir, 'pods')), []);
+    assert.deepEqual(mountsUnder(join(dataDir, 'pods', uid)), []);
   };
 
   it('mounts a configMap volume, and an edit of the ConfigMap reaches the mounted file', async () => {

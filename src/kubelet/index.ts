@@ -130,6 +130,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     nodeAllocatable: () => allocatable(facts),
     parallelStarts: opts.parallelStarts,
     probes,
+    memoryBackedSecrets: true,
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);
@@ -158,6 +159,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     if (stopped) return;
     workers.start();
     pleg.start();
+    syncer.volumes.start();
   })();
   run.catch((err) => log.error('kubelet failed to start', { node: opts.nodeName, error: err }));
   const ready = run.then(() => agent.waitForPodCIDR());
@@ -172,6 +174,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       stopped = true;
       pleg.stop();
       probes.stop();
+      syncer.volumes.stop();
       agent.stop();
       // A sync in the middle of a graceful stop can take its grace period; do not hold shutdown for it.
       await Promise.race([workers.stop(), new Promise((r) => setTimeout(r, 2_000).unref())]);

@@ -26,6 +26,9 @@ import type { ProbeManager } from './prober/manager.js';
 import { CONFIGMAPS, type Obj, PODS, SECRETS } from './refs.js';
 import { type ContainerRecord, type PodRuntime, readPodRuntime } from './runtime-state.js';
 import type { StatusManager } from './status-manager.js';
+import { VolumeManager } from './volumes/manager.js';
+import { prepareVolumes } from './volumes/sync.js';
+import { TokenManager } from './volumes/tokens.js';
 
 export interface PodSyncDeps {
   cri: CriClient;
@@ -43,6 +46,8 @@ export interface PodSyncDeps {
   nodeAllocatable(): Record<string, string>;
   /** Liveness, readiness and startup probes (without: containers are ready once running). */
   probes?: ProbeManager;
+  /** Secret and projected volumes on tmpfs (the kubelet; unit tests write them to disk). */
+  memoryBackedSecrets?: boolean;
 }
 
 export interface SyncOutcome {
@@ -98,6 +103,8 @@ export class PodSyncer {
   private readonly startSlots: Semaphore;
   /** When this kubelet first saw each pod (its status.startTime until the API server has one). */
   private readonly firstSeen = new Map<string, string>();
+  /** Pod volumes: set up before containers start, refreshed, torn down with the pod. */
+  readonly volumes: VolumeManager;
 
   constructor(private readonly d: PodSyncDeps) {
     this.crashBackoff = new Backoff(d.clock);
@@ -112,6 +119,19 @@ export class PodSyncer {
       }
     };
     this.env = { configMap: get(CONFIGMAPS), secret: get(SECRETS) };
+    const tokens = new TokenManager(d.rest, d.clock);
+    this.volumes = new VolumeManager({
+      dataDir: d.dataDir,
+      clock: d.clock,
+      log: d.log,
+      memoryBackedSecrets: d.memoryBackedSecrets,
+      sources: {
+        ...this.env,
+        token: (pod, audience, seconds) => tokens.token(pod, audience, seconds),
+        nodeAllocatable: () => d.nodeAllocatable(),
+        forget: (uid) => tokens.forget(uid),
+      },
+    });
   }
 
   /** One level-based pass over a pod: pod is the API server's object, or undefined when it is gone. */
@@ -143,6 +163,7 @@ export class PodSyncer {
       await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
       await this.removePod(rt);
       this.cleanupPodFiles(lastKnown);
+      await this.volumes.tearDown(uid);
       this.forget(uid);
       return { finished: true };
     }
@@ -154,6 +175,7 @@ export class PodSyncer {
       await this.writeStatus(p, after, new Map()).catch(() => {});
       await this.removePod(after);
       this.cleanupPodFiles(p);
+      await this.volumes.tearDown(uid);
       try {
         await this.d.rest
           .resource<Obj>(PODS)
@@ -167,6 +189,8 @@ export class PodSyncer {
     }
     if (step === 'stop') {
       await this.killPod(p, rt, terminationGracePeriod(p), false);
+      // A finished pod's volumes go once its containers are stopped (upstream unmounts them too).
+      await this.volumes.tearDown(uid);
       await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
       return {};
     }
@@ -202,8 +226,10 @@ export class PodSyncer {
       await this.stopContainer(p, u.container, probeGracePeriod(p, u.container.name), u.message);
 
     const starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    // Volumes first: a pod whose volumes cannot be set up stays ContainerCreating (FailedMount events).
+    const volumesReady = await prepareVolumes(this.volumes, p, starts, this.d.recorder, note);
     // Starting pods is what loads the runtime: a few at a time; stopping and status are not limited.
-    if (starts)
+    if (starts && volumesReady)
       await this.startSlots.run(async () => {
         let sandboxId = actions.sandbox?.id;
         let config: PodSandboxConfig | undefined;
@@ -271,6 +297,7 @@ export class PodSyncer {
     traceStep(uid, 'status');
     if (isTerminalPhase(status.phase)) {
       await this.killPod(p, after, terminationGracePeriod(p), false);
+      await this.volumes.tearDown(uid);
       return {};
     }
     return { requeueAfterMs: requeue ?? RESYNC_MS };
@@ -341,12 +368,21 @@ export class PodSyncer {
       throw err;
     }
     const { command, args } = expandCommand(c, env);
+    let mounts: ReturnType<VolumeManager['mounts']>;
+    try {
+      mounts = this.volumes.mounts(pod, c, env);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`);
+      return { reason: { reason: 'CreateContainerConfigError', message }, retryAfterMs: 10_000 };
+    }
     const config = containerConfig(pod, c, {
       restartCount: start.restartCount,
       env,
       command,
       args,
       image: imageRef,
+      mounts,
     });
     mkdirSync(join(podLogDir(this.d.dataDir, pod), c.name), { recursive: true });
     let id: string;

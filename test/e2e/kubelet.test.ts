@@ -2,8 +2,10 @@
 // runc, CNI) driven by real kubectl. A Deployment of busybox httpd pods serves on its pod IPs; a crashing
 // pod backs off; a failing liveness probe restarts its container; a readiness probe holds Ready back
 // until it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its
-// containers; kill -9 of the server and a restart keep the running containers. Teardown stops every
-// process by pid and removes pods, shims, mounts, the bridge, the cgroups and the data dir.
+// containers; volumes (configMap with an edit reaching the file, a missing one holding the pod with
+// FailedMount, a shared emptyDir and tmpfs, the service account token passing a TokenReview); kill -9 of
+// the server and a restart keep the running containers. Teardown stops every process by pid and removes
+// pods, shims, mounts, the bridge, the cgroups and the data dir.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -273,6 +275,10 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
       const t = p.status.containerStatuses[0].state.terminated;
       assert.equal(t.exitCode, 0);
       assert.equal(t.reason, 'Completed');
+      // a finished pod's volumes (its API access tmpfs) are torn down while the pod object stays
+      await eventually(`${p.metadata.name}'s volumes to go`, async () =>
+        existsSync(join(dataDir, 'pods', p.metadata.uid)) ? undefined : true,
+      );
     }
     // kubectl logs of a real container through the API server and the kubelet's log server.
     for (const v of ['1.27', '1.33'] as const) {
@@ -491,6 +497,213 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  const runPod = (pod: Obj) =>
+    kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', ...pod }));
+  const podRunning = (name: string) => async () => {
+    const p = await getJson(['get', 'pod', name]);
+    return p.status?.phase === 'Running' ? p : undefined;
+  };
+  const logsOf = async (pod: string, container?: string) => {
+    const r = await cluster!.kubectl('1.33', ['logs', pod, ...(container ? ['-c', container] : [])]);
+    return r.code === 0 ? r.stdout : '';
+  };
+  const deletePodAndCheckVolumesGone = async (name: string) => {
+    const uid = (await getJson(['get', 'pod', name])).metadata.uid;
+    await kubectl(['delete', 'pod', name, '--grace-period=1']);
+    await eventually(`${name}'s volume directory to go`, async () =>
+      existsSync(join(dataDir, 'pods', uid)) ? undefined : true,
+    );
+    assert.deepEqual(mountsUnder(join(dataDir, 'pods', uid)), []);
+  };
+
+  it('mounts a configMap volume, and an edit of the ConfigMap reaches the mounted file', async () => {
+    await kubectl(['create', 'configmap', 'app-config', '--from-literal=greeting=hello']);
+    await runPod({
+      metadata: { name: 'cm-reader' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'read',
+            image: 'k8ts.local/busybox:latest',
+            command: [
+              'sh',
+              '-c',
+              'while true; do echo "greeting=$(cat /etc/config/greeting)"; sleep 1; done',
+            ],
+            volumeMounts: [{ name: 'config', mountPath: '/etc/config' }],
+          },
+        ],
+        volumes: [{ name: 'config', configMap: { name: 'app-config' } }],
+      },
+    });
+    await eventually('cm-reader to run', podRunning('cm-reader'), { timeoutMs: 30_000 });
+    await eventually('the file content in the log', async () =>
+      (await logsOf('cm-reader')).includes('greeting=hello\n') ? true : undefined,
+    );
+    await kubectl([
+      'patch',
+      'configmap',
+      'app-config',
+      '-p',
+      JSON.stringify({ data: { greeting: 'bonjour' } }),
+    ]);
+    const changedAfter = Date.now();
+    await eventually(
+      'the edit to reach the mounted file',
+      async () => ((await logsOf('cm-reader')).includes('greeting=bonjour\n') ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    console.log(`# configMap edit reached the file in ${Date.now() - changedAfter} ms`);
+    await deletePodAndCheckVolumesGone('cm-reader');
+    await kubectl(['delete', 'configmap', 'app-config']);
+  });
+
+  it('holds a pod whose configMap is missing in ContainerCreating with FailedMount, then starts it', async () => {
+    await runPod({
+      metadata: { name: 'cm-missing' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'app',
+            image: 'k8ts.local/busybox:latest',
+            command: ['sh', '-c', 'cat /cfg/k; echo; sleep 3600'],
+            volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }],
+          },
+        ],
+        volumes: [{ name: 'cfg', configMap: { name: 'late' } }],
+      },
+    });
+    const events = await eventually('a FailedMount event', async () => {
+      const out = await kubectl([
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=cm-missing,reason=FailedMount',
+      ]);
+      return out.includes('MountVolume.SetUp failed for volume "cfg" : configmap "late" not found')
+        ? out
+        : undefined;
+    });
+    assert.match(events, /Warning/);
+    const p = await getJson(['get', 'pod', 'cm-missing']);
+    assert.equal(p.status.phase, 'Pending');
+    assert.equal(
+      p.status.containerStatuses?.[0]?.state?.waiting?.reason ?? 'ContainerCreating',
+      'ContainerCreating',
+    );
+    assert.match(await kubectl(['get', 'pod', 'cm-missing']), /ContainerCreating/);
+    await kubectl(['create', 'configmap', 'late', '--from-literal=k=arrived']);
+    await eventually('cm-missing to run', podRunning('cm-missing'), { timeoutMs: 30_000 });
+    await eventually('the file in the log', async () =>
+      (await logsOf('cm-missing')) === 'arrived\n' ? true : undefined,
+    );
+    await deletePodAndCheckVolumesGone('cm-missing');
+    await kubectl(['delete', 'configmap', 'late']);
+  });
+
+  it('shares an emptyDir (disk and a tmpfs with its sizeLimit) between two containers', async () => {
+    await runPod({
+      metadata: { name: 'shared' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'writer',
+            image: 'k8ts.local/busybox:latest',
+            command: ['sh', '-c', 'echo from-writer > /data/msg; echo in-memory > /mem/msg; sleep 3600'],
+            volumeMounts: [
+              { name: 'data', mountPath: '/data' },
+              { name: 'mem', mountPath: '/mem' },
+            ],
+          },
+          {
+            name: 'reader',
+            image: 'k8ts.local/busybox:latest',
+            command: [
+              'sh',
+              '-c',
+              'until [ -f /shared/msg ] && [ -f /mem/msg ]; do sleep 0.2; done; cat /shared/msg /mem/msg; df -k /mem | tail -1; sleep 3600',
+            ],
+            volumeMounts: [
+              { name: 'data', mountPath: '/shared', readOnly: true },
+              { name: 'mem', mountPath: '/mem' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'data', emptyDir: {} },
+          { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+        ],
+      },
+    });
+    await eventually('shared to run', podRunning('shared'), { timeoutMs: 30_000 });
+    const out = await eventually('the reader to see both files', async () => {
+      const log = await logsOf('shared', 'reader');
+      return log.split('\n').length >= 4 ? log : undefined;
+    });
+    const [disk, mem, df] = out.split('\n');
+    assert.equal(disk, 'from-writer');
+    assert.equal(mem, 'in-memory');
+    // tmpfs of 16 MiB: 16384 1K-blocks
+    assert.match(df!, /^tmpfs\s+16384\s/);
+    const p = await getJson(['get', 'pod', 'shared']);
+    const mounts = mountsUnder(join(dataDir, 'pods', p.metadata.uid)).map((m) => m.split('/volumes/')[1]);
+    const api = p.spec.volumes.find((v: Obj) => v.projected).name;
+    assert.deepEqual(mounts.sort(), [`kubernetes.io~empty-dir/mem`, `kubernetes.io~projected/${api}`].sort());
+    await deletePodAndCheckVolumesGone('shared');
+  });
+
+  it('mounts the service account token, ca.crt and namespace; the token passes a TokenReview', async () => {
+    await runPod({
+      metadata: { name: 'token-reader' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'app',
+            image: 'k8ts.local/busybox:latest',
+            command: [
+              'sh',
+              '-c',
+              'cd /var/run/secrets/kubernetes.io/serviceaccount && echo "ns=$(cat namespace)" && ls && echo "token=$(cat token)" && sleep 3600',
+            ],
+          },
+        ],
+      },
+    });
+    const p = await eventually('token-reader to run', podRunning('token-reader'), { timeoutMs: 30_000 });
+    const vol = p.spec.volumes.find((v: Obj) => v.name.startsWith('kube-api-access-'));
+    assert.ok(vol, 'the admission added the API access volume');
+    assert.deepEqual(p.spec.containers[0].volumeMounts, [
+      { name: vol.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+    ]);
+    const log = await eventually('the token in the log', async () => {
+      const out = await logsOf('token-reader');
+      return /token=\S+/.test(out) ? out : undefined;
+    });
+    assert.match(log, /^ns=default\n/);
+    // the projected volume is a tmpfs of its own: the token never reaches the node's disk
+    assert.deepEqual(
+      mountsUnder(join(dataDir, 'pods', p.metadata.uid)).map((m) => m.split('/volumes/')[1]),
+      [`kubernetes.io~projected/${vol.name}`],
+    );
+    assert.match(log, /\nca\.crt\nnamespace\ntoken\n/);
+    const token = /token=(\S+)/.exec(log)![1]!;
+    // --validate=false: kubectl's schema check of a TokenReview falls back to listing CRDs, which k8ts lacks.
+    const r = await cluster!.kubectl('1.33', ['create', '--validate=false', '-o', 'json', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const status = JSON.parse(r.stdout).status;
+    assert.equal(status.authenticated, true, JSON.stringify(status));
+    assert.equal(status.user.username, 'system:serviceaccount:default:default');
+    assert.deepEqual(status.user.extra['authentication.kubernetes.io/pod-name'], ['token-reader']);
+    assert.deepEqual(status.user.extra['authentication.kubernetes.io/pod-uid'], [p.metadata.uid]);
+    await deletePodAndCheckVolumesGone('token-reader');
   });
 
   it('keeps running containers across kill -9 of the server and a restart, then catches up', async () => {

@@ -221,6 +221,13 @@ export async function createObject(
 }
 
 /**
+ * Compare-and-swap rounds before a write without a resourceVersion gives up. Writers of one group commit
+ * are checked against each other, so N concurrent writers of one object need up to N rounds; upstream's
+ * store retries such writes without a bound.
+ */
+const MAX_CAS_RETRIES = 100;
+
+/**
  * Shared update path for PUT, PATCH and subresource writes: `mutate` gets a private copy of the
  * current object and returns the desired one; CAS retries when the caller set no resourceVersion.
  * (Copies use deepCopy: stored objects are plain JSON, and it is ~9x faster than structuredClone.)
@@ -263,7 +270,12 @@ export async function updateObject(
     try {
       return await ctx.store.update(def, next, current.metadata.resourceVersion);
     } catch (err) {
-      if (!requestedRv && isK8tsError(err, 'Conflict') && attempt < 10) continue;
+      // Someone wrote in between: try again on the new object. A request that named a resourceVersion
+      // fails the check above on the next round (409), one that did not (most patches) goes through.
+      if (isK8tsError(err, 'Conflict') && attempt < MAX_CAS_RETRIES) {
+        await ctx.store.settled();
+        continue;
+      }
       throw err;
     } finally {
       if (ctx.serviceIps?.def === def) ctx.serviceIps.allocator.release(next);
@@ -420,7 +432,10 @@ export async function deleteObject(ctx: ApiContext, t: Target, opts: DeleteOptio
         const saved = await ctx.store.update(def, next, current.metadata.resourceVersion);
         return { object: saved, deleted: false };
       } catch (err) {
-        if (isK8tsError(err, 'Conflict') && attempt < 10) continue;
+        if (isK8tsError(err, 'Conflict') && attempt < MAX_CAS_RETRIES) {
+          await ctx.store.settled();
+          continue;
+        }
         throw err;
       }
     }
@@ -429,7 +444,10 @@ export async function deleteObject(ctx: ApiContext, t: Target, opts: DeleteOptio
       const gone = await ctx.store.delete(def, t.namespace, t.name!, current.metadata.resourceVersion);
       return { object: gone, deleted: true };
     } catch (err) {
-      if (isK8tsError(err, 'Conflict') && attempt < 10) continue;
+      if (isK8tsError(err, 'Conflict') && attempt < MAX_CAS_RETRIES) {
+        await ctx.store.settled();
+        continue;
+      }
       throw err;
     }
   }

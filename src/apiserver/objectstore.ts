@@ -92,6 +92,11 @@ export class ObjectStore {
    * A fresh read (from the cache when it is provably current, else from the store).
    * The result may be shared with the cache: clone it before changing it.
    */
+  /** Resolves once the writes the store has accepted so far are answered (see Backend.settled). */
+  settled(): Promise<void> {
+    return this.backend.settled?.() ?? Promise.resolve();
+  }
+
   async get(def: ResourceDef, namespace: string | undefined, name: string): Promise<Obj> {
     const key = objectKey(def, namespace, name);
     const cache = this.cache(def);

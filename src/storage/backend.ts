@@ -116,6 +116,12 @@ export interface Backend {
   compact(revision: number): Promise<void>;
   /** The latest committed revision. */
   currentRevision(): Promise<number>;
+  /**
+   * Resolves once every write accepted so far has been answered (applied, or failed). A driver whose
+   * accepted writes can be ahead of what reads see (sqlite: written, waiting for the WAL fsync) has it,
+   * so that a compare-and-swap loser can wait for the write it lost to before reading again.
+   */
+  settled?(): Promise<void>;
   /** The newest compacted revision (0 if never compacted). */
   compactedRevision(): Promise<number>;
   close(): Promise<void>;

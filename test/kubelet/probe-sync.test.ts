@@ -17,6 +17,7 @@ import type { ProbeResult } from '../../src/kubelet/prober/probe.js';
 import { PODS } from '../../src/kubelet/refs.js';
 import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+import { createNamespaceBasics } from '../helpers/namespace-basics.js';
 import { FakeCri } from './fake-cri.js';
 
 type Obj = Record<string, any>;
@@ -52,6 +53,7 @@ describe('probes and hooks through the pod sync', () => {
   before(async () => {
     api = await startTestApi();
     rest = new RestClient({ baseUrl: api.url });
+    await createNamespaceBasics(rest, 'default');
     dataDir = mkdtempSync(join(tmpdir(), 'k8ts-probe-sync-'));
     cri = new ExecFakeCri(() => clock.now());
     recorder = new EventRecorder({

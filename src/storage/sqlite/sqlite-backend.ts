@@ -111,6 +111,8 @@ export class SqliteBackend implements Backend {
   private syncing: PendingWrite[][] | undefined;
   /** Writes in `unsynced` and `syncing`: they hold the revisions after `revision`. */
   private notApplied = 0;
+  /** settled() callers, each waiting for `revision` to reach its target. */
+  private settleWaiters: Array<{ target: number; resolve: () => void }> = [];
   /** Resolves when the running fsync has been handled. */
   private synced: Promise<void> = Promise.resolve();
   /**
@@ -307,6 +309,23 @@ export class SqliteBackend implements Backend {
     setImmediate(() => this.flush());
   }
 
+  settled(): Promise<void> {
+    const target = this.revision + this.notApplied + this.pending.length;
+    if (target <= this.revision) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.push({ target, resolve }));
+  }
+
+  /** Wakes settled() callers: those reached (all of them when `all`, after failed writes). */
+  private wakeSettled(all: boolean): void {
+    if (this.settleWaiters.length === 0) return;
+    const waiting = this.settleWaiters;
+    this.settleWaiters = [];
+    for (const w of waiting) {
+      if (all || w.target <= this.revision) w.resolve();
+      else this.settleWaiters.push(w);
+    }
+  }
+
   /** Writes every pending write in one transaction, then has the WAL synced. */
   private flush(): void {
     this.flushScheduled = false;
@@ -322,6 +341,7 @@ export class SqliteBackend implements Backend {
         if (this.overlay.get(p.write.key)?.revision === p.write.revision) this.overlay.delete(p.write.key);
         p.reject(err as K8tsError);
       }
+      this.wakeSettled(true);
       return;
     }
     this.unsynced.push(batch);
@@ -363,6 +383,7 @@ export class SqliteBackend implements Backend {
     this.revision = events.length > 0 ? batches.at(-1)!.at(-1)!.write.revision : this.revision;
     this.hub.publish(events);
     for (const batch of batches) for (const p of batch) p.resolve(p.write);
+    this.wakeSettled(false);
     this.scheduleCheckpoint();
   }
 
@@ -379,6 +400,7 @@ export class SqliteBackend implements Backend {
     this.pending = [];
     this.overlay.clear();
     this.notApplied = 0;
+    this.wakeSettled(true);
     void this.close();
   }
 

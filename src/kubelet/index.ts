@@ -23,6 +23,7 @@ import { PodWorkers } from './pod-workers.js';
 import { type Obj, PODS } from './refs.js';
 import { listRuntimePods } from './runtime-state.js';
 import { startKubeletServer } from './server.js';
+import { streamResolver } from './streams.js';
 import { StatusManager } from './status-manager.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
@@ -89,6 +90,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     host: opts.bindAddress ?? '0.0.0.0',
     port: opts.port ?? DEFAULT_KUBELET_PORT,
     logs: logResolver(opts.cri, findPod),
+    streams: streamResolver(opts.cri, findPod),
   });
 
   const agent = new NodeAgent({

@@ -9,6 +9,7 @@ import { K8tsError } from '../errors.js';
 import { generateSigningKeys } from '../serviceaccount/keys.js';
 import { DEFAULT_ISSUER, TokenSigner } from '../serviceaccount/tokens.js';
 import type { Backend } from '../storage/backend.js';
+import { responseForUpgrade } from '../streams/upgrade-proxy.js';
 import { bindPod } from './binding.js';
 import { bootstrapKubernetesService, bootstrapNamespaces, bootstrapPriorityClasses } from './bootstrap.js';
 import {
@@ -45,7 +46,6 @@ import { ServiceAccountTokens } from './serviceaccounttoken.js';
 import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
-import { responseForUpgrade } from '../streams/upgrade-proxy.js';
 
 export interface ApiServerOptions {
   backend: Backend;

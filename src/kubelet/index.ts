@@ -23,8 +23,8 @@ import { PodWorkers } from './pod-workers.js';
 import { type Obj, PODS } from './refs.js';
 import { listRuntimePods } from './runtime-state.js';
 import { startKubeletServer } from './server.js';
-import { streamResolver } from './streams.js';
 import { StatusManager } from './status-manager.js';
+import { streamResolver } from './streams.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 

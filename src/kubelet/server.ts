@@ -5,10 +5,10 @@
 import { createServer, type IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, realClock } from '../client/clock.js';
-import { streamCriLog } from './crilog.js';
 import { responseForUpgrade } from '../streams/upgrade-proxy.js';
+import { streamCriLog } from './crilog.js';
 import { LogQueryError, parseLogQuery } from './logquery.js';
-import { STREAM_PATHS, type StreamResolver, StreamRequestError, serveStream } from './streams.js';
+import { STREAM_PATHS, StreamRequestError, type StreamResolver, serveStream } from './streams.js';
 
 export interface LogResolver {
   /** Path of the container's CRI log file (the previous instance's when `previous`), or undefined. */

@@ -8,6 +8,7 @@ import { K8tsError } from '../errors.js';
 import { isUpgradeRequest, proxyUpgrade } from '../streams/upgrade-proxy.js';
 import type { ApiContext } from './handlers.js';
 import { kubeletEndpoint, pickContainer } from './podlogs.js';
+import { isWebSocketRequest, tunneledSpdyProtocols, tunnelPortForward } from './portforward-tunnel.js';
 
 export type PodStream = 'exec' | 'attach' | 'portforward';
 
@@ -81,7 +82,10 @@ export async function servePodStream(
   const { host, port } = kubeletEndpoint(node);
   const target = new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`);
   try {
-    await proxyUpgrade(req, target);
+    const tunneled =
+      t.subresource === 'portforward' && isWebSocketRequest(req) ? tunneledSpdyProtocols(req) : [];
+    if (tunneled.length > 0) await tunnelPortForward(req, target, tunneled);
+    else await proxyUpgrade(req, target);
   } catch (err) {
     throw new K8tsError(
       'ServiceUnavailable',

@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
 import { logResolver } from '../../src/kubelet/logs.js';
 import { containerdPaths } from '../../src/runtime/containerd-config.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
@@ -444,7 +446,77 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
         await exited;
       }
     }
+    // @kubernetes/client-node's Exec speaks websocket (it offers v5 and v4; the runtime picks v4).
+    const kc = new k8s.KubeConfig();
+    // client-node refuses plain http unless skipTLSVerify is set (as in client-node.test.ts).
+    kc.loadFromOptions({
+      clusters: [{ name: 'k8ts', server: cluster!.url, skipTLSVerify: true }],
+      users: [{ name: 'admin' }],
+      contexts: [{ name: 'k8ts', cluster: 'k8ts', user: 'admin' }],
+      currentContext: 'k8ts',
+    });
+    let out = '';
+    const stdout = new Writable({
+      write(chunk, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    const status = await new Promise<Obj>((resolve, reject) => {
+      new k8s.Exec(kc)
+        .exec(
+          'default',
+          'shell',
+          'httpd',
+          ['sh', '-c', 'echo from client-node; exit 5'],
+          stdout,
+          null,
+          null,
+          false,
+          resolve,
+        )
+        .catch(reject);
+    });
+    assert.equal(out, 'from client-node\n');
+    assert.equal(status.status, 'Failure');
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.equal(status.details.causes.find((c: Obj) => c.reason === 'ExitCode')?.message, '5');
     await kubectl(['delete', 'pod', 'shell', '--grace-period=1']);
+  });
+
+  it('kubectl attach -i feeds a container started with stdin and shows its output', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'talker' },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'talk',
+              image: 'k8ts.local/busybox:latest',
+              stdin: true,
+              stdinOnce: true,
+              command: ['sh', '-c', 'while read l; do echo "got $l"; done; echo bye'],
+            },
+          ],
+        },
+      }),
+    );
+    await eventually('the talker pod to run', async () => {
+      const p = await getJson(['get', 'pod', 'talker']);
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    // stdinOnce: closing our stdin closes the container's, so the loop ends and so does attach.
+    const r = await cluster!.kubectl('1.27', ['attach', '-i', 'talker', '-c', 'talk'], {
+      input: 'one\ntwo\n',
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /got one\ngot two\nbye\n$/);
+    await kubectl(['delete', 'pod', 'talker', '--grace-period=1']);
   });
 
   it('keeps running containers across kill -9 of the server and a restart, then catches up', async () => {

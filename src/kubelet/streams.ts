@@ -2,7 +2,7 @@
 // container or sandbox in CRI, asks the runtime for a streaming URL and proxies the upgraded connection there.
 // containerd's streaming server speaks the same SPDY / websocket protocols as kubectl, so bytes pass through.
 import type { IncomingMessage } from 'node:http';
-import type { CriClient } from '../runtime/cri/client.js';
+import { type CriClient, CriError, isCriNotFound } from '../runtime/cri/client.js';
 import { isUpgradeRequest, proxyUpgrade } from '../streams/upgrade-proxy.js';
 import type { Obj } from './refs.js';
 import { instancesOf, readPodRuntime } from './runtime-state.js';
@@ -95,7 +95,9 @@ export async function serveStream(
       throw new StreamRequestError(400, `invalid port in ${JSON.stringify(query.getAll('port'))}`);
     }
     if (!isUpgradeRequest(req)) throw new StreamRequestError(400, 'Upgrade request required');
-    url = await resolver.portForward(namespace, pod, ports);
+    url = await resolver
+      .portForward(namespace, pod, ports)
+      .catch((err) => Promise.reject(runtimeStreamError(err)));
   } else {
     if (parts.length < 4 || parts.length > 5) {
       throw new StreamRequestError(400, `expected /${kind}/{namespace}/{pod}/{container}`);
@@ -114,9 +116,17 @@ export async function serveStream(
     const cmd = kind === 'exec' ? query.getAll('command') : undefined;
     if (cmd && cmd.length === 0) throw new StreamRequestError(400, 'missing command');
     if (!isUpgradeRequest(req)) throw new StreamRequestError(400, 'Upgrade request required');
-    url = await resolver.execOrAttach(namespace, pod, third, cmd, opts);
+    url = await resolver
+      .execOrAttach(namespace, pod, third, cmd, opts)
+      .catch((err) => Promise.reject(runtimeStreamError(err)));
   }
   await proxyUpgrade(req, new URL(url));
+}
+
+/** A runtime error while asking for the URL, as upstream's streaming.WriteError answers it. */
+export function runtimeStreamError(err: unknown): unknown {
+  if (!(err instanceof CriError)) return err;
+  return new StreamRequestError(isCriNotFound(err) ? 404 : 500, err.message);
 }
 
 export const STREAM_PATHS = new Set(['exec', 'attach', 'portForward']);

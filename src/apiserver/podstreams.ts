@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Obj, ResourceDef } from '../api/types.js';
 import { K8tsError } from '../errors.js';
 import { isUpgradeRequest, proxyUpgrade } from '../streams/upgrade-proxy.js';
+import { offersV5, translateExec } from './exec-translator.js';
 import type { ApiContext } from './handlers.js';
 import { kubeletEndpoint, pickContainer } from './podlogs.js';
 import { isWebSocketRequest, tunneledSpdyProtocols, tunnelPortForward } from './portforward-tunnel.js';
@@ -85,7 +86,14 @@ export async function servePodStream(
     const tunneled =
       t.subresource === 'portforward' && isWebSocketRequest(req) ? tunneledSpdyProtocols(req) : [];
     if (tunneled.length > 0) await tunnelPortForward(req, target, tunneled);
-    else await proxyUpgrade(req, target);
+    else if (t.subresource !== 'portforward' && isWebSocketRequest(req) && offersV5(req)) {
+      await translateExec(req, target, {
+        stdin: queryBool(query, 'stdin'),
+        stdout: queryBool(query, 'stdout'),
+        stderr: queryBool(query, 'stderr'),
+        tty: queryBool(query, 'tty'),
+      });
+    } else await proxyUpgrade(req, target);
   } catch (err) {
     throw new K8tsError(
       'ServiceUnavailable',

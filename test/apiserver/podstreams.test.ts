@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { type KubeletServer, startKubeletServer } from '../../src/kubelet/server.js';
 import { type StreamOptions, StreamRequestError } from '../../src/kubelet/streams.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
@@ -54,6 +55,58 @@ async function rawRequest(port: number, lines: string[]): Promise<Socket> {
   return sock;
 }
 
+/**
+ * A remotecommand v4 server over SPDY, scripted: once the error, stdin, stdout and stderr streams are open and
+ * stdin has ended, it writes `echo:<stdin>` on stdout, a failure Status on the error stream and hangs up.
+ */
+function scriptedPeer(sock: Socket, early: Buffer): void {
+  let buf = early;
+  const streams = new Map<string, number>();
+  let stdin = '';
+  const frame = (id: number, flags: number, data: Buffer) => {
+    const h = Buffer.alloc(8);
+    h.writeUInt32BE(id, 0);
+    h.writeUInt32BE(data.length, 4);
+    h[4] = flags;
+    return Buffer.concat([h, data]);
+  };
+  const onFrame = (f: Buffer) => {
+    const first = f.readUInt32BE(0);
+    if (first & 0x80000000) {
+      if ((first & 0xffff) !== 1) return;
+      // SYN_STREAM: the stored-block header block names the stream type.
+      const type = /streamtype\x00\x00\x00.(\w+)/.exec(f.toString('latin1'))?.[1] ?? '';
+      streams.set(type, f.readUInt32BE(8));
+      return;
+    }
+    if ((first & 0x7fffffff) !== streams.get('stdin')) return;
+    stdin += f.subarray(8).toString();
+    if (f[4] & 1) {
+      sock.write(frame(streams.get('stdout')!, 0, Buffer.from(`echo:${stdin}`)));
+      const status = {
+        metadata: {},
+        status: 'Failure',
+        reason: 'NonZeroExitCode',
+        details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+      };
+      sock.write(frame(streams.get('error')!, 1, Buffer.from(JSON.stringify(status))));
+      sock.end();
+    }
+  };
+  const onData = (c: Buffer) => {
+    buf = Buffer.concat([buf, c]);
+    while (buf.length >= 8) {
+      const len = buf.readUInt32BE(4) & 0xffffff;
+      if (buf.length < 8 + len) return;
+      onFrame(buf.subarray(0, 8 + len));
+      buf = buf.subarray(8 + len);
+    }
+  };
+  sock.on('data', onData);
+  sock.resume();
+  onData(Buffer.alloc(0));
+}
+
 describe('pods/exec, attach, portforward', () => {
   let t: TestApi;
   let kubelet: KubeletServer;
@@ -76,6 +129,10 @@ describe('pods/exec, attach, portforward', () => {
           sock.write(
             `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${offered}\r\n\r\n`,
           );
+          if (head.startsWith('POST /exec/script ')) {
+            scriptedPeer(sock, rest);
+            return;
+          }
           if (rest.length > 0) sock.write(rest);
           sock.pipe(sock);
           sock.resume();
@@ -99,7 +156,7 @@ describe('pods/exec, attach, portforward', () => {
         ) {
           calls.push({ kind: cmd ? 'exec' : 'attach', args: [ns, pod, container, cmd, opts] });
           if (container === 'side') throw new StreamRequestError(404, 'container not found ("side")');
-          return `http://127.0.0.1:${runtimePort}/exec/tok1`;
+          return `http://127.0.0.1:${runtimePort}/exec/${cmd?.[0] === 'script' ? 'script' : 'tok1'}`;
         },
         async portForward(ns: string, pod: string, ports: number[]) {
           calls.push({ kind: 'portforward', args: [ns, pod, ports] });
@@ -254,6 +311,27 @@ describe('pods/exec, attach, portforward', () => {
     const body = await readBytes(sock, 1, rest);
     assert.match(body.toString(), /container not found \("side"\)/);
     sock.destroy();
+  });
+
+  it('translates websocket v5 to SPDY: channels, stdin close signal, the exit Status', async () => {
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${apiPort}${NS}/web/exec?command=script&container=app&stdin=true&stdout=true&stderr=true`,
+      ['v5.channel.k8s.io'],
+    );
+    const messages: string[] = [];
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.on('message', (d: Buffer) => messages.push(`${d[0]}:${d.subarray(1).toString()}`));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    assert.equal(ws.protocol, 'v5.channel.k8s.io');
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('typed')]));
+    ws.send(Buffer.from([255, 0])); // v5: close stdin
+    assert.equal(await closed, 1000);
+    assert.equal(messages[0], '1:echo:typed');
+    assert.match(messages[1], /^3:.*"reason":"NonZeroExitCode".*"message":"3"/);
+    assert.equal(messages.length, 2);
   });
 
   it('tunnels SPDY in a websocket for port-forward (kubectl 1.31+)', async () => {

@@ -363,6 +363,19 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
       const p = await getJson(['get', 'pod', 'shell']);
       return p.status?.phase === 'Running' ? p : undefined;
     });
+    // kubectl 1.33 speaks websocket v5 (translated to SPDY by the API server) without falling back to SPDY;
+    // its own log (-v=7) says which protocol it got.
+    const v5 = await cluster!.kubectl(
+      '1.33',
+      ['exec', '-i', '-v=7', 'shell', '--', 'sh', '-c', 'cat; exit 3'],
+      {
+        input: 'over v5\n',
+      },
+    );
+    assert.equal(v5.code, 3, v5.stderr);
+    assert.equal(v5.stdout, 'over v5\n');
+    assert.match(v5.stderr, /The subprotocol is v5\.channel\.k8s\.io/);
+    assert.doesNotMatch(v5.stderr, /fallback/i);
     for (const v of KUBECTL_VERSIONS) {
       // The exit code comes back through the error stream's Status.
       const exit3 = await cluster!.kubectl(v, [

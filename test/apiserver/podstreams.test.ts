@@ -75,7 +75,9 @@ function scriptedPeer(sock: Socket, early: Buffer): void {
     if (first & 0x80000000) {
       if ((first & 0xffff) !== 1) return;
       // SYN_STREAM: the stored-block header block names the stream type.
-      const type = /streamtype\x00\x00\x00.(\w+)/.exec(f.toString('latin1'))?.[1] ?? '';
+      const text = f.toString('latin1');
+      const at = text.indexOf('streamtype') + 'streamtype'.length;
+      const type = text.slice(at + 4, at + 4 + f.readUInt32BE(at));
       streams.set(type, f.readUInt32BE(8));
       return;
     }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { logResolver } from '../../src/kubelet/logs.js';
@@ -494,6 +494,32 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     assert.equal(status.status, 'Failure');
     assert.equal(status.reason, 'NonZeroExitCode');
     assert.equal(status.details.causes.find((c: Obj) => c.reason === 'ExitCode')?.message, '5');
+    // client-node's PortForward: websocket (the runtime picks v4.channel.k8s.io), data on channel 0 after the port.
+    let page = '';
+    const pfOut = new Writable({
+      write(chunk, _enc, cb) {
+        page += chunk.toString();
+        cb();
+      },
+    });
+    const request = new PassThrough();
+    const pfSocket = await new k8s.PortForward(kc).portForward(
+      'default',
+      'shell',
+      [8080],
+      pfOut,
+      null,
+      request,
+    );
+    try {
+      request.write('GET /index.html HTTP/1.0\r\n\r\n');
+      await eventually('the page through client-node PortForward', async () =>
+        page.includes('page of shell') ? page : undefined,
+      );
+      assert.match(page, /^HTTP\/1\.[01] 200 OK/);
+    } finally {
+      (pfSocket as { close(): void }).close();
+    }
     await kubectl(['delete', 'pod', 'shell', '--grace-period=1']);
   });
 

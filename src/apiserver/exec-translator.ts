@@ -116,15 +116,29 @@ function relay(
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]), { binary: true });
     };
     const noop = () => {};
+    // The command is over once the error stream (its Status) and the output streams have ended: close then,
+    // as upstream's client does, rather than wait for the runtime to drop the connection.
+    let open = 0;
+    const output = (channel: number) => {
+      open++;
+      return {
+        onData: (d: Buffer) => send(channel, d),
+        onEnd: () => {
+          if (--open === 0) finish();
+        },
+      };
+    };
+    const finish = () => {
+      if (ws.readyState === ws.OPEN) ws.close(1000);
+      session.close();
+    };
     // Upstream's client opens the error stream first, then the others it needs; the server waits for them all.
-    session.open({ streamtype: 'error' }, { onData: (d) => send(ERROR, d), onEnd: noop });
+    session.open({ streamtype: 'error' }, output(ERROR));
     const stdin: SpdyStream | undefined = want.stdin
       ? session.open({ streamtype: 'stdin' }, { onData: noop, onEnd: noop })
       : undefined;
-    if (want.stdout) session.open({ streamtype: 'stdout' }, { onData: (d) => send(STDOUT, d), onEnd: noop });
-    if (want.stderr && !want.tty) {
-      session.open({ streamtype: 'stderr' }, { onData: (d) => send(STDERR, d), onEnd: noop });
-    }
+    if (want.stdout) session.open({ streamtype: 'stdout' }, output(STDOUT));
+    if (want.stderr && !want.tty) session.open({ streamtype: 'stderr' }, output(STDERR));
     const resize: SpdyStream | undefined = want.tty
       ? session.open({ streamtype: 'resize' }, { onData: noop, onEnd: noop })
       : undefined;

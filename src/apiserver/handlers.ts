@@ -11,6 +11,7 @@ import { setManagedFields, trackUpdate } from './patch/index.js';
 import { deepCopy } from './patch/json.js';
 import { schemaResolver } from './patch.js';
 import { admitPodPriority, admitPriorityClass } from './priority.js';
+import { admitPodServiceAccount } from './serviceaccountadmission.js';
 import type { ServiceAllocator } from './serviceips.js';
 import { validateMetadata, validateMetadataUpdate } from './validate.js';
 
@@ -25,6 +26,8 @@ export interface ApiContext {
   /** core/v1 Pods and scheduling.k8s.io/v1 PriorityClasses, for the Priority admission plugin. */
   pods?: ResourceDef;
   priorityClasses?: ResourceDef;
+  /** core/v1 ServiceAccounts, for the ServiceAccount admission plugin on pods. */
+  serviceAccounts?: ResourceDef;
 }
 
 /** Allocations the server makes before storing (Service cluster IPs and node ports). */
@@ -193,7 +196,10 @@ export async function createObject(
   if (def.namespaced && !m.namespace) m.namespace = t.namespace;
   def.defaults?.(obj);
   // Mutating admission runs on the defaulted object, before the strategy prepares and validates it.
-  if (def === ctx.pods) await admitPodPriority(ctx, obj, requestedName);
+  if (def === ctx.pods) {
+    await admitPodServiceAccount(ctx, obj);
+    await admitPodPriority(ctx, obj, requestedName);
+  }
   initMetadata(obj, def, ctx.now());
   if (hasStatusSubresource(def) && !def.keepsStatusOnCreate) delete obj.status;
   def.prepareForCreate?.(obj);

@@ -89,6 +89,7 @@ export class ApiServer {
       pdbs: this.registry.lookup('policy', 'v1', 'poddisruptionbudgets'),
       pods: this.registry.lookup('', 'v1', 'pods'),
       priorityClasses: this.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses'),
+      serviceAccounts: this.registry.lookup('', 'v1', 'serviceaccounts'),
     };
     const services = this.registry.lookup('', 'v1', 'services');
     if (services) {

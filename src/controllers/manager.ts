@@ -25,6 +25,7 @@ import * as nodeipam from './nodeipam/index.js';
 import * as nodelifecycle from './nodelifecycle/index.js';
 import * as podgc from './podgc/index.js';
 import * as replicaset from './replicaset/index.js';
+import * as rootcacertpublisher from './rootcacertpublisher/index.js';
 import * as serviceaccount from './serviceaccount/index.js';
 import * as tainteviction from './tainteviction/index.js';
 import * as ttlafterfinished from './ttlafterfinished/index.js';
@@ -52,6 +53,7 @@ const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedControl
   { name: 'namespace', start: namespace.start },
   { name: 'replicaset', start: replicaset.start },
   { name: 'serviceaccount', start: serviceaccount.start },
+  { name: 'root-ca-cert-publisher', start: (ctx) => rootcacertpublisher.start(ctx) },
   { name: 'ttlafterfinished', start: ttlafterfinished.start },
   { name: 'disruption', start: disruption.start },
   { name: 'nodeipam', start: (ctx) => nodeipam.start(ctx, { clusterCidr: ctx.config.clusterCidr }) },

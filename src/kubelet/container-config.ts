@@ -8,6 +8,7 @@ import type {
   ContainerConfig,
   LinuxContainerResources,
   LinuxContainerSecurityContext,
+  Mount,
   PodSandboxConfig,
   PortMapping,
 } from '../runtime/cri/types.js';
@@ -179,6 +180,8 @@ export interface ContainerOptions {
   args?: string[];
   /** The image as the runtime knows it (the pulled reference). */
   image: string;
+  /** The container's volume mounts (src/kubelet/volumes). */
+  mounts?: Mount[];
 }
 
 export function containerConfig(pod: Obj, container: Obj, o: ContainerOptions): ContainerConfig {
@@ -191,6 +194,7 @@ export function containerConfig(pod: Obj, container: Obj, o: ContainerOptions): 
     args: o.args ?? [],
     workingDir: container.workingDir ?? '',
     envs: o.env,
+    mounts: o.mounts ?? [],
     labels: {
       [LABEL_POD_NAME]: m.name,
       [LABEL_POD_NAMESPACE]: m.namespace,

@@ -20,6 +20,7 @@ import { allocatable } from './node-status.js';
 import { Pleg } from './pleg.js';
 import { PodSyncer } from './pod-sync.js';
 import { PodWorkers } from './pod-workers.js';
+import { ProbeManager } from './prober/manager.js';
 import { type Obj, PODS } from './refs.js';
 import { listRuntimePods } from './runtime-state.js';
 import { startKubeletServer } from './server.js';
@@ -109,6 +110,14 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     onPodCIDR: (cidr) => opts.setPodCIDR(cidr),
   });
   const status = new StatusManager(rest, log);
+  // A changed probe result syncs its pod (readiness into status, a failed liveness probe kills).
+  const probes = new ProbeManager({
+    clock,
+    target: opts.cri,
+    recorder,
+    log,
+    onChange: (uid) => workers.enqueue(uid),
+  });
   const syncer = new PodSyncer({
     cri: opts.cri,
     rest,
@@ -122,6 +131,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     hostIPs: () => [nodeIP],
     nodeAllocatable: () => allocatable(facts),
     parallelStarts: opts.parallelStarts,
+    probes,
+    memoryBackedSecrets: true,
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);
@@ -150,6 +161,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     if (stopped) return;
     workers.start();
     pleg.start();
+    syncer.volumes.start();
   })();
   run.catch((err) => log.error('kubelet failed to start', { node: opts.nodeName, error: err }));
   const ready = run.then(() => agent.waitForPodCIDR());
@@ -163,6 +175,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     async stop() {
       stopped = true;
       pleg.stop();
+      probes.stop();
+      syncer.volumes.stop();
       agent.stop();
       // A sync in the middle of a graceful stop can take its grace period; do not hold shutdown for it.
       await Promise.race([workers.stop(), new Promise((r) => setTimeout(r, 2_000).unref())]);

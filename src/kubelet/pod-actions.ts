@@ -28,6 +28,8 @@ export interface PodActions {
   startCreated: ContainerRecord[];
   /** Running containers the spec no longer has. */
   kill: ContainerRecord[];
+  /** Running containers a liveness or startup probe failed: killed, then the restart policy decides. */
+  unhealthy: { container: ContainerRecord; message: string }[];
   waiting: Map<string, WaitingReason>;
   /** Sync again after this long (a back-off ends). */
   requeueAfterMs?: number;
@@ -48,7 +50,17 @@ function podRef(pod: Obj): string {
   return `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
 }
 
-export function computePodActions(pod: Obj, rt: PodRuntime, backoff: Backoff): PodActions {
+/** What the probes say about a running container (the prober manager). */
+export interface ProbeVerdicts {
+  failed(container: string, containerId: string): 'liveness' | 'startup' | undefined;
+}
+
+export function computePodActions(
+  pod: Obj,
+  rt: PodRuntime,
+  backoff: Backoff,
+  probes?: ProbeVerdicts,
+): PodActions {
   const spec = pod.spec ?? {};
   const policy: string = spec.restartPolicy ?? 'Always';
   const initSpecs: Obj[] = spec.initContainers ?? [];
@@ -60,6 +72,7 @@ export function computePodActions(pod: Obj, rt: PodRuntime, backoff: Backoff): P
     start: [],
     startCreated: [],
     kill: [],
+    unhealthy: [],
     waiting: new Map(),
   };
   let requeue = Number.POSITIVE_INFINITY;
@@ -136,7 +149,17 @@ export function computePodActions(pod: Obj, rt: PodRuntime, backoff: Backoff): P
       actions.start.push({ spec: c, restartCount: 0 });
       continue;
     }
-    if (latest.state === 'CONTAINER_RUNNING') continue;
+    if (latest.state === 'CONTAINER_RUNNING') {
+      const probe = probes?.failed(c.name, latest.id);
+      if (probe) {
+        const again = policy !== 'Never' ? ', will be restarted' : '';
+        actions.unhealthy.push({
+          container: latest,
+          message: `Container ${c.name} failed ${probe} probe${again}`,
+        });
+      }
+      continue;
+    }
     if (latest.state === 'CONTAINER_CREATED') {
       actions.startCreated.push(latest);
       continue;

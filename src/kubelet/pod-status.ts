@@ -21,6 +21,14 @@ export interface PodStatusInput {
   now: string;
   /** When the kubelet first saw the pod (used when the pod has no startTime yet). */
   startTime?: string;
+  /** Probe results of running app containers (without: ready and started as soon as running). */
+  probes?: ProbeStates;
+}
+
+/** Whether a running container has started (startup probe) and is ready (readiness probe). */
+export interface ProbeStates {
+  started(container: string, containerId: string): boolean;
+  ready(container: string, containerId: string): boolean;
 }
 
 export const KUBELET_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'];
@@ -65,6 +73,7 @@ export function containerStatus(
   waiting: WaitingReason | undefined,
   defaultWaiting: string,
   isInit: boolean,
+  probes?: ProbeStates,
 ): Obj {
   const { latest, previous } = instancesOf(rt, spec.name);
   const status: Obj = {
@@ -84,8 +93,8 @@ export function containerStatus(
     status.state = stateOf(latest, defaultWaiting);
     if (previous) status.lastState = { terminated: terminatedOf(previous) };
     if (latest.state === 'CONTAINER_RUNNING') {
-      status.started = true;
-      status.ready = !isInit;
+      status.started = isInit || !probes ? true : probes.started(spec.name, latest.id);
+      status.ready = !isInit && (!probes || probes.ready(spec.name, latest.id));
     } else if (latest.state === 'CONTAINER_EXITED' && isInit && latest.exitCode === 0) {
       status.ready = true;
     }
@@ -247,7 +256,7 @@ export function isTerminalPhase(phase: string | undefined): boolean {
 }
 
 export function computePodStatus(input: PodStatusInput): Obj {
-  const { pod, rt, waiting, hostIPs, now, startTime } = input;
+  const { pod, rt, waiting, hostIPs, now, startTime, probes } = input;
   const spec = pod.spec ?? {};
   const old = pod.status ?? {};
   const initSpecs: Obj[] = spec.initContainers ?? [];
@@ -256,7 +265,14 @@ export function computePodStatus(input: PodStatusInput): Obj {
   );
   const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
   const statuses = (spec.containers ?? []).map((c: Obj) =>
-    containerStatus(c, rt, waiting.get(c.name), initDone ? 'ContainerCreating' : 'PodInitializing', false),
+    containerStatus(
+      c,
+      rt,
+      waiting.get(c.name),
+      initDone ? 'ContainerCreating' : 'PodInitializing',
+      false,
+      probes,
+    ),
   );
   let phase = podPhase(spec, initStatuses, statuses);
   // A pod that reached Succeeded or Failed stays there (upstream's status manager forbids leaving it).

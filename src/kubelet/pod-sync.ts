@@ -21,9 +21,14 @@ import {
   terminationStep,
 } from './pod-actions.js';
 import { computePodStatus, isTerminalPhase, rfc3339, type WaitingReason } from './pod-status.js';
+import { runHook, runPreStop } from './prober/hooks.js';
+import type { ProbeManager } from './prober/manager.js';
 import { CONFIGMAPS, type Obj, PODS, SECRETS } from './refs.js';
 import { type ContainerRecord, type PodRuntime, readPodRuntime } from './runtime-state.js';
 import type { StatusManager } from './status-manager.js';
+import { VolumeManager } from './volumes/manager.js';
+import { prepareVolumes } from './volumes/sync.js';
+import { TokenManager } from './volumes/tokens.js';
 
 export interface PodSyncDeps {
   cri: CriClient;
@@ -39,6 +44,10 @@ export interface PodSyncDeps {
   /** Pods whose sandbox and containers are being started at once (default 8). */
   parallelStarts?: number;
   nodeAllocatable(): Record<string, string>;
+  /** Liveness, readiness and startup probes (without: containers are ready once running). */
+  probes?: ProbeManager;
+  /** Secret and projected volumes on tmpfs (the kubelet; unit tests write them to disk). */
+  memoryBackedSecrets?: boolean;
 }
 
 export interface SyncOutcome {
@@ -94,6 +103,8 @@ export class PodSyncer {
   private readonly startSlots: Semaphore;
   /** When this kubelet first saw each pod (its status.startTime until the API server has one). */
   private readonly firstSeen = new Map<string, string>();
+  /** Pod volumes: set up before containers start, refreshed, torn down with the pod. */
+  readonly volumes: VolumeManager;
 
   constructor(private readonly d: PodSyncDeps) {
     this.crashBackoff = new Backoff(d.clock);
@@ -108,6 +119,19 @@ export class PodSyncer {
       }
     };
     this.env = { configMap: get(CONFIGMAPS), secret: get(SECRETS) };
+    const tokens = new TokenManager(d.rest, d.clock);
+    this.volumes = new VolumeManager({
+      dataDir: d.dataDir,
+      clock: d.clock,
+      log: d.log,
+      memoryBackedSecrets: d.memoryBackedSecrets,
+      sources: {
+        ...this.env,
+        token: (pod, audience, seconds) => tokens.token(pod, audience, seconds),
+        nodeAllocatable: () => d.nodeAllocatable(),
+        forget: (uid) => tokens.forget(uid),
+      },
+    });
   }
 
   /** One level-based pass over a pod: pod is the API server's object, or undefined when it is gone. */
@@ -139,16 +163,19 @@ export class PodSyncer {
       await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
       await this.removePod(rt);
       this.cleanupPodFiles(lastKnown);
+      await this.volumes.tearDown(uid);
       this.forget(uid);
       return { finished: true };
     }
     const p = pod!;
+    if (step === 'stop-and-confirm' || step === 'stop') this.d.probes?.removePod(uid);
     if (step === 'stop-and-confirm') {
       await this.killPod(p, rt, terminationGracePeriod(p));
       const after = await readPodRuntime(this.d.cri, uid);
       await this.writeStatus(p, after, new Map()).catch(() => {});
       await this.removePod(after);
       this.cleanupPodFiles(p);
+      await this.volumes.tearDown(uid);
       try {
         await this.d.rest
           .resource<Obj>(PODS)
@@ -162,12 +189,22 @@ export class PodSyncer {
     }
     if (step === 'stop') {
       await this.killPod(p, rt, terminationGracePeriod(p), false);
+      // A finished pod's volumes go once its containers are stopped (upstream unmounts them too).
+      await this.volumes.tearDown(uid);
       await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
       return {};
     }
 
     const waiting = new Map<string, WaitingReason>();
-    const actions = computePodActions(p, rt, this.crashBackoff);
+    const probes = this.d.probes;
+    const actions = computePodActions(
+      p,
+      rt,
+      this.crashBackoff,
+      probes && {
+        failed: (name, id) => probes.failed(uid, name, id),
+      },
+    );
     for (const [k, v] of actions.waiting) waiting.set(k, v);
     let requeue = actions.requeueAfterMs;
     const note = (ms: number | undefined) => {
@@ -185,10 +222,14 @@ export class PodSyncer {
 
     if (actions.killPod) await this.killPod(p, rt, terminationGracePeriod(p), false);
     for (const c of actions.kill) await this.stopContainer(p, c, terminationGracePeriod(p));
+    for (const u of actions.unhealthy)
+      await this.stopContainer(p, u.container, probeGracePeriod(p, u.container.name), u.message);
 
     const starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    // Volumes first: a pod whose volumes cannot be set up stays ContainerCreating (FailedMount events).
+    const volumesReady = await prepareVolumes(this.volumes, p, starts, this.d.recorder, note);
     // Starting pods is what loads the runtime: a few at a time; stopping and status are not limited.
-    if (starts)
+    if (starts && volumesReady)
       await this.startSlots.run(async () => {
         let sandboxId = actions.sandbox?.id;
         let config: PodSandboxConfig | undefined;
@@ -251,10 +292,12 @@ export class PodSyncer {
         ? await readPodRuntime(this.d.cri, uid)
         : rt;
     traceStep(uid, 'reread');
+    probes?.update(p, after);
     const status = await this.writeStatus(p, after, waiting);
     traceStep(uid, 'status');
     if (isTerminalPhase(status.phase)) {
       await this.killPod(p, after, terminationGracePeriod(p), false);
+      await this.volumes.tearDown(uid);
       return {};
     }
     return { requeueAfterMs: requeue ?? RESYNC_MS };
@@ -267,6 +310,10 @@ export class PodSyncer {
       waiting,
       hostIPs: this.d.hostIPs(),
       now: rfc3339(this.d.clock.now()),
+      probes: this.d.probes && {
+        started: (name, id) => this.d.probes!.started(pod.metadata.uid, name, id),
+        ready: (name, id) => this.d.probes!.ready(pod.metadata.uid, name, id),
+      },
     });
     await this.d.status.set(pod, status);
     return status;
@@ -321,12 +368,21 @@ export class PodSyncer {
       throw err;
     }
     const { command, args } = expandCommand(c, env);
+    let mounts: ReturnType<VolumeManager['mounts']>;
+    try {
+      mounts = this.volumes.mounts(pod, c, env);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`);
+      return { reason: { reason: 'CreateContainerConfigError', message }, retryAfterMs: 10_000 };
+    }
     const config = containerConfig(pod, c, {
       restartCount: start.restartCount,
       env,
       command,
       args,
       image: imageRef,
+      mounts,
     });
     mkdirSync(join(podLogDir(this.d.dataDir, pod), c.name), { recursive: true });
     let id: string;
@@ -348,6 +404,18 @@ export class PodSyncer {
       return { reason: { reason: 'RunContainerError', message: msg }, retryAfterMs: 10_000 };
     }
     this.d.recorder.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+    const postStart = c.lifecycle?.postStart;
+    if (postStart) {
+      const ctx = { pod, container: c, containerId: id, podIP: podIPs[0] ?? '' };
+      const failure = await runHook(this.d.cri, this.d.clock, postStart, ctx);
+      if (failure) {
+        // As upstream: the container is killed and the restart policy takes it from there.
+        this.d.recorder.event(pod, 'Warning', 'FailedPostStartHook', failure);
+        const record = { id, name: c.name, state: 'CONTAINER_RUNNING' } as ContainerRecord;
+        await this.stopContainer(pod, record, terminationGracePeriod(pod), 'FailedPostStartHook');
+        return { reason: { reason: 'PostStartHookError', message: failure }, retryAfterMs: 1_000 };
+      }
+    }
     // Keep the instance just replaced (for logs --previous) and remove older dead ones.
     const keep = start.replaces?.id;
     for (const old of rt.containers) {
@@ -357,8 +425,22 @@ export class PodSyncer {
     return undefined;
   }
 
-  private async stopContainer(pod: Obj | undefined, c: ContainerRecord, graceSeconds: number): Promise<void> {
-    if (pod) this.d.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+  private async stopContainer(
+    pod: Obj | undefined,
+    c: ContainerRecord,
+    graceSeconds: number,
+    message = `Stopping container ${c.name}`,
+  ): Promise<void> {
+    if (pod) this.d.recorder.event(pod, 'Normal', 'Killing', message);
+    const spec = [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find(
+      (x: Obj) => x.name === c.name,
+    );
+    if (pod && spec?.lifecycle?.preStop && c.state === 'CONTAINER_RUNNING') {
+      const ctx = { pod, container: spec, containerId: c.id, podIP: pod.status?.podIP ?? '' };
+      graceSeconds = await runPreStop(this.d.cri, this.d.clock, ctx, graceSeconds, (msg) =>
+        this.d.recorder.event(pod, 'Warning', 'FailedPreStopHook', msg),
+      );
+    }
     try {
       await this.d.cri.stopContainer(c.id, graceSeconds);
     } catch (err) {
@@ -407,9 +489,18 @@ export class PodSyncer {
   }
 
   forget(uid: string): void {
+    this.d.probes?.removePod(uid);
     this.reasons.delete(uid);
     this.firstSeen.delete(uid);
     this.crashBackoff.forgetPrefix(`${uid}/`);
     this.d.status.forget(uid);
   }
+}
+
+/** A probe may shorten the grace period of the kill it causes (probe-level terminationGracePeriodSeconds). */
+function probeGracePeriod(pod: Obj, container: string): number {
+  const c = (pod.spec?.containers ?? []).find((x: Obj) => x.name === container);
+  const own =
+    c?.livenessProbe?.terminationGracePeriodSeconds ?? c?.startupProbe?.terminationGracePeriodSeconds;
+  return own !== undefined && own !== null ? Math.max(0, Number(own) || 0) : terminationGracePeriod(pod);
 }

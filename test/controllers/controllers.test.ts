@@ -266,3 +266,100 @@ describe('service account controller', () => {
     );
   });
 });
+
+describe('root CA publisher and ServiceAccount admission', () => {
+  const rootCa = (ns: string) => `/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`;
+  async function liveRootCa(ns: string, notUid?: string): Promise<Obj> {
+    return eventually(`kube-root-ca.crt in ${ns}`, async () => {
+      const r = await api.req('GET', rootCa(ns));
+      return r.status === 200 && r.body.metadata.uid !== notUid && r.body.data?.['ca.crt'] === ''
+        ? r.body
+        : undefined;
+    });
+  }
+
+  test('every namespace has kube-root-ca.crt, recreated when deleted and put back when edited', async () => {
+    for (const ns of ['default', 'kube-system']) await liveRootCa(ns);
+    await createNamespace('ca1');
+    const first = await liveRootCa('ca1');
+    assert.deepEqual(first.data, { 'ca.crt': '' });
+    assert.equal((await api.req('DELETE', rootCa('ca1'))).status, 200);
+    const second = await liveRootCa('ca1', first.metadata.uid);
+    const edited = await api.req('PUT', rootCa('ca1'), { ...second, data: { 'ca.crt': 'tampered', x: 'y' } });
+    assert.equal(edited.status, 200);
+    const restored = await liveRootCa('ca1');
+    assert.deepEqual(restored.data, { 'ca.crt': '' });
+  });
+
+  test('pods get the kube-api-access volume in every container unless they or their account opt out', async () => {
+    await createNamespace('adm1');
+    const pod = (name: string, spec: Obj = {}) =>
+      api.req('POST', '/api/v1/namespaces/adm1/pods', {
+        metadata: { name },
+        spec: {
+          initContainers: [{ name: 'init', image: 'busybox' }],
+          containers: [
+            { name: 'a', image: 'busybox' },
+            {
+              name: 'b',
+              image: 'busybox',
+              volumeMounts: [{ name: 'own', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
+            },
+          ],
+          volumes: [{ name: 'own', emptyDir: {} }],
+          ...spec,
+        },
+      });
+    const r = await pod('mounted');
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const spec = r.body.spec;
+    assert.equal(spec.serviceAccountName, 'default');
+    const vol = spec.volumes[1];
+    assert.match(vol.name, /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.deepEqual(vol.projected, {
+      defaultMode: 420,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        {
+          downwardAPI: {
+            items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+          },
+        },
+      ],
+    });
+    const mount = {
+      name: vol.name,
+      readOnly: true,
+      mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+    };
+    assert.deepEqual(spec.initContainers[0].volumeMounts, [mount]);
+    assert.deepEqual(spec.containers[0].volumeMounts, [mount]);
+    assert.equal(
+      spec.containers[1].volumeMounts.length,
+      1,
+      'a container mounting the path itself is left alone',
+    );
+
+    const optOut = await pod('pod-opt-out', { automountServiceAccountToken: false });
+    assert.equal(optOut.status, 201);
+    assert.deepEqual(
+      optOut.body.spec.volumes.map((v: Obj) => v.name),
+      ['own'],
+    );
+
+    const sa = await api.req('POST', '/api/v1/namespaces/adm1/serviceaccounts', {
+      metadata: { name: 'quiet' },
+      automountServiceAccountToken: false,
+    });
+    assert.equal(sa.status, 201);
+    const quiet = await pod('sa-opt-out', { serviceAccountName: 'quiet' });
+    assert.deepEqual(
+      quiet.body.spec.volumes.map((v: Obj) => v.name),
+      ['own'],
+    );
+    // the pod's own setting wins over its account's
+    const loud = await pod('pod-opt-in', { serviceAccountName: 'quiet', automountServiceAccountToken: true });
+    assert.equal(loud.body.spec.volumes.length, 2);
+  });
+});

@@ -1,11 +1,17 @@
 // The node agent end to end, in one shared cluster: a real `k8ts server` with its local node (containerd,
 // runc, CNI) driven by real kubectl. A Deployment of busybox httpd pods serves on its pod IPs; a crashing
-// pod backs off; a Job completes; deleting a Deployment stops its containers; kill -9 of the server and a
-// restart keep the running containers. Teardown stops every process by pid and removes pods, shims,
-// mounts, the bridge, the cgroups and the data dir.
+// pod backs off; a failing liveness probe restarts its container; a readiness probe holds Ready back until
+// it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its containers;
+// volumes (configMap with an edit reaching the file, a missing one holding the pod with FailedMount, a
+// shared emptyDir and tmpfs, the service account token passing a TokenReview); kill -9 of the server and a
+// restart keep the running containers; exec (exit codes, stdin, a TTY), cp, attach and port-forward with
+// kubectl 1.27 (SPDY) and 1.33 (websocket v5, SPDY tunnelled in a websocket) and client-node. Teardown stops
+// every process by pid and removes pods, shims, mounts, the bridge, the cgroups and the data dir.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -292,6 +298,10 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
       const t = p.status.containerStatuses[0].state.terminated;
       assert.equal(t.exitCode, 0);
       assert.equal(t.reason, 'Completed');
+      // a finished pod's volumes (its API access tmpfs) are torn down while the pod object stays
+      await eventually(`${p.metadata.name}'s volumes to go`, async () =>
+        existsSync(join(dataDir, 'pods', p.metadata.uid)) ? undefined : true,
+      );
     }
     // kubectl logs of a real container through the API server and the kubelet's log server.
     for (const v of ['1.27', '1.33'] as const) {
@@ -334,6 +344,389 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     const tail = await kubectl(['logs', 'counter', '--tail', '2']);
     assert.equal(tail, 'line 5\nline 6\n');
     await kubectl(['delete', 'pod', 'counter', '--grace-period=1']);
+  });
+
+  it('restarts a container whose liveness probe fails, with Unhealthy and Killing events', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'liveness' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'app',
+              image: 'k8ts.local/busybox:latest',
+              // Healthy for 2 s, then the probe's file is gone.
+              command: ['sh', '-c', 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 3600'],
+              livenessProbe: {
+                exec: { command: ['test', '-f', '/tmp/healthy'] },
+                periodSeconds: 1,
+                failureThreshold: 2,
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const p = await eventually(
+      'the liveness pod restarted twice',
+      async () => {
+        const pod = await getJson(['get', 'pod', 'liveness']);
+        return (pod.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 ? pod : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(p.status.phase, 'Running');
+    const events = await getJson(['get', 'events', '--field-selector', 'involvedObject.name=liveness']);
+    const messages = events.items.map((e: Obj) => `${e.reason}: ${e.message}`);
+    assert.ok(
+      messages.some((m: string) => m.startsWith('Unhealthy: Liveness probe failed')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.includes('Killing: Container app failed liveness probe, will be restarted'),
+      messages.join('\n'),
+    );
+    await kubectl(['delete', 'pod', 'liveness', '--grace-period=1']);
+  });
+
+  it('keeps a pod not Ready until its readiness probe passes; runs postStart first', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'readiness' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'web',
+              image: 'k8ts.local/busybox:latest',
+              command: ['sh', '-c', 'mkdir -p /www && exec httpd -f -p 8080 -h /www'],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              lifecycle: {
+                postStart: {
+                  exec: { command: ['sh', '-c', 'mkdir -p /www && echo hooked > /www/hook.txt'] },
+                },
+              },
+              // Only passes once /www/ready exists (httpd answers 404 before).
+              readinessProbe: {
+                httpGet: { path: '/ready', port: 'http', httpHeaders: [{ name: 'X-Probe', value: '1' }] },
+                periodSeconds: 1,
+              },
+              livenessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+            },
+          ],
+        },
+      }),
+    );
+    const running = await eventually('the readiness pod to run', async () => {
+      const pod = await getJson(['get', 'pod', 'readiness']);
+      return pod.status?.phase === 'Running' ? pod : undefined;
+    });
+    // Several probe periods later it is still not Ready.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const notYet = await getJson(['get', 'pod', 'readiness']);
+    const cond = (pod: Obj, type: string) => pod.status.conditions.find((c: Obj) => c.type === type);
+    assert.equal(cond(notYet, 'Ready').status, 'False');
+    assert.equal(cond(notYet, 'ContainersReady').status, 'False');
+    assert.equal(notYet.status.containerStatuses[0].ready, false);
+    assert.equal(notYet.status.containerStatuses[0].started, true);
+    assert.equal(notYet.status.containerStatuses[0].restartCount, 0, 'the tcpSocket liveness probe passes');
+    const hook = await fetch(`http://${running.status.podIP}:8080/hook.txt`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    assert.equal((await hook.text()).trim(), 'hooked');
+    const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=readiness']);
+    assert.match(events, /Readiness probe failed: HTTP probe failed with statuscode: 404/);
+
+    const id = running.status.containerStatuses[0].containerID.replace('containerd://', '');
+    const r = await cri.execSync(id, ['sh', '-c', 'echo ok > /www/ready'], 5);
+    assert.equal(r.exitCode, 0);
+    const ready = await eventually(
+      'the readiness pod to be Ready',
+      async () => {
+        const pod = await getJson(['get', 'pod', 'readiness']);
+        return cond(pod, 'Ready')?.status === 'True' ? pod : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    assert.equal(cond(ready, 'ContainersReady').status, 'True');
+    assert.equal(ready.status.containerStatuses[0].ready, true);
+    await kubectl(['delete', 'pod', 'readiness', '--grace-period=1']);
+  });
+
+  it('calls a preStop httpGet hook before stopping; a failing postStart hook kills the container', async () => {
+    // The kubelet runs in the host's network namespace: a preStop hook aimed at 127.0.0.1 reaches us.
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(`${req.url} ${req.headers['user-agent']}`);
+      res.end('bye');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const pod = (name: string, lifecycle: Obj) =>
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [
+              { name: 'app', image: 'k8ts.local/busybox:latest', command: ['sleep', '3600'], lifecycle },
+            ],
+          },
+        });
+      await kubectl(
+        ['apply', '-f', '-'],
+        pod('prestop', { preStop: { httpGet: { host: '127.0.0.1', port, path: '/bye' } } }),
+      );
+      await kubectl(
+        ['apply', '-f', '-'],
+        pod('poststart', { postStart: { exec: { command: ['sh', '-c', 'exit 3'] } } }),
+      );
+      await eventually('the prestop pod to run', async () => {
+        const p = await getJson(['get', 'pod', 'prestop']);
+        return p.status?.phase === 'Running' ? p : undefined;
+      });
+      assert.deepEqual(hits, []);
+      await kubectl(['delete', 'pod', 'prestop', '--wait=true']);
+      assert.equal(hits.length, 1, 'the preStop hook ran once');
+      assert.match(hits[0], /^\/bye kube-lifecycle\//);
+
+      const failed = await eventually(
+        'the poststart pod restarted',
+        async () => {
+          const p = await getJson(['get', 'pod', 'poststart']);
+          return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      assert.ok(failed.status.containerStatuses[0].lastState.terminated, 'the killed instance is lastState');
+      const events = await getJson(['get', 'events', '--field-selector', 'involvedObject.name=poststart']);
+      const reasons = events.items.map((e: Obj) => `${e.reason}: ${e.message}`);
+      assert.ok(
+        reasons.some((m: string) => /^FailedPostStartHook: Exec lifecycle hook .*exit 3/.test(m)),
+        reasons.join('\n'),
+      );
+      assert.ok(reasons.includes('Killing: FailedPostStartHook'), reasons.join('\n'));
+      await kubectl(['delete', 'pod', 'poststart', '--grace-period=1']);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  const runPod = (pod: Obj) =>
+    kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', ...pod }));
+  const podRunning = (name: string) => async () => {
+    const p = await getJson(['get', 'pod', name]);
+    return p.status?.phase === 'Running' ? p : undefined;
+  };
+  const logsOf = async (pod: string, container?: string) => {
+    const r = await cluster!.kubectl('1.33', ['logs', pod, ...(container ? ['-c', container] : [])]);
+    return r.code === 0 ? r.stdout : '';
+  };
+  const deletePodAndCheckVolumesGone = async (name: string) => {
+    const uid = (await getJson(['get', 'pod', name])).metadata.uid;
+    await kubectl(['delete', 'pod', name, '--grace-period=1']);
+    await eventually(`${name}'s volume directory to go`, async () =>
+      existsSync(join(dataDir, 'pods', uid)) ? undefined : true,
+    );
+    assert.deepEqual(mountsUnder(join(dataDir, 'pods', uid)), []);
+  };
+
+  it('mounts a configMap volume, and an edit of the ConfigMap reaches the mounted file', async () => {
+    await kubectl(['create', 'configmap', 'app-config', '--from-literal=greeting=hello']);
+    await runPod({
+      metadata: { name: 'cm-reader' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'read',
+            image: 'k8ts.local/busybox:latest',
+            command: [
+              'sh',
+              '-c',
+              'while true; do echo "greeting=$(cat /etc/config/greeting)"; sleep 1; done',
+            ],
+            volumeMounts: [{ name: 'config', mountPath: '/etc/config' }],
+          },
+        ],
+        volumes: [{ name: 'config', configMap: { name: 'app-config' } }],
+      },
+    });
+    await eventually('cm-reader to run', podRunning('cm-reader'), { timeoutMs: 30_000 });
+    await eventually('the file content in the log', async () =>
+      (await logsOf('cm-reader')).includes('greeting=hello\n') ? true : undefined,
+    );
+    await kubectl([
+      'patch',
+      'configmap',
+      'app-config',
+      '-p',
+      JSON.stringify({ data: { greeting: 'bonjour' } }),
+    ]);
+    const changedAfter = Date.now();
+    await eventually(
+      'the edit to reach the mounted file',
+      async () => ((await logsOf('cm-reader')).includes('greeting=bonjour\n') ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    console.log(`# configMap edit reached the file in ${Date.now() - changedAfter} ms`);
+    await deletePodAndCheckVolumesGone('cm-reader');
+    await kubectl(['delete', 'configmap', 'app-config']);
+  });
+
+  it('holds a pod whose configMap is missing in ContainerCreating with FailedMount, then starts it', async () => {
+    await runPod({
+      metadata: { name: 'cm-missing' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'app',
+            image: 'k8ts.local/busybox:latest',
+            command: ['sh', '-c', 'cat /cfg/k; echo; sleep 3600'],
+            volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }],
+          },
+        ],
+        volumes: [{ name: 'cfg', configMap: { name: 'late' } }],
+      },
+    });
+    const events = await eventually('a FailedMount event', async () => {
+      const out = await kubectl([
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=cm-missing,reason=FailedMount',
+      ]);
+      return out.includes('MountVolume.SetUp failed for volume "cfg" : configmap "late" not found')
+        ? out
+        : undefined;
+    });
+    assert.match(events, /Warning/);
+    const p = await getJson(['get', 'pod', 'cm-missing']);
+    assert.equal(p.status.phase, 'Pending');
+    assert.equal(
+      p.status.containerStatuses?.[0]?.state?.waiting?.reason ?? 'ContainerCreating',
+      'ContainerCreating',
+    );
+    assert.match(await kubectl(['get', 'pod', 'cm-missing']), /ContainerCreating/);
+    await kubectl(['create', 'configmap', 'late', '--from-literal=k=arrived']);
+    await eventually('cm-missing to run', podRunning('cm-missing'), { timeoutMs: 30_000 });
+    await eventually('the file in the log', async () =>
+      (await logsOf('cm-missing')) === 'arrived\n' ? true : undefined,
+    );
+    await deletePodAndCheckVolumesGone('cm-missing');
+    await kubectl(['delete', 'configmap', 'late']);
+  });
+
+  it('shares an emptyDir (disk and a tmpfs with its sizeLimit) between two containers', async () => {
+    await runPod({
+      metadata: { name: 'shared' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'writer',
+            image: 'k8ts.local/busybox:latest',
+            command: ['sh', '-c', 'echo from-writer > /data/msg; echo in-memory > /mem/msg; sleep 3600'],
+            volumeMounts: [
+              { name: 'data', mountPath: '/data' },
+              { name: 'mem', mountPath: '/mem' },
+            ],
+          },
+          {
+            name: 'reader',
+            image: 'k8ts.local/busybox:latest',
+            command: [
+              'sh',
+              '-c',
+              'until [ -f /shared/msg ] && [ -f /mem/msg ]; do sleep 0.2; done; cat /shared/msg /mem/msg; df -k /mem | tail -1; sleep 3600',
+            ],
+            volumeMounts: [
+              { name: 'data', mountPath: '/shared', readOnly: true },
+              { name: 'mem', mountPath: '/mem' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'data', emptyDir: {} },
+          { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+        ],
+      },
+    });
+    await eventually('shared to run', podRunning('shared'), { timeoutMs: 30_000 });
+    const out = await eventually('the reader to see both files', async () => {
+      const log = await logsOf('shared', 'reader');
+      return log.split('\n').length >= 4 ? log : undefined;
+    });
+    const [disk, mem, df] = out.split('\n');
+    assert.equal(disk, 'from-writer');
+    assert.equal(mem, 'in-memory');
+    // tmpfs of 16 MiB: 16384 1K-blocks
+    assert.match(df!, /^tmpfs\s+16384\s/);
+    const p = await getJson(['get', 'pod', 'shared']);
+    const mounts = mountsUnder(join(dataDir, 'pods', p.metadata.uid)).map((m) => m.split('/volumes/')[1]);
+    const api = p.spec.volumes.find((v: Obj) => v.projected).name;
+    assert.deepEqual(mounts.sort(), [`kubernetes.io~empty-dir/mem`, `kubernetes.io~projected/${api}`].sort());
+    await deletePodAndCheckVolumesGone('shared');
+  });
+
+  it('mounts the service account token, ca.crt and namespace; the token passes a TokenReview', async () => {
+    await runPod({
+      metadata: { name: 'token-reader' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'app',
+            image: 'k8ts.local/busybox:latest',
+            command: [
+              'sh',
+              '-c',
+              'cd /var/run/secrets/kubernetes.io/serviceaccount && echo "ns=$(cat namespace)" && ls && echo "token=$(cat token)" && sleep 3600',
+            ],
+          },
+        ],
+      },
+    });
+    const p = await eventually('token-reader to run', podRunning('token-reader'), { timeoutMs: 30_000 });
+    const vol = p.spec.volumes.find((v: Obj) => v.name.startsWith('kube-api-access-'));
+    assert.ok(vol, 'the admission added the API access volume');
+    assert.deepEqual(p.spec.containers[0].volumeMounts, [
+      { name: vol.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+    ]);
+    const log = await eventually('the token in the log', async () => {
+      const out = await logsOf('token-reader');
+      return /token=\S+/.test(out) ? out : undefined;
+    });
+    assert.match(log, /^ns=default\n/);
+    // the projected volume is a tmpfs of its own: the token never reaches the node's disk
+    assert.deepEqual(
+      mountsUnder(join(dataDir, 'pods', p.metadata.uid)).map((m) => m.split('/volumes/')[1]),
+      [`kubernetes.io~projected/${vol.name}`],
+    );
+    assert.match(log, /\nca\.crt\nnamespace\ntoken\n/);
+    const token = /token=(\S+)/.exec(log)![1]!;
+    // --validate=false: kubectl's schema check of a TokenReview falls back to listing CRDs, which k8ts lacks.
+    const r = await cluster!.kubectl('1.33', ['create', '--validate=false', '-o', 'json', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const status = JSON.parse(r.stdout).status;
+    assert.equal(status.authenticated, true, JSON.stringify(status));
+    assert.equal(status.user.username, 'system:serviceaccount:default:default');
+    assert.deepEqual(status.user.extra['authentication.kubernetes.io/pod-name'], ['token-reader']);
+    assert.deepEqual(status.user.extra['authentication.kubernetes.io/pod-uid'], [p.metadata.uid]);
+    await deletePodAndCheckVolumesGone('token-reader');
   });
 
   it('exec, attach, cp and port-forward reach the container with kubectl 1.27 (SPDY) and 1.33', async () => {

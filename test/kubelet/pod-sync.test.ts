@@ -58,6 +58,22 @@ describe('PodSyncer over a fake CRI', () => {
       hostIPs: () => ['192.0.2.1'],
       nodeAllocatable: () => ({ cpu: '2', memory: '4Gi' }),
     });
+    // What the service account and root CA controllers make in every namespace: pods mount the API
+    // access volume (ServiceAccount admission) and cannot start without them.
+    await rest
+      .resource<Obj>({
+        group: '',
+        version: 'v1',
+        plural: 'serviceaccounts',
+        namespaced: true,
+        kind: 'ServiceAccount',
+      })
+      .in('default')
+      .create({ metadata: { name: 'default' } });
+    await rest
+      .resource<Obj>({ group: '', version: 'v1', plural: 'configmaps', namespaced: true, kind: 'ConfigMap' })
+      .in('default')
+      .create({ metadata: { name: 'kube-root-ca.crt' }, data: { 'ca.crt': '' } });
   });
 
   after(async () => {

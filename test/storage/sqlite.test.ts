@@ -123,6 +123,58 @@ describe('sqlite driver', () => {
     }
   });
 
+  it('answers and applies a write only once the WAL fsync that covers it is done', async () => {
+    const b = await openSqliteBackend({ dataDir: freshDir(), compactWindowMs: 0 });
+    try {
+      const first = await b.create('/s/first', enc('0'));
+      // Hold the next WAL fsyncs until the test lets them go.
+      const db = (b as unknown as { db: { syncWal: (done: (err: Error | null) => void) => void } }).db;
+      const realSync = db.syncWal.bind(db);
+      const held: Array<() => void> = [];
+      db.syncWal = (done) => held.push(() => realSync(done));
+      let answered = false;
+      const write = b.create('/s/a', enc('a')).then((r) => {
+        answered = true;
+        return r;
+      });
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      assert.equal(held.length, 1, 'the batch is in the file and waits for its fsync');
+      // Writes in the meantime get the following revisions and see the one not yet durable.
+      const later = b.update('/s/a', enc('a2'), { expectedModRevision: first.revision + 1 });
+      await new Promise((r) => setImmediate(r));
+      assert.equal(answered, false);
+      assert.equal((await b.get('/s/a')).kv, null, 'not visible before it is durable');
+      assert.equal(await b.currentRevision(), first.revision);
+      assert.equal(held.length, 1, 'one fsync at a time; the next batch waits for it');
+      db.syncWal = realSync;
+      held.shift()!();
+      assert.equal((await write).revision, first.revision + 1);
+      assert.equal((await later).revision, first.revision + 2);
+      assert.equal((await b.get('/s/a')).kv?.value.toString(), 'a2');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('fails unanswered writes and closes the store when the WAL fsync fails', async () => {
+    const dir = freshDir();
+    const b = await openSqliteBackend({ dataDir: dir, compactWindowMs: 0 });
+    await b.create('/e/kept', enc('k'));
+    const db = (b as unknown as { db: { syncWal: (done: (err: Error | null) => void) => void } }).db;
+    db.syncWal = (done) => setImmediate(() => done(new Error('EIO')));
+    await expectCode(b.create('/e/lost', enc('x')), 'StoreUnavailable');
+    // The store has closed: this process's view can no longer be trusted until it is reopened.
+    await expectCode(b.create('/e/after', enc('y')), 'StoreClosed');
+    await b.close();
+    const again = await openSqliteBackend({ dataDir: dir, compactWindowMs: 0 });
+    try {
+      assert.equal((await again.get('/e/kept')).kv?.value.toString(), 'k');
+    } finally {
+      await again.close();
+    }
+  });
+
   it('refuses a second open of the same file with StoreUnavailable', async () => {
     const dir = freshDir();
     const b = await openSqliteBackend({ dataDir: dir, compactWindowMs: 0 });

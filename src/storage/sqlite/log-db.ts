@@ -9,7 +9,7 @@
 //     compacted:    reads below this revision fail with Compacted
 //     compact_done: rows up to this revision have been compacted (lags `compacted` while a run is going)
 
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { K8tsError } from '../../errors.js';
@@ -53,7 +53,7 @@ export interface FileStats {
   logRows: number;
 }
 
-function unavailable(what: string, err: unknown): K8tsError {
+export function unavailable(what: string, err: unknown): K8tsError {
   return new K8tsError('StoreUnavailable', `sqlite store: ${what} failed: ${(err as Error)?.message ?? err}`);
 }
 
@@ -69,6 +69,8 @@ export class LogDb {
   private readonly compactTxn: Database.Transaction<(lo: number, hi: number) => void>;
   private readonly setMetaStmt: Database.Statement;
   private readonly walStmt: Database.Statement;
+  /** A descriptor on the WAL file, for syncWal (opened at the first sync: the file exists by then). */
+  private walFd: number | undefined;
 
   constructor(
     readonly path: string,
@@ -151,8 +153,11 @@ export class LogDb {
     // Only takes effect on a new file; lets compaction hand free pages back to the filesystem.
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
-    // FULL: every commit fsyncs the WAL, so an acknowledged write survives kill -9 and power loss.
-    db.pragma('synchronous = FULL');
+    // NORMAL: a commit writes its WAL frames but does not fsync them; the driver calls syncWal() and
+    // acknowledges the writes only once that fsync is done, so an acknowledged write survives kill -9 and
+    // power loss, while the event loop goes on (the fsync runs on libuv's thread pool). Checkpoints still
+    // sync the WAL before copying it and the database file after, as SQLite does in NORMAL mode.
+    db.pragma('synchronous = NORMAL');
     // No automatic checkpoints: SQLite would run one inside whichever commit passes 1000 pages, so that
     // commit (a write, or a compaction transaction) would also pay for copying ~4 MB into the file and
     // fsyncing it, 40-170 ms here. The driver checkpoints instead, in an event-loop turn of its own and
@@ -211,7 +216,9 @@ export class LogDb {
     return { kvs: rows.map(rowKv), maxRevision: max.rev ?? 0 };
   }
 
-  /** Writes a batch in one transaction; returns once it is durable. Throws StoreUnavailable. */
+  /**
+   * Writes a batch in one transaction, not yet durable: syncWal() makes it so. Throws StoreUnavailable.
+   */
   append(writes: PlannedWrite[]): void {
     try {
       this.appendTxn.immediate(writes);
@@ -280,18 +287,12 @@ export class LogDb {
   }
 
   /**
-   * Drops the history superseded within (lo, hi] in one short transaction. It commits without its own
-   * fsync: losing it to a crash only means redoing it (compact_done lags), and the WAL is append-only,
-   * so the next fsynced write commit makes it durable too.
+   * Drops the history superseded within (lo, hi] in one short transaction. Nothing waits for its fsync:
+   * losing it to a crash only means redoing it (compact_done lags), and the next syncWal() covers it.
    */
   compactRange(lo: number, hi: number): void {
     try {
-      this.db.pragma('synchronous = NORMAL');
-      try {
-        this.compactTxn.immediate(lo, hi);
-      } finally {
-        this.db.pragma('synchronous = FULL');
-      }
+      this.compactTxn.immediate(lo, hi);
     } catch (err) {
       throw unavailable('compacting', err);
     }
@@ -332,7 +333,23 @@ export class LogDb {
     };
   }
 
+  /**
+   * fsyncs the WAL on the thread pool: every transaction committed before the call is durable once the
+   * callback runs without an error. fsync flushes the file, whichever descriptor asks.
+   */
+  syncWal(done: (err: Error | null) => void): void {
+    try {
+      this.walFd ??= openSync(`${this.path}-wal`, 'r');
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    fsync(this.walFd, done);
+  }
+
   close(): void {
+    if (this.walFd !== undefined) closeSync(this.walFd);
+    this.walFd = undefined;
     if (this.db.open) this.db.close();
   }
 

@@ -1,10 +1,11 @@
 // The embedded driver: current state in memory, durable history in one SQLite file (see log-db.ts).
 //
-// Group commit: a write is checked against the committed state plus the writes still waiting for the
+// Group commit: a write is checked against the applied state plus the writes still waiting for the
 // disk (the overlay), gets the next revision, and joins the pending batch. One flush per event-loop turn
-// writes the whole batch in a single fsynced transaction; only then are the writers answered, the
-// in-memory state updated and watchers fed. So a write is acknowledged only once durable, and 64
-// concurrent writers share one fsync instead of paying for 64.
+// writes the whole batch in a single transaction, and one fsync of the WAL, run on libuv's thread pool,
+// makes every batch written before it durable; only then are the writers answered, the in-memory state
+// updated and watchers fed. So a write is acknowledged only once durable, 64 concurrent writers share
+// one fsync instead of paying for 64, and the event loop keeps serving requests while the disk syncs.
 //
 // Compaction raises the compacted revision at once (reads below it fail from then on) and drops the
 // superseded rows in short transactions (sized to ~4 ms), yielding to the event loop between them so
@@ -45,7 +46,7 @@ import { CurrentState, copyKv, type Page } from '../current-state.js';
 import { readRevision } from '../read-revision.js';
 import { failedWatch, type Watcher, WatchHub } from '../watch-hub.js';
 import { eventOf, type PlannedWrite, planWrite, type WriteOp } from '../write-plan.js';
-import { type FileStats, LogDb } from './log-db.js';
+import { type FileStats, LogDb, unavailable } from './log-db.js';
 
 export const DEFAULT_DB_FILE = 'k8ts.db';
 
@@ -102,9 +103,21 @@ export class SqliteBackend implements Backend {
   private compacted: number;
   private closed = false;
 
+  /** Writes of this event-loop turn, not yet in the file. */
   private pending: PendingWrite[] = [];
-  /** Latest value of keys with pending writes (null: deleted), checked before the committed state. */
-  private readonly overlay = new Map<string, KeyValue | null>();
+  /** Batches in the file but not yet durable, oldest first: the next WAL fsync covers them. */
+  private unsynced: PendingWrite[][] = [];
+  /** Batches the running fsync covers. */
+  private syncing: PendingWrite[][] | undefined;
+  /** Writes in `unsynced` and `syncing`: they hold the revisions after `revision`. */
+  private notApplied = 0;
+  /** Resolves when the running fsync has been handled. */
+  private synced: Promise<void> = Promise.resolve();
+  /**
+   * Latest value of keys with writes not yet applied (kv null: deleted), checked before the applied
+   * state; `revision` tells whose write it is, so applying an older batch leaves a newer entry alone.
+   */
+  private readonly overlay = new Map<string, { kv: KeyValue | null; revision: number }>();
   private flushScheduled = false;
   private checkpointScheduled = false;
 
@@ -277,11 +290,10 @@ export class SqliteBackend implements Backend {
     this.ensureOpen();
     checkKey(op.key);
     if (op.kind !== 'delete') checkValue(op.key, op.value);
-    const latest = this.overlay.has(op.key)
-      ? (this.overlay.get(op.key) ?? undefined)
-      : this.state.get(op.key);
-    const write = planWrite(op, latest, this.revision + this.pending.length + 1);
-    this.overlay.set(op.key, write.kv);
+    const ahead = this.overlay.get(op.key);
+    const latest = ahead ? (ahead.kv ?? undefined) : this.state.get(op.key);
+    const write = planWrite(op, latest, this.revision + this.notApplied + this.pending.length + 1);
+    this.overlay.set(op.key, { kv: write.kv, revision: write.revision });
     return new Promise<PlannedWrite>((resolve, reject) => {
       this.pending.push({ write, resolve, reject });
       this.scheduleFlush();
@@ -295,33 +307,79 @@ export class SqliteBackend implements Backend {
     setImmediate(() => this.flush());
   }
 
-  /** Commits every pending write in one transaction, then applies and announces them. */
+  /** Writes every pending write in one transaction, then has the WAL synced. */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    this.overlay.clear();
-    const writes = batch.map((p) => p.write);
     try {
-      this.db.append(writes);
+      this.db.append(batch.map((p) => p.write));
     } catch (err) {
-      // Nothing of the batch is durable (the transaction rolled back), so nothing is applied.
-      for (const p of batch) p.reject(err as K8tsError);
+      // Nothing of the batch is in the file (the transaction rolled back), so nothing is applied; the
+      // overlay forgets its writes (every pending write was in this batch).
+      for (const p of batch) {
+        if (this.overlay.get(p.write.key)?.revision === p.write.revision) this.overlay.delete(p.write.key);
+        p.reject(err as K8tsError);
+      }
       return;
     }
-    this.counters.commits++;
-    this.counters.committedWrites += writes.length;
+    this.unsynced.push(batch);
+    this.notApplied += batch.length;
+    this.syncWal();
+  }
+
+  /** Starts an fsync of the WAL for the batches written so far, unless one is running already. */
+  private syncWal(): void {
+    if (this.syncing || this.unsynced.length === 0) return;
+    const batches = this.unsynced;
+    this.unsynced = [];
+    this.syncing = batches;
+    this.synced = new Promise<void>((resolve) => {
+      this.db.syncWal((err) => {
+        this.syncing = undefined;
+        if (err) this.failUnsynced(batches, err);
+        else this.apply(batches);
+        resolve();
+        this.syncWal();
+      });
+    });
+  }
+
+  /** Applies durable batches in order: state, revision, watchers, then the writers' answers. */
+  private apply(batches: PendingWrite[][]): void {
     const events: WatchEvent[] = [];
-    for (const w of writes) {
-      if (w.kv) this.state.set(w.kv);
-      else this.state.delete(w.key);
-      events.push(eventOf(w));
+    for (const batch of batches) {
+      this.counters.commits++;
+      this.counters.committedWrites += batch.length;
+      for (const { write: w } of batch) {
+        if (w.kv) this.state.set(w.kv);
+        else this.state.delete(w.key);
+        if (this.overlay.get(w.key)?.revision === w.revision) this.overlay.delete(w.key);
+        events.push(eventOf(w));
+      }
+      this.notApplied -= batch.length;
     }
-    this.revision = writes[writes.length - 1].revision;
+    this.revision = events.length > 0 ? batches.at(-1)!.at(-1)!.write.revision : this.revision;
     this.hub.publish(events);
-    for (const p of batch) p.resolve(p.write);
+    for (const batch of batches) for (const p of batch) p.resolve(p.write);
     this.scheduleCheckpoint();
+  }
+
+  /**
+   * The WAL could not be synced: whether those writes survive a crash is unknown, so this process
+   * cannot go on answering from its in-memory view (as upstream etcd and PostgreSQL after a failed
+   * fsync). Every write not yet answered fails and the store closes; reopening it reads the file.
+   */
+  private failUnsynced(batches: PendingWrite[][], err: Error): void {
+    const failure = unavailable('syncing the WAL', err);
+    for (const batch of [...batches, ...this.unsynced, this.pending])
+      for (const p of batch) p.reject(failure);
+    this.unsynced = [];
+    this.pending = [];
+    this.overlay.clear();
+    this.notApplied = 0;
+    void this.close();
   }
 
   /** After the writers of this turn have their answer, checkpoint if the WAL has grown enough. */
@@ -481,6 +539,10 @@ export class SqliteBackend implements Backend {
     // Writes already accepted get their answer: commit them now rather than drop them.
     if (this.pending.length > 0) this.flush();
     this.closed = true;
+    while (this.syncing || this.unsynced.length > 0) {
+      this.syncWal();
+      await this.synced;
+    }
     this.compactor?.stop();
     await this.compaction.catch(() => {});
     this.hub.failAll(closedError(this.name));

@@ -68,7 +68,7 @@ function enc(s: string): string {
 const names = (list: any[] | undefined): string => (list ?? []).map((c) => c.name).join(' ');
 
 /** Upstream's LogLocation: the one container, or the named one, which must exist. */
-function pickContainer(pod: Obj, requested: string | undefined): string {
+export function pickContainer(pod: Obj, requested: string | undefined): string {
   const name = pod.metadata.name;
   const containers: any[] = pod.spec?.containers ?? [];
   if (!requested) {
@@ -89,7 +89,7 @@ function pickContainer(pod: Obj, requested: string | undefined): string {
 }
 
 /** Upstream's node connection info: the preferred address and `daemonEndpoints.kubeletEndpoint.Port`. */
-function kubeletEndpoint(node: Obj): { host: string; port: number } {
+export function kubeletEndpoint(node: Obj): { host: string; port: number } {
   const addresses: { type: string; address: string }[] = node.status?.addresses ?? [];
   let host: string | undefined;
   for (const type of PREFERRED_ADDRESS_TYPES) {

@@ -1,5 +1,5 @@
 // The API server: routes requests to discovery, health, OpenAPI and the resource handlers.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { serveOpenAPIv2, serveOpenAPIv3 } from '../api/openapi-serve.js';
@@ -9,6 +9,7 @@ import { K8tsError } from '../errors.js';
 import { generateSigningKeys } from '../serviceaccount/keys.js';
 import { DEFAULT_ISSUER, TokenSigner } from '../serviceaccount/tokens.js';
 import type { Backend } from '../storage/backend.js';
+import { responseForUpgrade } from '../streams/upgrade-proxy.js';
 import { bindPod } from './binding.js';
 import { bootstrapKubernetesService, bootstrapNamespaces, bootstrapPriorityClasses } from './bootstrap.js';
 import {
@@ -37,6 +38,7 @@ import { InflightLimiter, type InflightLimits } from './inflight.js';
 import { ObjectStore, qualifiedResource } from './objectstore.js';
 import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
 import { servePodLog } from './podlogs.js';
+import { type PodStream, servePodStream } from './podstreams.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
 import { listJson, objectJson } from './serialized.js';
@@ -124,6 +126,13 @@ export class ApiServer {
   async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
     await this.start();
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+    // exec, attach and port-forward upgrade the connection: they go through the same handler, with a
+    // response on the raw socket for errors.
+    this.server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+      const res = new ServerResponse(req);
+      responseForUpgrade(req, socket, head, res);
+      void this.handle(req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
@@ -465,16 +474,18 @@ export class ApiServer {
       await servePodLog(ctx, { pods: def, nodes, namespace: t.namespace!, name: t.name }, query, req, res);
       return;
     }
-    if (def.kind === 'Pod' && NODE_STREAMS.has(sub)) {
-      // These are proxied to the pod's node agent, which does not serve them yet (issue 7): say so plainly.
-      const pod = await ctx.store.get(def, t.namespace, t.name);
-      if (!pod.spec?.nodeName) {
-        throw new K8tsError('BadRequest', `pod ${t.name} does not have a host assigned`);
-      }
-      throw new K8tsError(
-        'ServiceUnavailable',
-        `cannot reach the node agent of node ${pod.spec.nodeName} for ${sub}: this k8ts build runs no kubelet yet`,
-      );
+    if (def.kind === 'Pod' && NODE_STREAMS.has(sub) && (info.verb === 'get' || info.verb === 'create')) {
+      const nodes = this.registry.lookup('', 'v1', 'nodes');
+      if (!nodes) throw new K8tsError('ServiceUnavailable', 'the registry has no nodes resource');
+      const target = {
+        pods: def,
+        nodes,
+        namespace: t.namespace!,
+        name: t.name,
+        subresource: sub as PodStream,
+      };
+      await servePodStream(ctx, target, query, req);
+      return;
     }
     throw new K8tsError(
       'MethodNotAllowed',
@@ -561,7 +572,7 @@ function advertiseAddress(bound: string): string | undefined {
   return undefined;
 }
 
-/** Pod subresources served by the node agent (through the API server); `log` is proxied already. */
+/** Pod subresources proxied to the node agent as upgraded streams; `log` is proxied as plain HTTP. */
 const NODE_STREAMS = new Set(['exec', 'attach', 'portforward']);
 
 /** Subresources whose requests may stay open indefinitely. */

@@ -25,6 +25,7 @@ import { type Obj, PODS } from './refs.js';
 import { listRuntimePods } from './runtime-state.js';
 import { startKubeletServer } from './server.js';
 import { StatusManager } from './status-manager.js';
+import { streamResolver } from './streams.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 
@@ -90,6 +91,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     host: opts.bindAddress ?? '0.0.0.0',
     port: opts.port ?? DEFAULT_KUBELET_PORT,
     logs: logResolver(opts.cri, findPod),
+    streams: streamResolver(opts.cri, findPod),
   });
 
   const agent = new NodeAgent({

@@ -2,11 +2,13 @@
 // `pods/NAME/log` here. Plain HTTP for now: TLS (the serving certificate) and authenticating the API server
 // as a client arrive with the authentication issue; until then bind it to an address only the control plane
 // reaches.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, realClock } from '../client/clock.js';
+import { responseForUpgrade } from '../streams/upgrade-proxy.js';
 import { streamCriLog } from './crilog.js';
 import { LogQueryError, parseLogQuery } from './logquery.js';
+import { STREAM_PATHS, StreamRequestError, type StreamResolver, serveStream } from './streams.js';
 
 export interface LogResolver {
   /** Path of the container's CRI log file (the previous instance's when `previous`), or undefined. */
@@ -28,6 +30,8 @@ export interface KubeletServerOptions {
   /** 0 picks a free port. */
   port: number;
   logs: LogResolver;
+  /** exec, attach and port-forward; without it those paths answer 404. */
+  streams?: StreamResolver;
   clock?: Clock;
   /** How often a follower looks for new data without a file event (default 1000 ms). */
   followPollMs?: number;
@@ -41,6 +45,15 @@ export interface KubeletServer {
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<KubeletServer> {
   const clock = opts.clock ?? realClock;
   const server = createServer((req, res) => {
+    handle(req, res, opts, clock).catch((err) => {
+      if (!res.headersSent) sendText(res, 500, `internal error: ${(err as Error).message}`);
+      else res.destroy(err as Error);
+    });
+  });
+  // exec, attach and port-forward arrive as upgrade requests; errors are answered on the raw socket.
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    const res = new ServerResponse(req);
+    responseForUpgrade(req, socket, head, res);
     handle(req, res, opts, clock).catch((err) => {
       if (!res.headersSent) sendText(res, 500, `internal error: ${(err as Error).message}`);
       else res.destroy(err as Error);
@@ -76,6 +89,15 @@ async function handle(
   }
   if (url.pathname === '/healthz') {
     sendText(res, 200, 'ok');
+    return;
+  }
+  if (opts.streams && STREAM_PATHS.has(parts[0])) {
+    try {
+      await serveStream(req, parts, url.searchParams, opts.streams);
+    } catch (err) {
+      if (!(err instanceof StreamRequestError)) throw err;
+      sendText(res, err.status, err.message);
+    }
     return;
   }
   if (parts[0] !== 'containerLogs') {

@@ -84,7 +84,7 @@ describe('pods', () => {
     assert.equal((await t.req('GET', '/api/v1/namespaces/default/pods/g1')).status, 404);
   });
 
-  it('explains node-agent subresources it cannot serve instead of failing obscurely', async () => {
+  it('checks the pod, its node and the upgrade before proxying exec to the node agent', async () => {
     await t.req('POST', '/api/v1/namespaces/default/pods', pod('logs'));
     const unscheduled = await t.req('GET', '/api/v1/namespaces/default/pods/logs/exec');
     assert.equal(unscheduled.status, 400);
@@ -95,9 +95,13 @@ describe('pods', () => {
       metadata: { name: 'logs' },
       target: { kind: 'Node', name: 'n1' },
     });
-    const bound = await t.req('GET', '/api/v1/namespaces/default/pods/logs/exec');
-    assert.equal(bound.status, 503);
-    assert.match(bound.body.message, /node agent of node n1/);
+    const noCommand = await t.req('GET', '/api/v1/namespaces/default/pods/logs/exec?stdout=true');
+    assert.equal(noCommand.status, 400);
+    assert.equal(noCommand.body.message, 'you must specify at least one command for the container');
+    // Streams need an upgraded connection (test/apiserver/podstreams.test.ts covers those).
+    const bound = await t.req('GET', '/api/v1/namespaces/default/pods/logs/exec?command=ls&stdout=true');
+    assert.equal(bound.status, 400);
+    assert.equal(bound.body.message, 'Upgrade request required');
     assert.equal((await t.req('GET', '/api/v1/namespaces/default/pods/missing/exec')).status, 404);
   });
 

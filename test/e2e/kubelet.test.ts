@@ -1,22 +1,26 @@
 // The node agent end to end, in one shared cluster: a real `k8ts server` with its local node (containerd,
 // runc, CNI) driven by real kubectl. A Deployment of busybox httpd pods serves on its pod IPs; a crashing
-// pod backs off; a failing liveness probe restarts its container; a readiness probe holds Ready back
-// until it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its
-// containers; volumes (configMap with an edit reaching the file, a missing one holding the pod with
-// FailedMount, a shared emptyDir and tmpfs, the service account token passing a TokenReview); kill -9 of
-// the server and a restart keep the running containers. Teardown stops every process by pid and removes
-// pods, shims, mounts, the bridge, the cgroups and the data dir.
+// pod backs off; a failing liveness probe restarts its container; a readiness probe holds Ready back until
+// it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its containers;
+// volumes (configMap with an edit reaching the file, a missing one holding the pod with FailedMount, a
+// shared emptyDir and tmpfs, the service account token passing a TokenReview); kill -9 of the server and a
+// restart keep the running containers; exec (exit codes, stdin, a TTY), cp, attach and port-forward with
+// kubectl 1.27 (SPDY) and 1.33 (websocket v5, SPDY tunnelled in a websocket) and client-node. Teardown stops
+// every process by pid and removes pods, shims, mounts, the bridge, the cgroups and the data dir.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
 import { logResolver } from '../../src/kubelet/logs.js';
 import { containerdPaths } from '../../src/runtime/containerd-config.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
-import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { type Cluster, KUBECTL_VERSIONS, kubectlPath, startCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
 import { mountsUnder, pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../helpers/node-runtime.js';
@@ -25,6 +29,25 @@ const skip = runtimeSkipReason();
 if (skip) console.log(`# skipping kubelet e2e: ${skip}`);
 
 type Obj = Record<string, any>;
+
+/** Runs a shell command line under a pseudo-terminal; resolves its exit code and what it printed. */
+function runInPty(command: string, home: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('script', ['-qec', command, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: home, TERM: 'dumb' },
+    });
+    let output = '';
+    p.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const t = setTimeout(() => process.kill(p.pid!, 'SIGKILL'), 30_000);
+    p.once('error', reject);
+    p.once('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code: code ?? -1, output });
+    });
+  });
+}
 
 describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeout: 300_000 }, () => {
   let cluster: Cluster | undefined;
@@ -704,6 +727,228 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     assert.deepEqual(status.user.extra['authentication.kubernetes.io/pod-name'], ['token-reader']);
     assert.deepEqual(status.user.extra['authentication.kubernetes.io/pod-uid'], [p.metadata.uid]);
     await deletePodAndCheckVolumesGone('token-reader');
+  });
+
+  it('exec, attach, cp and port-forward reach the container with kubectl 1.27 (SPDY) and 1.33', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'shell' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'httpd',
+              image: 'k8ts.local/busybox:latest',
+              command: [
+                'sh',
+                '-c',
+                'echo "page of $(hostname)" > /tmp/index.html && exec httpd -f -p 8080 -h /tmp',
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    await eventually('the shell pod to run', async () => {
+      const p = await getJson(['get', 'pod', 'shell']);
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    // kubectl 1.33 speaks websocket v5 (translated to SPDY by the API server) without falling back to SPDY;
+    // its own log (-v=7) says which protocol it got.
+    const v5 = await cluster!.kubectl(
+      '1.33',
+      ['exec', '-i', '-v=7', 'shell', '--', 'sh', '-c', 'cat; exit 3'],
+      {
+        input: 'over v5\n',
+      },
+    );
+    assert.equal(v5.code, 3, v5.stderr);
+    assert.equal(v5.stdout, 'over v5\n');
+    assert.match(v5.stderr, /The subprotocol is v5\.channel\.k8s\.io/);
+    assert.doesNotMatch(v5.stderr, /fallback/i);
+    for (const v of KUBECTL_VERSIONS) {
+      // The exit code comes back through the error stream's Status.
+      const exit3 = await cluster!.kubectl(v, [
+        'exec',
+        'shell',
+        '--',
+        'sh',
+        '-c',
+        'echo out; echo err >&2; exit 3',
+      ]);
+      assert.equal(exit3.code, 3, `${v}: ${exit3.stderr}`);
+      assert.equal(exit3.stdout, 'out\n', v);
+      assert.match(exit3.stderr, /^err\n/, v);
+      const host = await cluster!.kubectl(v, ['exec', 'shell', '-c', 'httpd', '--', 'cat', '/etc/hostname']);
+      assert.equal(host.code, 0, `${v}: ${host.stderr}`);
+      assert.equal(host.stdout.trim(), 'shell', v);
+      const echo = await cluster!.kubectl(v, ['exec', '-i', 'shell', '--', 'cat'], {
+        input: `stdin via ${v}\n`,
+      });
+      assert.equal(echo.code, 0, `${v}: ${echo.stderr}`);
+      assert.equal(echo.stdout, `stdin via ${v}\n`);
+      // -it under a pseudo-terminal (util-linux `script`): the runtime gives the process a TTY and the exit
+      // code still comes back.
+      const tty = await runInPty(
+        `${kubectlPath(v)} --kubeconfig ${cluster!.kubeconfig} exec -it shell -- sh -c 'test -t 0 && echo is-a-tty; exit 4'`,
+        dataDir,
+      );
+      assert.equal(tty.code, 4, `${v}: ${tty.output}`);
+      assert.match(tty.output, /is-a-tty/, v);
+      const missing = await cluster!.kubectl(v, ['exec', 'shell', '-c', 'nope', '--', 'true']);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /container nope is not valid for pod shell/, v);
+    }
+    // kubectl cp runs tar in the container, both ways.
+    const local = join(dataDir, 'cp-in.txt');
+    writeFileSync(local, 'copied in\n');
+    for (const v of KUBECTL_VERSIONS) {
+      const into = await cluster!.kubectl(v, ['cp', local, `shell:/tmp/cp-${v}.txt`]);
+      assert.equal(into.code, 0, `${v}: ${into.stderr}`);
+      const back = join(dataDir, `cp-out-${v}.txt`);
+      const out = await cluster!.kubectl(v, ['cp', `shell:/tmp/cp-${v}.txt`, back]);
+      assert.equal(out.code, 0, `${v}: ${out.stderr}`);
+      assert.equal(readFileSync(back, 'utf8'), 'copied in\n');
+    }
+    // port-forward carries HTTP to busybox httpd on the pod's 8080.
+    for (const v of KUBECTL_VERSIONS) {
+      const pf = spawn(
+        kubectlPath(v),
+        ['--kubeconfig', cluster!.kubeconfig, 'port-forward', 'pod/shell', ':8080'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { PATH: process.env.PATH, HOME: dataDir },
+        },
+      );
+      try {
+        let out = '';
+        const port = await new Promise<number>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error(`port-forward ${v} printed no port: ${out}`)), 15_000);
+          const onData = (d: Buffer) => {
+            out += d.toString();
+            const m = out.match(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+            if (m) {
+              clearTimeout(t);
+              resolve(Number(m[1]));
+            }
+          };
+          pf.stdout!.on('data', onData);
+          pf.stderr!.on('data', onData);
+          pf.once('exit', (code) => reject(new Error(`port-forward ${v} exited ${code}: ${out}`)));
+        });
+        for (let i = 0; i < 2; i++) {
+          const res = await fetch(`http://127.0.0.1:${port}/index.html`, {
+            signal: AbortSignal.timeout(10_000),
+          });
+          assert.equal(res.status, 200);
+          assert.equal((await res.text()).trim(), 'page of shell', v);
+        }
+      } finally {
+        const exited = new Promise((r) => (pf.exitCode !== null ? r(null) : pf.once('exit', r)));
+        process.kill(pf.pid!, 'SIGTERM');
+        await exited;
+      }
+    }
+    // @kubernetes/client-node's Exec speaks websocket (it offers v5 and v4; the runtime picks v4).
+    const kc = new k8s.KubeConfig();
+    // client-node refuses plain http unless skipTLSVerify is set (as in client-node.test.ts).
+    kc.loadFromOptions({
+      clusters: [{ name: 'k8ts', server: cluster!.url, skipTLSVerify: true }],
+      users: [{ name: 'admin' }],
+      contexts: [{ name: 'k8ts', cluster: 'k8ts', user: 'admin' }],
+      currentContext: 'k8ts',
+    });
+    let out = '';
+    const stdout = new Writable({
+      write(chunk, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    const status = await new Promise<Obj>((resolve, reject) => {
+      new k8s.Exec(kc)
+        .exec(
+          'default',
+          'shell',
+          'httpd',
+          ['sh', '-c', 'echo from client-node; exit 5'],
+          stdout,
+          null,
+          null,
+          false,
+          resolve,
+        )
+        .catch(reject);
+    });
+    assert.equal(out, 'from client-node\n');
+    assert.equal(status.status, 'Failure');
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.equal(status.details.causes.find((c: Obj) => c.reason === 'ExitCode')?.message, '5');
+    // client-node's PortForward: websocket (the runtime picks v4.channel.k8s.io), data on channel 0 after the port.
+    let page = '';
+    const pfOut = new Writable({
+      write(chunk, _enc, cb) {
+        page += chunk.toString();
+        cb();
+      },
+    });
+    const request = new PassThrough();
+    const pfSocket = await new k8s.PortForward(kc).portForward(
+      'default',
+      'shell',
+      [8080],
+      pfOut,
+      null,
+      request,
+    );
+    try {
+      request.write('GET /index.html HTTP/1.0\r\n\r\n');
+      await eventually('the page through client-node PortForward', async () =>
+        page.includes('page of shell') ? page : undefined,
+      );
+      assert.match(page, /^HTTP\/1\.[01] 200 OK/);
+    } finally {
+      (pfSocket as { close(): void }).close();
+    }
+    await kubectl(['delete', 'pod', 'shell', '--grace-period=1']);
+  });
+
+  it('kubectl attach -i feeds a container started with stdin and shows its output', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'talker' },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'talk',
+              image: 'k8ts.local/busybox:latest',
+              stdin: true,
+              stdinOnce: true,
+              command: ['sh', '-c', 'while read l; do echo "got $l"; done; echo bye'],
+            },
+          ],
+        },
+      }),
+    );
+    await eventually('the talker pod to run', async () => {
+      const p = await getJson(['get', 'pod', 'talker']);
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    // stdinOnce: closing our stdin closes the container's, so the loop ends and so does attach.
+    const r = await cluster!.kubectl('1.27', ['attach', '-i', 'talker', '-c', 'talk'], {
+      input: 'one\ntwo\n',
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /got one\ngot two\nbye\n$/);
+    await kubectl(['delete', 'pod', 'talker', '--grace-period=1']);
   });
 
   it('keeps running containers across kill -9 of the server and a restart, then catches up', async () => {

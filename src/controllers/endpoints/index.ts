@@ -12,8 +12,8 @@ import {
   isServiceIPSet,
   LAST_CHANGE_TRIGGER_TIME,
   PODS,
+  queueServicesOnChange,
   SERVICES,
-  servicesForPodUpdate,
   servicesSelecting,
 } from './pods.js';
 import { desiredSubsets, OVER_CAPACITY_ANNOTATION, truncateSubsets } from './subsets.js';
@@ -52,24 +52,7 @@ export function start(ctx: ControllerContext, opts: EndpointsControllerOptions =
   const created = new Set<string>();
 
   const keyOf = (o: Obj) => `${o.metadata.namespace}/${o.metadata.name}`;
-  svcInf.addEventHandler({
-    onAdd: (s) => queue.add(keyOf(s)),
-    onUpdate: (_o, s) => queue.add(keyOf(s)),
-    onDelete: (s) => queue.add(keyOf(s)),
-  });
-  const servicesIn = (ns: string) => svcInf.store.byNamespace(ns);
-  const queuePod = (p: Obj) => {
-    for (const k of servicesSelecting(servicesIn(p.metadata.namespace), p.metadata.labels))
-      queue.addAfter(k, batchMs);
-  };
-  podInf.addEventHandler({
-    onAdd: queuePod,
-    onUpdate: (o, p) => {
-      for (const k of servicesForPodUpdate(servicesIn(p.metadata.namespace), o, p))
-        queue.addAfter(k, batchMs);
-    },
-    onDelete: queuePod,
-  });
+  queueServicesOnChange(svcInf, podInf, queue, batchMs);
   // Services whose sync waits for the cache to show our last write: the Endpoints' next event wakes them.
   const waiting = new Set<string>();
   const wakeWaiting = (ep: Obj) => {

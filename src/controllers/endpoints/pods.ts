@@ -3,6 +3,7 @@
 // published, their address for the Service's IP family, readiness, hostname and resolved ports.
 import { isIP } from 'node:net';
 import { matchesMapSelector } from '../../api/labels.js';
+import type { SharedInformer, WorkQueue } from '../../client/index.js';
 
 type Obj = Record<string, any>;
 
@@ -164,4 +165,37 @@ export function servicesForPodUpdate(services: Obj[], oldPod: Obj, newPod: Obj):
   for (const k of now) if (podChanged || !before.has(k)) out.add(k);
   for (const k of before) if (podChanged || !now.has(k)) out.add(k);
   return out;
+}
+
+/**
+ * Queues a Service (`ns/name`) when it changes, and every Service selecting a pod when the pod comes, goes
+ * or changes in a way that matters to endpoints (after `batchMs`). Answers the pod handler, for callers
+ * that have other reasons to look at a pod again.
+ */
+export function queueServicesOnChange(
+  svcInf: SharedInformer<Obj>,
+  podInf: SharedInformer<Obj>,
+  queue: WorkQueue<string>,
+  batchMs: number,
+): (pod: Obj) => void {
+  const keyOf = (o: Obj) => `${o.metadata.namespace}/${o.metadata.name}`;
+  svcInf.addEventHandler({
+    onAdd: (s) => queue.add(keyOf(s)),
+    onUpdate: (_o, s) => queue.add(keyOf(s)),
+    onDelete: (s) => queue.add(keyOf(s)),
+  });
+  const servicesIn = (ns: string) => svcInf.store.byNamespace(ns);
+  const queuePod = (p: Obj) => {
+    for (const k of servicesSelecting(servicesIn(p.metadata.namespace), p.metadata.labels))
+      queue.addAfter(k, batchMs);
+  };
+  podInf.addEventHandler({
+    onAdd: queuePod,
+    onUpdate: (o, p) => {
+      for (const k of servicesForPodUpdate(servicesIn(p.metadata.namespace), o, p))
+        queue.addAfter(k, batchMs);
+    },
+    onDelete: queuePod,
+  });
+  return queuePod;
 }

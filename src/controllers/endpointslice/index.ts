@@ -10,8 +10,8 @@ import {
   LAST_CHANGE_TRIGGER_TIME,
   NODES,
   PODS,
+  queueServicesOnChange,
   SERVICES,
-  servicesForPodUpdate,
   servicesSelecting,
 } from '../endpoints/pods.js';
 import { formatTriggerTime, TriggerTimeTracker } from '../endpoints/triggertime.js';
@@ -58,25 +58,7 @@ export function start(ctx: ControllerContext, opts: EndpointSliceControllerOptio
   const triggers = new TriggerTimeTracker();
   const tracker = new SliceTracker(serviceKeyOfSlice);
 
-  const keyOf = (o: Obj) => `${o.metadata.namespace}/${o.metadata.name}`;
-  svcInf.addEventHandler({
-    onAdd: (s) => queue.add(keyOf(s)),
-    onUpdate: (_o, s) => queue.add(keyOf(s)),
-    onDelete: (s) => queue.add(keyOf(s)),
-  });
-  const servicesIn = (ns: string) => svcInf.store.byNamespace(ns);
-  const queuePod = (p: Obj) => {
-    for (const k of servicesSelecting(servicesIn(p.metadata.namespace), p.metadata.labels))
-      queue.addAfter(k, batchMs);
-  };
-  podInf.addEventHandler({
-    onAdd: queuePod,
-    onUpdate: (o, p) => {
-      for (const k of servicesForPodUpdate(servicesIn(p.metadata.namespace), o, p))
-        queue.addAfter(k, batchMs);
-    },
-    onDelete: queuePod,
-  });
+  const queuePod = queueServicesOnChange(svcInf, podInf, queue, batchMs);
   // A pod is left out while its Node is unknown; the Node's arrival brings it in.
   nodeInf.addEventHandler({
     onAdd: (n, initial) => {

@@ -1,5 +1,7 @@
-// Starts a reconcile loop once the informer caches have synced, without making the caller wait for it.
+// Starts a reconcile loop (or a periodic pass) once the informer caches have synced, without making the
+// caller wait for it.
 import {
+  type Clock,
   isConflict,
   type ReconcileResult,
   type RunningController,
@@ -44,6 +46,45 @@ export function runWhenSynced(
       opts.queue.shutDown();
       await started.catch(() => {});
       await running?.stop();
+    },
+  };
+}
+
+/**
+ * Runs `pass` once the caches have synced, then again `nextInMs()` later (on ctx.clock, asked after each
+ * pass, failed or not: a failure is logged), until stopped. Stop waits for a running pass.
+ */
+export function runPassesWhenSynced(
+  ctx: ControllerContext,
+  opts: { name: string; pass: () => Promise<void>; nextInMs: () => number },
+): StartedController {
+  const clock: Clock = ctx.clock;
+  let stopped = false;
+  let timer: ReturnType<Clock['setTimeout']> | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const loop = async () => {
+    if (stopped) return;
+    try {
+      await opts.pass();
+    } catch (err) {
+      ctx.log.warn(`${opts.name} pass failed`, { err: String(err) });
+    }
+    if (stopped) return;
+    timer = clock.setTimeout(
+      () => {
+        running = loop();
+      },
+      Math.max(0, opts.nextInMs()),
+    );
+  };
+  ctx.informers.waitForSync().then((synced) => {
+    if (synced && !stopped) running = loop();
+  });
+  return {
+    async stop() {
+      stopped = true;
+      clock.clearTimeout(timer);
+      await running;
     },
   };
 }

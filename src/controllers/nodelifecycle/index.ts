@@ -5,7 +5,7 @@
 // zone is fully disrupted). Pod eviction itself is the taint eviction controller's job.
 import { type Clock, isConflict, isNotFound, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
-import { runWhenSynced } from '../run.js';
+import { runPassesWhenSynced, runWhenSynced } from '../run.js';
 import { computeZoneState, type NodeHealth, tryUpdateNodeHealth, type ZoneState, zoneKey } from './health.js';
 import { DEFAULT_NODE_LIFECYCLE, type NodeLifecycleOptions } from './options.js';
 import { ZoneTainter } from './tainter.js';
@@ -286,43 +286,30 @@ export function start(ctx: ControllerContext): StartedController {
   };
 
   // One loop drives both passes: health every nodeMonitorPeriod, tainting whenever a limiter has a token.
-  let stopped = false;
-  let timer: ReturnType<Clock['setTimeout']> | undefined;
-  let running: Promise<void> = Promise.resolve();
   let nextMonitorAt = 0;
-  const loop = async () => {
-    if (stopped) return;
-    try {
+  const passes = runPassesWhenSynced(ctx, {
+    name: 'node lifecycle',
+    pass: async () => {
       if (now() >= nextMonitorAt) {
         nextMonitorAt = now() + opts.nodeMonitorPeriodMs;
         await monitorNodeHealth();
       }
       await noExecuteTaintingPass();
-    } catch (err) {
-      ctx.log.warn('node lifecycle pass failed', { err: String(err) });
-    }
-    if (stopped) return;
-    let wait = nextMonitorAt - now();
-    for (const t of tainters.values()) {
-      const w = t.nextAttemptIn(now());
-      if (w !== undefined) wait = Math.min(wait, w);
-    }
-    timer = clock.setTimeout(
-      () => {
-        running = loop();
-      },
-      Math.max(0, wait),
-    );
-  };
-  ctx.informers.waitForSync().then((synced) => {
-    if (synced && !stopped) running = loop();
+    },
+    // The next health check, or sooner when a zone's limiter has a token.
+    nextInMs: () => {
+      let wait = nextMonitorAt - now();
+      for (const t of tainters.values()) {
+        const w = t.nextAttemptIn(now());
+        if (w !== undefined) wait = Math.min(wait, w);
+      }
+      return wait;
+    },
   });
 
   return {
     async stop() {
-      stopped = true;
-      clock.clearTimeout(timer);
-      await running;
+      await passes.stop();
       await noSchedule.stop();
     },
   };

@@ -12,6 +12,7 @@ import {
   podNodeIndexer,
   type Taint,
 } from '../nodelifecycle/taints.js';
+import { runPassesWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
 
@@ -123,36 +124,18 @@ export function start(ctx: ControllerContext): StartedController {
     }
   };
 
-  let stopped = false;
-  let timer: ReturnType<Clock['setTimeout']> | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const loop = async () => {
-    if (stopped) return;
-    try {
+  return runPassesWhenSynced(ctx, {
+    name: 'podgc',
+    pass: async () => {
       await gcOrphaned();
       await gcTerminating();
-    } catch (err) {
-      ctx.log.warn('podgc pass failed', { err: String(err) });
-    }
-    if (stopped) return;
-    // Look again when the next quarantine ends, if that is before the next period.
-    let wait = opts.periodMs;
-    for (const since of missingSince.values()) wait = Math.min(wait, since + opts.quarantineMs - clock.now());
-    timer = clock.setTimeout(
-      () => {
-        running = loop();
-      },
-      Math.max(0, wait),
-    );
-  };
-  ctx.informers.waitForSync().then((synced) => {
-    if (synced && !stopped) running = loop();
-  });
-  return {
-    async stop() {
-      stopped = true;
-      clock.clearTimeout(timer);
-      await running;
     },
-  };
+    // Look again when the next quarantine ends, if that is before the next period.
+    nextInMs: () => {
+      let wait = opts.periodMs;
+      for (const since of missingSince.values())
+        wait = Math.min(wait, since + opts.quarantineMs - clock.now());
+      return wait;
+    },
+  });
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
-import { EventRecorder } from '../../src/client/events.js';
+import type { EventRecorder } from '../../src/client/events.js';
 import { silentLogger } from '../../src/client/log.js';
 import { RestClient } from '../../src/client/rest.js';
 import { PodSyncer, Semaphore } from '../../src/kubelet/pod-sync.js';
@@ -16,6 +16,7 @@ import { PODS } from '../../src/kubelet/refs.js';
 import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
+import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
 
 type Obj = Record<string, any>;
@@ -35,17 +36,7 @@ describe('PodSyncer over a fake CRI', () => {
     rest = new RestClient({ baseUrl: api.url });
     dataDir = mkdtempSync(join(tmpdir(), 'k8ts-sync-'));
     cri = new FakeCri(() => clock.now());
-    recorder = new EventRecorder({
-      sink: {
-        create: async (_ns, e) => {
-          events.push(e);
-          return e;
-        },
-        patch: async (_ns, _n, p) => p,
-      },
-      component: 'kubelet',
-      log: silentLogger,
-    });
+    recorder = capturingKubeletRecorder(events);
     syncer = new PodSyncer({
       cri: cri.asClient(),
       rest,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
-import { EventRecorder } from '../../src/client/events.js';
+import type { EventRecorder } from '../../src/client/events.js';
 import { silentLogger } from '../../src/client/log.js';
 import { RestClient } from '../../src/client/rest.js';
 import { PodSyncer } from '../../src/kubelet/pod-sync.js';
@@ -18,6 +18,7 @@ import { PODS } from '../../src/kubelet/refs.js';
 import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
+import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
 
 type Obj = Record<string, any>;
@@ -56,17 +57,7 @@ describe('probes and hooks through the pod sync', () => {
     await createNamespaceBasics(rest, 'default');
     dataDir = mkdtempSync(join(tmpdir(), 'k8ts-probe-sync-'));
     cri = new ExecFakeCri(() => clock.now());
-    recorder = new EventRecorder({
-      sink: {
-        create: async (_ns, e) => {
-          events.push(e);
-          return e;
-        },
-        patch: async (_ns, _n, p) => p,
-      },
-      component: 'kubelet',
-      log: silentLogger,
-    });
+    recorder = capturingKubeletRecorder(events);
     probes = new ProbeManager({
       clock,
       target: cri.asClient(),

@@ -4,13 +4,12 @@
 // channel byte: 0 stdin, 1 stdout, 2 stderr, 3 error (the exit Status), 4 resize, and in v5 255 = "close
 // channel N" (stdin EOF). The SPDY side opens one stream per channel with upstream's `streamType` header.
 import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { SpdyClientSession, type SpdyStream } from '../streams/spdy.js';
-import { upgradeHead } from '../streams/upgrade-proxy.js';
+import { relayRefusal, requestSpdyUpgrade, upgradeHead } from '../streams/upgrade-proxy.js';
 
 export const V5_PROTOCOL = 'v5.channel.k8s.io';
-const MAX_HEADER_BYTES = 1 << 20;
 
 const STDIN = 0;
 const STDOUT = 1;
@@ -37,64 +36,20 @@ export function offersV5(req: IncomingMessage): boolean {
  * Opens a SPDY connection to the kubelet URL (protocol v4) and, once it switched protocols, accepts the
  * websocket as v5 and relays. Rejects when the kubelet cannot be reached (nothing written to the client yet).
  */
-export function translateExec(req: IncomingMessage, target: URL, streams: TranslatedStreams): Promise<void> {
+export async function translateExec(
+  req: IncomingMessage,
+  target: URL,
+  streams: TranslatedStreams,
+): Promise<void> {
   const client = req.socket;
-  return new Promise<void>((resolve, reject) => {
-    const kubelet = connect({
-      host: target.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(target.port || 80),
-    });
-    const failEarly = (err: Error) => reject(err);
-    kubelet.once('error', failEarly);
-    kubelet.once('connect', () => {
-      kubelet.off('error', failEarly);
-      kubelet.once('error', () => {
-        kubelet.destroy();
-        client.destroy();
-      });
-      kubelet.setNoDelay(true);
-      const lines = [
-        `POST ${target.pathname}${target.search} HTTP/1.1`,
-        `Host: ${target.host}`,
-        'Connection: Upgrade',
-        'Upgrade: SPDY/3.1',
-        'X-Stream-Protocol-Version: v4.channel.k8s.io',
-        'Content-Length: 0',
-      ];
-      kubelet.write(`${lines.join('\r\n')}\r\n\r\n`);
-      let buf = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) {
-          if (buf.length > MAX_HEADER_BYTES) {
-            kubelet.destroy();
-            client.destroy();
-            resolve();
-          }
-          return;
-        }
-        kubelet.off('data', onData);
-        kubelet.pause();
-        const head = buf.subarray(0, end + 4);
-        const rest = buf.subarray(end + 4);
-        const statusLine = head.toString('latin1').split('\r\n')[0];
-        if (!/^HTTP\/1\.[01] 101 /.test(statusLine)) {
-          // The kubelet's refusal goes back as it is (the client sees a failed websocket handshake).
-          client.write(head);
-          if (rest.length > 0) client.write(rest);
-          kubelet.pipe(client);
-          kubelet.resume();
-          client.once('close', () => kubelet.destroy());
-          resolve();
-          return;
-        }
-        relay(req, client, kubelet, rest, streams);
-        resolve();
-      };
-      kubelet.on('data', onData);
-    });
-  });
+  const upgraded = await requestSpdyUpgrade(client, target, ['v4.channel.k8s.io']);
+  if (!upgraded) return;
+  const { upstream, answer } = upgraded;
+  if (answer.status !== 101) {
+    relayRefusal(client, upstream, answer);
+    return;
+  }
+  relay(req, client, upstream, answer.rest, streams);
 }
 
 function relay(

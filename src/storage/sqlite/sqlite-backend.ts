@@ -380,7 +380,7 @@ export class SqliteBackend implements Backend {
       }
       this.notApplied -= batch.length;
     }
-    this.revision = events.length > 0 ? batches.at(-1)!.at(-1)!.write.revision : this.revision;
+    this.revision = batches.at(-1)!.at(-1)!.write.revision; // batches are never empty
     this.hub.publish(events);
     for (const batch of batches) for (const p of batch) p.resolve(p.write);
     this.wakeSettled(false);

@@ -104,6 +104,30 @@ describe('scheduler against the API server', () => {
     assert.equal(await boundNode('big'), 'n4');
   });
 
+  it('writes only its PodScheduled condition, keeping one another component wrote meanwhile', async () => {
+    await createPod(makePod('huge', { cpu: '64', memory: '1Gi' }));
+    await eventually('PodScheduled=False', async () =>
+      (await getPod('huge')).status?.conditions?.find((c: any) => c.type === 'PodScheduled'),
+    );
+    // What the scheduler's cache may still hold while another component writes a condition of its own.
+    const stale = await getPod('huge');
+    const r = await api.req(
+      'PATCH',
+      '/api/v1/namespaces/default/pods/huge/status',
+      { status: { conditions: [{ type: 'example.com/Checked', status: 'True' }] } },
+      { 'content-type': 'application/strategic-merge-patch+json' },
+    );
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const scheduler = sched.scheduler as unknown as {
+      markUnschedulable(pod: unknown, message: string): Promise<void>;
+    };
+    await scheduler.markUnschedulable(stale, 'a newer message');
+    const conditions = (await getPod('huge')).status.conditions;
+    assert.equal(conditions.find((c: any) => c.type === 'PodScheduled')?.message, 'a newer message');
+    assert.equal(conditions.find((c: any) => c.type === 'example.com/Checked')?.status, 'True');
+    await api.req('DELETE', '/api/v1/namespaces/default/pods/huge');
+  });
+
   it('ignores pods for another scheduler', async () => {
     const pod = makePod('other');
     pod.spec.schedulerName = 'my-scheduler';

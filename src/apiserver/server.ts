@@ -42,7 +42,7 @@ import { type PodStream, servePodStream } from './podstreams.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { applyScale, scaleOf } from './scale.js';
 import { listJson, objectJson } from './serialized.js';
-import { ServiceAccountTokens } from './serviceaccounttoken.js';
+import { ServiceAccountTokens, type TokenLifetimePolicy } from './serviceaccounttoken.js';
 import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
@@ -61,6 +61,8 @@ export interface ApiServerOptions {
   version?: Record<string, string>;
   /** Signs and checks service-account tokens; default: a key generated in memory on first use. */
   tokenSigner?: TokenSigner;
+  /** Lifetime rules for issued tokens (extension of the kubelet's tokens, a maximum). */
+  tokenLifetime?: TokenLifetimePolicy;
 }
 
 export const KUBE_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-k8ts' };
@@ -104,6 +106,7 @@ export class ApiServer {
       this.registry,
       () => (signer ??= new TokenSigner(generateSigningKeys())),
       [signer?.issuer ?? DEFAULT_ISSUER],
+      opts.tokenLifetime,
     );
     this.versionInfo = {
       ...KUBE_VERSION,
@@ -453,7 +456,10 @@ export class ApiServer {
     }
     if (sub === 'token' && info.verb === 'create' && def.kind === 'ServiceAccount') {
       const body = decodeBody(await readBody(req), req.headers['content-type']);
-      sendJson(res, 201, await this.tokens.request(t.namespace!, t.name, body));
+      const warnings: string[] = [];
+      const issued = await this.tokens.request(t.namespace!, t.name, body, warnings);
+      if (warnings.length > 0) attachWarnings(res, warnings);
+      sendJson(res, 201, issued);
       return;
     }
     if (sub === 'binding' && info.verb === 'create') {

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
+import { type PodNetwork, startPodNetwork } from '../network/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
 
@@ -27,6 +28,8 @@ export function defaultNodeName(): string {
 export interface RunningNode {
   runtime: NodeRuntime;
   kubelet: Kubelet;
+  /** Routes to other nodes' pods and the pods' masquerade rule. */
+  network: PodNetwork;
   stop(): Promise<void>;
 }
 
@@ -48,7 +51,8 @@ export function startRuntimeFor(opts: Pick<NodeOptions, 'dataDir' | 'bridge'>): 
   return startNodeRuntime({
     dataDir: opts.dataDir,
     containerd: { stopGraceMs: 3_000 },
-    cni: { bridge, networkName: bridge === 'k8ts0' ? 'k8ts' : `k8ts-${bridge}` },
+    // The pod network module masquerades instead, leaving traffic to other nodes' pods unNATed.
+    cni: { bridge, networkName: bridge === 'k8ts0' ? 'k8ts' : `k8ts-${bridge}`, ipMasq: false },
   });
 }
 
@@ -75,10 +79,17 @@ export async function startNode(
     await runtime.stop();
     throw err;
   }
+  const network = startPodNetwork({
+    rest: kubelet.rest,
+    nodeName: opts.nodeName,
+    bridge: opts.bridge ?? 'k8ts0',
+  });
   return {
     runtime,
     kubelet,
+    network,
     async stop() {
+      await network.stop();
       await kubelet.stop();
       // Containers keep running in their shims; the next start adopts them.
       await runtime.stop();

@@ -7,7 +7,10 @@ const skip = multiNodeSkipReason();
 describe('multi-node e2e', { skip: skip ?? false, timeout: 300_000 }, () => {
   let mn: MultiNode | undefined;
   before(async () => {
-    mn = await startMultiNode({ nodes: 2, serverArgs: ['--node-monitor-grace-period', '16', '--node-monitor-period', '1'] });
+    mn = await startMultiNode({
+      nodes: 2,
+      serverArgs: ['--node-monitor-grace-period', '16', '--node-monitor-period', '1'],
+    });
   });
   after(async () => {
     await mn?.stop();

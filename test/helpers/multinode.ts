@@ -12,7 +12,16 @@
 // synchronous so that it also runs from a process 'exit' handler when a test run is cut short.
 
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cgroupPids, removeCgroup } from '../../src/kubelet/cgroups.js';
@@ -89,7 +98,12 @@ export interface MultiNode {
     opts?: { input?: string; timeoutMs?: number },
   ): Promise<KubectlResult>;
   /** A REST call to the API server (JSON in and out). */
-  api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<{ status: number; body: any }>;
   /** Waits until the named nodes (default: all) report Ready=True. */
   waitReady(names?: string[], timeoutMs?: number): Promise<void>;
   /** Stops everything and removes every trace; safe to call twice. */
@@ -225,7 +239,8 @@ export async function startMultiNode(opts: MultiNodeOptions = {}): Promise<Multi
           const p = node.proc;
           return p && p.exitCode === null && p.signalCode === null ? (p.pid ?? 0) : 0;
         },
-        output: () => (existsSync(join(dataDir, 'agent.log')) ? readFileSync(join(dataDir, 'agent.log'), 'utf8') : ''),
+        output: () =>
+          existsSync(join(dataDir, 'agent.log')) ? readFileSync(join(dataDir, 'agent.log'), 'utf8') : '',
         async start() {
           if (node.pid) throw new Error(`the agent of ${name} is already running`);
           const log = openSync(join(dataDir, 'agent.log'), 'a');

@@ -1,7 +1,8 @@
 // Two real nodes on one machine (test/helpers/multinode.ts: a network namespace per node on a test
 // bridge, each running `k8ts agent` with its own containerd) driven by real kubectl 1.27 and 1.33:
 // - a pod on one node reaches a busybox httpd pod on the other by pod IP, over host-gw routes, and the
-//   server sees the caller's own pod IP (no masquerade between pods);
+//   server sees the caller's own pod IP (no masquerade between pods); traffic leaving the pod network
+//   (to the API server) is masqueraded;
 // - node failure (issue 8): SIGKILL of one agent (its containers keep running) turns its Ready condition
 //   Unknown after the grace period, taints it unreachable, evicts its pods after their tolerationSeconds,
 //   and the Deployment's replacements run on the other node; the restarted agent makes the node Ready
@@ -108,8 +109,16 @@ describe('multi-node e2e: two nodes in network namespaces', { skip: skip ?? fals
       assert.equal(body.trim(), 'hello-from-mn-2');
       // httpd -vv logs each caller's address: the client pod's own IP, not its node's.
       const logs = await ok('1.27', ['logs', 'web']);
-      assert.match(logs, new RegExp(`${clientPod.status.podIP.replaceAll('.', '\\.')}\\]?:\\d+: url:/`), logs);
+      assert.match(
+        logs,
+        new RegExp(`${clientPod.status.podIP.replaceAll('.', '\\.')}\\]?:\\d+: url:/`),
+        logs,
+      );
       assert.doesNotMatch(logs, new RegExp(mn.node('mn-1').ip.replaceAll('.', '\\.')));
+      // Leaving the pod network (to the API server on the test bridge, which has no route to pods) the
+      // pod's traffic is masqueraded to its node's address.
+      const healthz = await ok('1.33', ['exec', 'client', '--', 'wget', '-qO-', `${mn.url}/healthz`]);
+      assert.equal(healthz.trim(), 'ok');
     } finally {
       // The drain below refuses bare pods: these must be gone whatever happened here.
       await mn.kubectl('1.33', ['delete', 'pod', 'web', 'client', '--wait=true']);
@@ -257,7 +266,12 @@ describe('multi-node e2e: two nodes in network namespaces', { skip: skip ?? fals
     await ok('1.27', ['uncordon', from]);
     const n = await getNode(from);
     assert.ok(!n.spec.unschedulable, JSON.stringify(n.spec));
-    assert.ok(!(n.spec.taints ?? []).some((t: Obj) => t.key === 'node.kubernetes.io/unschedulable'));
+    // The node lifecycle controller follows spec.unschedulable with its NoSchedule taint.
+    await eventually('the unschedulable taint gone', async () =>
+      ((await getNode(from)).spec.taints ?? []).some((t: Obj) => t.key === 'node.kubernetes.io/unschedulable')
+        ? undefined
+        : true,
+    );
     await ok('1.33', ['delete', 'deployment', 'app']);
   });
 });

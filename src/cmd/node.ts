@@ -13,11 +13,17 @@ export function nodeUnavailableReason(): string | undefined {
   if (process.getuid?.() !== 0)
     return 'the node agent needs root to run containers (start k8ts with sudo, or pass --disable-agent); running the control plane alone';
   const containerd = process.env.K8TS_CONTAINERD_BIN ?? DEFAULT_CONTAINERD;
-  const missing = [containerd, '/usr/sbin/runc', '/usr/lib/cni/bridge', '/bin/busybox'].filter(
-    (p) => !existsSync(p),
-  );
+  // nft and ip program the pod network across nodes (src/network).
+  const missing = [
+    containerd,
+    '/usr/sbin/runc',
+    '/usr/lib/cni/bridge',
+    '/bin/busybox',
+    '/usr/sbin/nft',
+    '/usr/sbin/ip',
+  ].filter((p) => !existsSync(p));
   if (missing.length > 0)
-    return `the node agent needs ${missing.join(', ')} (apt-get install containerd runc containernetworking-plugins busybox-static, or run ./scripts/setup.sh); running the control plane alone`;
+    return `the node agent needs ${missing.join(', ')} (apt-get install containerd runc containernetworking-plugins busybox-static nftables iproute2, or run ./scripts/setup.sh); running the control plane alone`;
   return undefined;
 }
 

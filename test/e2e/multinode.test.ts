@@ -182,6 +182,15 @@ describe('multi-node e2e: two nodes in network namespaces', { skip: skip ?? fals
       { timeoutMs: (GRACE_S + 15) * 1000 },
     );
     const unknownAfterMs = Date.now() - killedAt;
+    // Not before the grace period: the last heartbeat (Lease renewal or status update) is that old.
+    const lease = (
+      await mn.api('GET', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${victim.name}`)
+    ).body;
+    const down = await getNode(victim.name);
+    const readyCond = down.status.conditions.find((c: Obj) => c.type === 'Ready');
+    const lastBeat = Math.max(Date.parse(lease.spec.renewTime), Date.parse(readyCond.lastHeartbeatTime));
+    const silentS = (Date.parse(readyCond.lastTransitionTime) - lastBeat) / 1000;
+    assert.ok(silentS >= GRACE_S - 1, `Unknown after ${silentS} s without a heartbeat`);
     const taint = await eventually(
       'the unreachable NoExecute taint',
       async () =>
@@ -217,7 +226,7 @@ describe('multi-node e2e: two nodes in network namespaces', { skip: skip ?? fals
       { timeoutMs: 60_000 },
     );
     console.log(
-      `# node Unknown ${unknownAfterMs} ms after SIGKILL; pod evicted ${waitedS} s after the taint`,
+      `# node Unknown ${unknownAfterMs} ms after SIGKILL (${silentS} s after its last heartbeat); pod evicted ${waitedS} s after the taint`,
     );
 
     // The node comes back: Ready, the taints go, and its kubelet finishes the evicted pod's deletion.

@@ -51,7 +51,16 @@ export function startPodNetwork(opts: PodNetworkOptions): PodNetwork {
   const nodes = informers.informerFor<Obj>(NODES);
   const queue = new WorkQueue<string>({ name: 'pod-network', clock });
   const enqueue = () => queue.add('nodes');
-  nodes.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
+  // Nodes post status every few seconds; only their ranges, addresses and deletion matter here.
+  const view = (n: Obj) =>
+    JSON.stringify([nodePodCIDRs(n), n.status?.addresses ?? [], Boolean(n.metadata?.deletionTimestamp)]);
+  nodes.addEventHandler({
+    onAdd: enqueue,
+    onUpdate: (before, after) => {
+      if (view(before) !== view(after)) enqueue();
+    },
+    onDelete: enqueue,
+  });
   let appliedMasq = '';
   let syncs = 0;
 

@@ -26,10 +26,12 @@ const IMAGE = 'k8ts.local/busybox:latest';
 describe('multi-node e2e: two nodes in network namespaces', { skip: skip ?? false, timeout: 300_000 }, () => {
   let mn: MultiNode;
   before(async () => {
+    const t0 = Date.now();
     mn = await startMultiNode({
       nodes: 2,
       serverArgs: ['--node-monitor-grace-period', String(GRACE_S), '--node-monitor-period', '1'],
     });
+    console.log(`# server and 2 nodes Ready in ${Date.now() - t0} ms`);
   });
   after(async () => {
     await mn?.stop();

@@ -7,6 +7,8 @@
 // makes: containerd's mounts (rootfs, pod netns files, volumes) then stay visible to the test, a restarted
 // agent adopts the containers it left, and /sys/fs/cgroup stays mounted for runc.
 //
+// A forward rule in the root namespace keeps the nodes' traffic on the test bridge.
+//
 // Teardown kills every process by pid (agents, their containerds and shims, the pods' processes found in
 // each node's cgroup), unmounts, deletes the namespaces, veths and bridge and removes the data dirs. It is
 // synchronous so that it also runs from a process 'exit' handler when a test run is cut short.
@@ -46,8 +48,8 @@ export interface MultiNodeOptions {
   nodes?: number;
   /** Extra `k8ts server` flags (e.g. short --node-monitor-grace-period). */
   serverArgs?: string[];
-  /** Extra `k8ts agent` flags for every node. */
-  agentArgs?: string[];
+  /** Extra `k8ts agent` flags, for every node or per node. */
+  agentArgs?: string[] | ((node: { name: string; ip: string }) => string[]);
   /** Cluster CIDR the node podCIDRs come from (default 10.42.0.0/16; only routed inside the namespaces). */
   clusterCidr?: string;
   /** Wait until every node is Ready (default true). */
@@ -202,6 +204,7 @@ export async function startMultiNode(opts: MultiNodeOptions = {}): Promise<Multi
       killPid(cluster.pid);
     }
     quiet('ip', ['link', 'delete', bridge]);
+    quiet('nft', ['delete', 'table', 'inet', bridge]);
     if (mountsUnder(root).length === 0) rmSync(root, { recursive: true, force: true });
   };
   process.on('exit', teardown);
@@ -210,6 +213,19 @@ export async function startMultiNode(opts: MultiNodeOptions = {}): Promise<Multi
     run('ip', ['link', 'add', bridge, 'type', 'bridge']);
     run('ip', ['addr', 'add', `${gateway}/24`, 'dev', bridge]);
     run('ip', ['link', 'set', bridge, 'up']);
+    // Nothing from the nodes is forwarded beyond the test bridge (nor into it): no traffic leaves the machine.
+    const fence = spawnSync('nft', ['-f', '-'], {
+      input: `table inet ${bridge} {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "${bridge}" oifname != "${bridge}" counter drop
+    oifname "${bridge}" iifname != "${bridge}" counter drop
+  }
+}
+`,
+      encoding: 'utf8',
+    });
+    if (fence.status !== 0) throw new Error(`nft: ${fence.stderr}`);
 
     const serverDir = join(root, 'server');
     mkdirSync(serverDir);
@@ -263,7 +279,9 @@ export async function startMultiNode(opts: MultiNodeOptions = {}): Promise<Multi
                 ip,
                 '--cgroup-root',
                 node.cgroupRoot,
-                ...(opts.agentArgs ?? []),
+                ...(typeof opts.agentArgs === 'function'
+                  ? opts.agentArgs({ name, ip })
+                  : (opts.agentArgs ?? [])),
               ],
               { stdio: ['ignore', log, log] },
             );

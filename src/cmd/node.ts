@@ -1,6 +1,6 @@
 // Runs a node (containerd under k8ts plus the kubelet) for `k8ts server` and `k8ts agent`, and says in one
 // sentence why not when this machine cannot run one.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
 import { type PodNetwork, startPodNetwork } from '../network/index.js';
@@ -24,7 +24,18 @@ export function nodeUnavailableReason(): string | undefined {
   ].filter((p) => !existsSync(p));
   if (missing.length > 0)
     return `the node agent needs ${missing.join(', ')} (apt-get install containerd runc containernetworking-plugins busybox-static nftables iproute2, or run ./scripts/setup.sh); running the control plane alone`;
+  // `ip netns exec` mounts a fresh /sys for the namespace, without the cgroup filesystems runc needs.
+  if (!hasCgroupFs())
+    return 'the node agent needs the cgroup filesystem at /sys/fs/cgroup (under `ip netns exec`? enter only the network namespace instead: nsenter --net=/run/netns/NAME); running the control plane alone';
   return undefined;
+}
+
+function hasCgroupFs(): boolean {
+  try {
+    return readdirSync('/sys/fs/cgroup').length > 0;
+  } catch {
+    return false;
+  }
 }
 
 export function defaultNodeName(): string {

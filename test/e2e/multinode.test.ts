@@ -10,6 +10,7 @@
 // - `kubectl drain` moves a node's pods away and cordons it, `uncordon` undoes it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { cgroupPids } from '../../src/kubelet/cgroups.js';
 import type { KubectlVersion } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 import { type MultiNode, multiNodeSkipReason, startMultiNode } from '../helpers/multinode.js';
@@ -178,6 +179,8 @@ describe('multi-node e2e: two nodes in network namespaces', { skip: skip ?? fals
 
     const killedAt = Date.now();
     await victim.kill();
+    // As on a real node failure, only the agent is gone: the pods' processes still run in its cgroups.
+    assert.ok(cgroupPids(victim.cgroupRoot).length > 0, 'the lost node has no running containers');
     await eventually(
       'mn-1 Ready=Unknown',
       async () => (readyStatus(await getNode(victim.name)) === 'Unknown' ? true : undefined),

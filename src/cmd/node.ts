@@ -1,8 +1,9 @@
 // Runs a node (containerd under k8ts plus the kubelet) for `k8ts server` and `k8ts agent`, and says in one
 // sentence why not when this machine cannot run one.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
+import { type PodNetwork, startPodNetwork } from '../network/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
 
@@ -12,12 +13,29 @@ export function nodeUnavailableReason(): string | undefined {
   if (process.getuid?.() !== 0)
     return 'the node agent needs root to run containers (start k8ts with sudo, or pass --disable-agent); running the control plane alone';
   const containerd = process.env.K8TS_CONTAINERD_BIN ?? DEFAULT_CONTAINERD;
-  const missing = [containerd, '/usr/sbin/runc', '/usr/lib/cni/bridge', '/bin/busybox'].filter(
-    (p) => !existsSync(p),
-  );
+  // nft and ip program the pod network across nodes (src/network).
+  const missing = [
+    containerd,
+    '/usr/sbin/runc',
+    '/usr/lib/cni/bridge',
+    '/bin/busybox',
+    '/usr/sbin/nft',
+    '/usr/sbin/ip',
+  ].filter((p) => !existsSync(p));
   if (missing.length > 0)
-    return `the node agent needs ${missing.join(', ')} (apt-get install containerd runc containernetworking-plugins busybox-static, or run ./scripts/setup.sh); running the control plane alone`;
+    return `the node agent needs ${missing.join(', ')} (apt-get install containerd runc containernetworking-plugins busybox-static nftables iproute2, or run ./scripts/setup.sh); running the control plane alone`;
+  // `ip netns exec` mounts a fresh /sys for the namespace, without the cgroup filesystems runc needs.
+  if (!hasCgroupFs())
+    return 'the node agent needs the cgroup filesystem at /sys/fs/cgroup (under `ip netns exec`? enter only the network namespace instead: nsenter --net=/run/netns/NAME); running the control plane alone';
   return undefined;
+}
+
+function hasCgroupFs(): boolean {
+  try {
+    return readdirSync('/sys/fs/cgroup').length > 0;
+  } catch {
+    return false;
+  }
 }
 
 export function defaultNodeName(): string {
@@ -27,6 +45,8 @@ export function defaultNodeName(): string {
 export interface RunningNode {
   runtime: NodeRuntime;
   kubelet: Kubelet;
+  /** Routes to other nodes' pods and the pods' masquerade rule. */
+  network: PodNetwork;
   stop(): Promise<void>;
 }
 
@@ -48,7 +68,8 @@ export function startRuntimeFor(opts: Pick<NodeOptions, 'dataDir' | 'bridge'>): 
   return startNodeRuntime({
     dataDir: opts.dataDir,
     containerd: { stopGraceMs: 3_000 },
-    cni: { bridge, networkName: bridge === 'k8ts0' ? 'k8ts' : `k8ts-${bridge}` },
+    // The pod network module masquerades instead, leaving traffic to other nodes' pods unNATed.
+    cni: { bridge, networkName: bridge === 'k8ts0' ? 'k8ts' : `k8ts-${bridge}`, ipMasq: false },
   });
 }
 
@@ -75,10 +96,17 @@ export async function startNode(
     await runtime.stop();
     throw err;
   }
+  const network = startPodNetwork({
+    rest: kubelet.rest,
+    nodeName: opts.nodeName,
+    bridge: opts.bridge ?? 'k8ts0',
+  });
   return {
     runtime,
     kubelet,
+    network,
     async stop() {
+      await network.stop();
       await kubelet.stop();
       // Containers keep running in their shims; the next start adopts them.
       await runtime.stop();

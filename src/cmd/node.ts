@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
+import { NodeDns } from './node-dns.js';
 
 /** Why no node can run here (with the fix), or undefined when one can. */
 export function nodeUnavailableReason(): string | undefined {
@@ -27,6 +28,7 @@ export function defaultNodeName(): string {
 export interface RunningNode {
   runtime: NodeRuntime;
   kubelet: Kubelet;
+  dns: NodeDns;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,10 @@ export interface NodeOptions {
   /** CNI bridge (default k8ts0); the network is named after it. */
   bridge?: string;
   cgroupRoot?: string;
+  /** The cluster domain (default cluster.local). */
+  clusterDomain?: string;
+  /** Pods' nameserver instead of this node's own DNS server (which runs either way). */
+  clusterDNS?: string;
 }
 
 /** containerd and the images, which need no API server: `k8ts server` starts them while it opens its store. */
@@ -57,6 +63,14 @@ export async function startNode(
   runtimeStarting?: Promise<NodeRuntime>,
 ): Promise<RunningNode> {
   const runtime = await (runtimeStarting ?? startRuntimeFor(opts));
+  const clusterDomain = opts.clusterDomain ?? 'cluster.local';
+  const dns = new NodeDns({
+    apiServer: opts.apiServer,
+    token: opts.token,
+    bridge: opts.bridge ?? 'k8ts0',
+    domain: clusterDomain,
+    clusterDNS: opts.clusterDNS,
+  });
   let kubelet: Kubelet;
   try {
     kubelet = await startKubelet({
@@ -65,21 +79,29 @@ export async function startNode(
       nodeName: opts.nodeName,
       dataDir: opts.dataDir,
       cri: runtime.cri,
-      setPodCIDR: (cidr) => runtime.setPodCIDR(cidr),
+      setPodCIDR: (cidr) => {
+        runtime.setPodCIDR(cidr);
+        dns.onPodCIDR(cidr);
+      },
+      clusterDomain,
+      clusterDNS: () => dns.servers(),
       port: opts.kubeletPort,
       nodeIP: opts.nodeIP,
       cgroupRoot: opts.cgroupRoot,
       parallelStarts: Number(process.env.K8TS_PARALLEL_POD_STARTS) || undefined,
     });
   } catch (err) {
+    await dns.stop();
     await runtime.stop();
     throw err;
   }
   return {
     runtime,
     kubelet,
+    dns,
     async stop() {
       await kubelet.stop();
+      await dns.stop();
       // Containers keep running in their shims; the next start adopts them.
       await runtime.stop();
     },

@@ -71,7 +71,8 @@ export class Forwarder {
       sock.on('close', () => done(undefined));
       sock.on('data', (d) => {
         buf = Buffer.concat([buf, d]);
-        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0))
+          done(buf.subarray(2, 2 + buf.readUInt16BE(0)));
       });
       sock.connect(up.port, up.address, () => {
         const len = Buffer.alloc(2);

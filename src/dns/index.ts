@@ -13,13 +13,19 @@ import { ClusterRecords, serviceIndexers, sliceIndexers } from './records.js';
 import { DnsServer } from './server.js';
 
 export { Forwarder, type Upstream } from './forward.js';
-export { ClusterRecords, type ClusterData, DEFAULT_TTL, type Reply } from './records.js';
+export { type ClusterData, ClusterRecords, DEFAULT_TTL, type Reply } from './records.js';
 export { DnsServer } from './server.js';
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 export const DNS_PORT = 53;
 
-const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' };
+const SERVICES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'services',
+  namespaced: true,
+  kind: 'Service',
+};
 const NAMESPACES: ResourceRef = {
   group: '',
   version: 'v1',

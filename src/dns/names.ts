@@ -49,8 +49,7 @@ export function dashedIP(ip: string): string {
  */
 export function ipFromDashed(label: string): string | undefined {
   const dashes = label.split('-').length - 1;
-  const ip =
-    dashes === 3 && !label.includes('--') ? label.replaceAll('-', '.') : label.replaceAll('-', ':');
+  const ip = dashes === 3 && !label.includes('--') ? label.replaceAll('-', '.') : label.replaceAll('-', ':');
   return isIPv4(ip) || isIPv6(ip) ? ip : undefined;
 }
 

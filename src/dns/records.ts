@@ -182,7 +182,13 @@ export class ClusterRecords {
   private apex(q: Question, out: Reply): void {
     if (q.type === 'SOA') out.answers.push({ ...this.soa(), name: q.name });
     else if (q.type === 'NS')
-      out.answers.push({ type: 'NS', name: q.name, ttl: this.ttl, class: 'IN', data: `ns.dns.${this.domain}` });
+      out.answers.push({
+        type: 'NS',
+        name: q.name,
+        ttl: this.ttl,
+        class: 'IN',
+        data: `ns.dns.${this.domain}`,
+      });
   }
 
   /** What a name below the zone stands for, following CoreDNS's parseRequest and findServices/findPods. */
@@ -255,9 +261,15 @@ export class ClusterRecords {
   private format(q: Question, items: Item[], out: Reply, depth: number): void {
     const ttl = this.ttl;
     const seen = new Set<string>();
-    const once = (key: string) => (seen.has(key) ? false : (seen.add(key), true));
+    const once = (key: string) => {
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    };
     if (q.type === 'SRV') {
-      const srv = items.filter((it) => it.port !== undefined && it.port > 0 && once(`${it.target}|${it.port}`));
+      const srv = items.filter(
+        (it) => it.port !== undefined && it.port > 0 && once(`${it.target}|${it.port}`),
+      );
       // Equal shares of 100 at one priority (CoreDNS's weighting).
       const weight = srv.length > 0 ? Math.floor(100 / srv.length) : 0;
       for (const it of srv) {
@@ -318,7 +330,9 @@ export class ClusterRecords {
         for (const ep of slice.endpoints ?? [])
           for (const addr of ep.addresses ?? [])
             if (canonicalIP(addr) === key)
-              names.push(`${endpointLabel(ep, addr)}.${svcName}.${slice.metadata.namespace}.svc.${this.domain}`);
+              names.push(
+                `${endpointLabel(ep, addr)}.${svcName}.${slice.metadata.namespace}.svc.${this.domain}`,
+              );
       }
     }
     if (names.length === 0) return forward;

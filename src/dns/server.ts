@@ -5,8 +5,8 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
-import * as packet from 'dns-packet';
 import type { Answer, DecodedPacket, Question } from 'dns-packet';
+import * as packet from 'dns-packet';
 import { consoleLogger, type Logger } from '../client/log.js';
 import type { Forwarder } from './forward.js';
 import type { Rcode, Reply } from './records.js';
@@ -186,8 +186,7 @@ export class DnsServer {
         flag_do: false,
         options: [],
       } as Answer);
-    const flags =
-      (reply.authoritative ? FLAG_AA : 0) | (query.flags! & FLAG_RD) | FLAG_RA | RCODES[rcode];
+    const flags = (reply.authoritative ? FLAG_AA : 0) | (query.flags! & FLAG_RD) | FLAG_RA | RCODES[rcode];
     const out: packet.Packet = {
       type: 'response',
       id: query.id,

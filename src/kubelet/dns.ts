@@ -62,7 +62,10 @@ function mergeOptions(base: string[], custom: Obj[]): string[] {
   }
   for (const o of custom) {
     if (!o?.name) continue;
-    out.set(o.name, o.value !== undefined && o.value !== null && o.value !== '' ? `${o.name}:${o.value}` : o.name);
+    out.set(
+      o.name,
+      o.value !== undefined && o.value !== null && o.value !== '' ? `${o.name}:${o.value}` : o.name,
+    );
   }
   return [...out.values()];
 }
@@ -103,7 +106,9 @@ export function podDns(pod: Obj, host: ResolvConf, cluster?: ClusterDnsConfig): 
     const domain = cluster!.domain.replace(/\.$/, '');
     const ns = pod.metadata?.namespace ?? 'default';
     servers = [...cluster!.servers];
-    searches = unique(domain ? [`${ns}.svc.${domain}`, `svc.${domain}`, domain, ...host.searches] : host.searches);
+    searches = unique(
+      domain ? [`${ns}.svc.${domain}`, `svc.${domain}`, domain, ...host.searches] : host.searches,
+    );
     options = [...CLUSTER_OPTIONS];
   } else if (policy === 'host') {
     servers = [...host.servers];

@@ -74,7 +74,8 @@ const all = () =>
 
 const q = (name: string, type: Question['type'] = 'A'): Question => ({ name, type, class: 'IN' });
 const records = (d = all()) => new ClusterRecords(d, { domain: 'cluster.local', serial: 7 });
-const datas = (r: ReturnType<ClusterRecords['lookup']>) => r.answers.map((a) => (a as { data: unknown }).data);
+const datas = (r: ReturnType<ClusterRecords['lookup']>) =>
+  r.answers.map((a) => (a as { data: unknown }).data);
 
 describe('cluster DNS records', () => {
   it('answers a ClusterIP Service with its IPv4 address, TTL 5, authoritative', () => {
@@ -123,12 +124,17 @@ describe('cluster DNS records', () => {
   it('gives SRV records for a named port: the Service name for a ClusterIP, each endpoint when headless', () => {
     const rec = records();
     const r = rec.lookup(q('_http._tcp.web.default.svc.cluster.local', 'SRV'));
-    assert.deepEqual(datas(r), [{ priority: 0, weight: 100, port: 80, target: 'web.default.svc.cluster.local' }]);
-    assert.deepEqual(r.additionals.map((a) => [a.type, a.name, (a as { data: string }).data]), [
-      ['A', 'web.default.svc.cluster.local', '10.43.0.20'],
+    assert.deepEqual(datas(r), [
+      { priority: 0, weight: 100, port: 80, target: 'web.default.svc.cluster.local' },
     ]);
+    assert.deepEqual(
+      r.additionals.map((a) => [a.type, a.name, (a as { data: string }).data]),
+      [['A', 'web.default.svc.cluster.local', '10.43.0.20']],
+    );
     const udp = rec.lookup(q('_dns._udp.web.default.svc.cluster.local', 'SRV'));
-    assert.deepEqual(datas(udp), [{ priority: 0, weight: 100, port: 53, target: 'web.default.svc.cluster.local' }]);
+    assert.deepEqual(datas(udp), [
+      { priority: 0, weight: 100, port: 53, target: 'web.default.svc.cluster.local' },
+    ]);
     // The port exists, over another protocol: no such name.
     assert.equal(rec.lookup(q('_http._udp.web.default.svc.cluster.local', 'SRV')).rcode, 'NXDOMAIN');
     const hs = rec.lookup(q('_pg._tcp.db.default.svc.cluster.local', 'SRV'));
@@ -220,8 +226,12 @@ describe('cluster DNS records', () => {
 
   it('answers PTR for ClusterIPs and endpoint addresses, and forwards unknown reverse names', () => {
     const rec = records();
-    assert.deepEqual(datas(rec.lookup(q('20.0.43.10.in-addr.arpa', 'PTR'))), ['web.default.svc.cluster.local']);
-    assert.deepEqual(datas(rec.lookup(q('5.0.42.10.in-addr.arpa', 'PTR'))), ['db-0.db.default.svc.cluster.local']);
+    assert.deepEqual(datas(rec.lookup(q('20.0.43.10.in-addr.arpa', 'PTR'))), [
+      'web.default.svc.cluster.local',
+    ]);
+    assert.deepEqual(datas(rec.lookup(q('5.0.42.10.in-addr.arpa', 'PTR'))), [
+      'db-0.db.default.svc.cluster.local',
+    ]);
     const v6 = '0.3.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.3.4.0.0.0.0.d.f.ip6.arpa';
     assert.deepEqual(datas(rec.lookup(q(v6, 'PTR'))), ['dual.default.svc.cluster.local']);
     assert.equal(rec.lookup(q('1.1.168.192.in-addr.arpa', 'PTR')).forward, true);

@@ -91,7 +91,10 @@ describe('DNS server on loopback', () => {
       host: '127.0.0.1',
       port: 0,
       records,
-      forwarder: new Forwarder({ upstreams: [{ address: '127.0.0.1', port: upstream.port }], timeoutMs: 500 }),
+      forwarder: new Forwarder({
+        upstreams: [{ address: '127.0.0.1', port: upstream.port }],
+        timeoutMs: 500,
+      }),
       log: quiet,
     });
     await server.listen();
@@ -141,7 +144,12 @@ describe('DNS server on loopback', () => {
     assert.deepEqual(await resolver().resolve4('example.org'), ['192.0.2.10']);
     await assert.rejects(resolver().resolve4('missing.example.org'), { code: 'ENOTFOUND' });
     const fwd = new Forwarder({ upstreams: [{ address: '127.0.0.1', port: server.port }] });
-    const query = packet.encode({ type: 'query', id: 4242, flags: 0x100, questions: [{ type: 'A', name: 'example.org' }] });
+    const query = packet.encode({
+      type: 'query',
+      id: 4242,
+      flags: 0x100,
+      questions: [{ type: 'A', name: 'example.org' }],
+    });
     const answer = packet.decode((await fwd.forward(query, true))!);
     assert.equal(answer.id, 4242);
     assert.deepEqual(

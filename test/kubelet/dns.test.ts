@@ -7,7 +7,9 @@ import { podDns } from '../../src/kubelet/dns.js';
 import { parseResolvConf } from '../../src/kubelet/host.js';
 import { pod } from './fixtures.js';
 
-const host = parseResolvConf('nameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch corp.example\noptions edns0 timeout:2\n');
+const host = parseResolvConf(
+  'nameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch corp.example\noptions edns0 timeout:2\n',
+);
 const cluster = { domain: 'cluster.local', servers: ['10.42.0.1'] };
 const ns = (namespace: string, spec = {}) => pod(spec, { namespace });
 
@@ -28,24 +30,33 @@ describe('pod DNS config', () => {
     assert.deepEqual(hostNet.servers, ['10.0.0.2', '10.0.0.3']);
     assert.deepEqual(hostNet.searches, ['corp.example']);
     assert.deepEqual(hostNet.options, ['edns0', 'timeout:2']);
-    const withHostNet = podDns(ns('x', { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), host, cluster);
+    const withHostNet = podDns(
+      ns('x', { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }),
+      host,
+      cluster,
+    );
     assert.deepEqual(withHostNet.servers, ['10.42.0.1']);
     assert.equal(withHostNet.searches[0], 'x.svc.cluster.local');
     // Not on the host network, ClusterFirstWithHostNet is plain ClusterFirst.
-    assert.deepEqual(podDns(ns('x', { dnsPolicy: 'ClusterFirstWithHostNet' }), host, cluster).servers, ['10.42.0.1']);
+    assert.deepEqual(podDns(ns('x', { dnsPolicy: 'ClusterFirstWithHostNet' }), host, cluster).servers, [
+      '10.42.0.1',
+    ]);
   });
 
   it('Default is the host resolv.conf; None is only the pod dnsConfig', () => {
     const def = podDns(ns('x', { dnsPolicy: 'Default' }), host, cluster);
-    assert.deepEqual([def.servers, def.searches, def.options], [
-      ['10.0.0.2', '10.0.0.3'],
-      ['corp.example'],
-      ['edns0', 'timeout:2'],
-    ]);
+    assert.deepEqual(
+      [def.servers, def.searches, def.options],
+      [['10.0.0.2', '10.0.0.3'], ['corp.example'], ['edns0', 'timeout:2']],
+    );
     const none = podDns(
       ns('x', {
         dnsPolicy: 'None',
-        dnsConfig: { nameservers: ['9.9.9.9'], searches: ['a.example'], options: [{ name: 'ndots', value: '1' }] },
+        dnsConfig: {
+          nameservers: ['9.9.9.9'],
+          searches: ['a.example'],
+          options: [{ name: 'ndots', value: '1' }],
+        },
       }),
       host,
       cluster,

@@ -1,7 +1,7 @@
 // The DNS server: UDP and TCP on one address and port, answering cluster names from a record source and
 // forwarding every other name upstream (SERVFAIL when no upstream answers in time). UDP answers larger
-// than the client can take (512 bytes, or its EDNS payload size) go out truncated (TC) so it retries over
-// TCP, as RFC 1035/6891 ask.
+// than the client can take (512 bytes, or its EDNS payload size) lose their additional records first, and
+// if still too large go out truncated (TC) so the client retries over TCP (RFC 1035, 2181, 6891).
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
@@ -10,6 +10,7 @@ import * as packet from 'dns-packet';
 import { consoleLogger, type Logger } from '../client/log.js';
 import type { Forwarder } from './forward.js';
 import type { Rcode, Reply } from './records.js';
+import { encodeResponse, type Response } from './wire.js';
 
 const FLAG_AA = 0x400;
 const FLAG_TC = 0x200;
@@ -187,25 +188,28 @@ export class DnsServer {
         options: [],
       } as Answer);
     const flags = (reply.authoritative ? FLAG_AA : 0) | (query.flags! & FLAG_RD) | FLAG_RA | RCODES[rcode];
-    const out: packet.Packet = {
-      type: 'response',
-      id: query.id,
+    const out: Response = {
+      id: query.id ?? 0,
       flags,
-      questions: query.questions,
+      questions: query.questions ?? [],
       answers: reply.answers,
       authorities: reply.authorities,
       additionals,
     };
-    const buf = packet.encode(out);
+    const buf = encodeResponse(out);
     const limit = tcp ? 65_535 : Math.max(512, Math.min(clientOpt?.udpPayloadSize ?? 512, OUR_EDNS_PAYLOAD));
     if (buf.length <= limit) return buf;
+    // Additional records may be left out without saying so (RFC 2181 9): try without them first.
+    const opt = clientOpt ? additionals.slice(-1) : [];
+    const lean = encodeResponse({ ...out, additionals: opt });
+    if (lean.length <= limit) return lean;
     // Too big for this transport: the header and question only, with TC set.
-    return packet.encode({
+    return encodeResponse({
       ...out,
       flags: flags | FLAG_TC,
       answers: [],
       authorities: [],
-      additionals: clientOpt ? additionals.slice(-1) : [],
+      additionals: opt,
     });
   }
 }

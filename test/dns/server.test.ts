@@ -53,6 +53,19 @@ function clusterData() {
     metadata: { name: 'ext', namespace: 'default' },
     spec: { type: 'ExternalName', externalName: 'example.org' },
   });
+  services.upsert({
+    metadata: { name: 'mid', namespace: 'default' },
+    spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80 }] },
+  });
+  slices.upsert({
+    metadata: { name: 'mid-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'mid' } },
+    addressType: 'IPv4',
+    endpoints: Array.from({ length: 12 }, (_, i) => ({
+      addresses: [`10.42.9.${i + 1}`],
+      conditions: { ready: true },
+    })),
+    ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+  });
   const endpoints = Array.from({ length: 100 }, (_, i) => ({
     addresses: [`10.42.${i >> 8}.${(i & 255) + 1}`],
     conditions: { ready: true },
@@ -133,6 +146,27 @@ describe('DNS server on loopback', () => {
     const ips = await resolver().resolve4('many.default.svc.cluster.local');
     assert.equal(ips.length, 100);
     assert.ok(server.stats.queries >= before + 2, 'a UDP query then a TCP one');
+  });
+
+  it('drops additional records before truncating a UDP answer', async () => {
+    const ask = async (name: string, tcp: boolean) =>
+      packet.decode(
+        (await server.handle(
+          packet.encode({ type: 'query', id: 9, flags: 0x100, questions: [{ type: 'SRV', name }] }),
+          tcp,
+        ))!,
+      );
+    const name = '_http._tcp.mid.default.svc.cluster.local';
+    const udp = await ask(name, false);
+    assert.equal(udp.flag_tc, false);
+    assert.equal(udp.answers!.length, 12);
+    assert.equal(udp.additionals!.length, 0);
+    const tcp = await ask(name, true);
+    assert.equal(tcp.answers!.length, 12);
+    assert.equal(tcp.additionals!.length, 12);
+    const big = await ask('_http._tcp.many.default.svc.cluster.local', false);
+    assert.equal(big.flag_tc, true);
+    assert.equal(big.answers!.length, 0);
   });
 
   it('maps NXDOMAIN and NODATA to the client errors', async () => {

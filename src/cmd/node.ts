@@ -1,6 +1,7 @@
 // Runs a node (containerd under k8ts plus the kubelet) for `k8ts server` and `k8ts agent`, and says in one
 // sentence why not when this machine cannot run one.
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
@@ -62,6 +63,8 @@ export async function startNode(
   opts: NodeOptions,
   runtimeStarting?: Promise<NodeRuntime>,
 ): Promise<RunningNode> {
+  if (opts.clusterDNS && !isIP(opts.clusterDNS))
+    throw new Error(`--cluster-dns needs an IP address, not ${JSON.stringify(opts.clusterDNS)}`);
   const runtime = await (runtimeStarting ?? startRuntimeFor(opts));
   const clusterDomain = opts.clusterDomain ?? 'cluster.local';
   const dns = new NodeDns({

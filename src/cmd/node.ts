@@ -63,9 +63,11 @@ export async function startNode(
   opts: NodeOptions,
   runtimeStarting?: Promise<NodeRuntime>,
 ): Promise<RunningNode> {
-  if (opts.clusterDNS && !isIP(opts.clusterDNS))
-    throw new Error(`--cluster-dns needs an IP address, not ${JSON.stringify(opts.clusterDNS)}`);
   const runtime = await (runtimeStarting ?? startRuntimeFor(opts));
+  if (opts.clusterDNS && !isIP(opts.clusterDNS)) {
+    await runtime.stop();
+    throw new Error(`--cluster-dns needs an IP address, not ${JSON.stringify(opts.clusterDNS)}`);
+  }
   const clusterDomain = opts.clusterDomain ?? 'cluster.local';
   const dns = new NodeDns({
     apiServer: opts.apiServer,

@@ -46,6 +46,7 @@ export class DnsServer {
   private readonly conns = new Set<Socket>();
   private readonly log: Logger;
   private boundPort = 0;
+  private closed = false;
 
   constructor(private readonly opts: DnsServerOptions) {
     this.log = opts.log ?? consoleLogger;
@@ -63,10 +64,11 @@ export class DnsServer {
   async listen(): Promise<void> {
     const udp = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4' });
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, false).then(
-        (out) => out && udp.send(out, rinfo.port, rinfo.address),
-        (err) => this.log.warn('dns: answering a UDP query failed', { error: err }),
-      );
+      this.handle(msg, false)
+        .then((out) => {
+          if (out && !this.closed) udp.send(out, rinfo.port, rinfo.address);
+        })
+        .catch((err) => this.log.warn('dns: answering a UDP query failed', { error: err }));
     });
     udp.bind(this.opts.port, this.opts.host);
     await Promise.race([once(udp, 'listening'), once(udp, 'error').then(([e]) => Promise.reject(e))]);
@@ -85,6 +87,7 @@ export class DnsServer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.udp?.close();
     for (const c of this.conns) c.destroy();
     if (this.tcp) await new Promise((r) => this.tcp!.close(r));
@@ -101,15 +104,14 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.handle(msg, true).then(
-          (out) => {
+        this.handle(msg, true)
+          .then((out) => {
             if (!out || sock.destroyed) return;
             const len = Buffer.alloc(2);
             len.writeUInt16BE(out.length);
             sock.write(Buffer.concat([len, out]));
-          },
-          (err) => this.log.warn('dns: answering a TCP query failed', { error: err }),
-        );
+          })
+          .catch((err) => this.log.warn('dns: answering a TCP query failed', { error: err }));
       }
     });
   }

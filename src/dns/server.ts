@@ -71,7 +71,12 @@ export class DnsServer {
         .catch((err) => this.log.warn('dns: answering a UDP query failed', { error: err }));
     });
     udp.bind(this.opts.port, this.opts.host);
-    await Promise.race([once(udp, 'listening'), once(udp, 'error').then(([e]) => Promise.reject(e))]);
+    try {
+      await Promise.race([once(udp, 'listening'), once(udp, 'error').then(([e]) => Promise.reject(e))]);
+    } catch (err) {
+      udp.close();
+      throw err;
+    }
     udp.on('error', (err) => this.log.warn('dns: UDP socket error', { error: err }));
     this.udp = udp;
     this.boundPort = udp.address().port;

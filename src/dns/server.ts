@@ -74,7 +74,11 @@ export class DnsServer {
     try {
       await Promise.race([once(udp, 'listening'), once(udp, 'error').then(([e]) => Promise.reject(e))]);
     } catch (err) {
-      udp.close();
+      try {
+        udp.close();
+      } catch {
+        // never bound: nothing to close
+      }
       throw err;
     }
     udp.on('error', (err) => this.log.warn('dns: UDP socket error', { error: err }));

@@ -206,6 +206,18 @@ describe('DNS server on loopback', () => {
     assert.deepEqual(await r.resolve4('web.default.svc.cluster.local'), ['10.43.0.20']);
   });
 
+  it('refuses to listen on a port another server holds', async () => {
+    const second = new DnsServer({
+      host: '127.0.0.1',
+      port: server.port,
+      records: upstreamRecords(),
+      forwarder: new Forwarder({ upstreams: [] }),
+      log: quiet,
+    });
+    await assert.rejects(second.listen(), { code: 'EADDRINUSE' });
+    assert.deepEqual(await resolver().resolve4('web.default.svc.cluster.local'), ['10.43.0.20']);
+  });
+
   it('answers garbage with FORMERR and ignores responses', async () => {
     const sock = createSocket('udp4');
     const got = new Promise<Buffer>((r) => sock.once('message', r));

@@ -3,7 +3,7 @@
 // ClusterIP Service and a headless Service (to the pod IPs) with nslookup, and reach busybox httpd pods by
 // `hostname.subdomain` and by the headless Service name with wget (pod IPs: no kube-proxy needed).
 // (busybox-static's `wget -T` crashes, so `timeout` bounds it.)
-// Teardown stops the server by pid and removes pods, shims, mounts, the bridge, the cgroups and the dir.
+// SRV for a named port; a deleted Service turns NXDOMAIN. Teardown stops the server by pid and removes pods, shims, mounts, the bridge, the cgroups and the dir.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,6 +187,17 @@ describe('cluster DNS e2e: k8ts server with its node', { skip: skip ?? false, ti
     assert.match(one.stdout, new RegExp(`Address:? ${podIPs.get('web-1')!.replaceAll('.', '\\.')}$`, 'm'));
   });
 
+  it('answers SRV for a named port of the headless Service with each pod', async () => {
+    const r = await exec('client', `nslookup -type=srv _http._tcp.web-h.${NS}.svc.cluster.local`);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const pod of ['web-0', 'web-1'])
+      assert.match(
+        r.stdout,
+        new RegExp(`0 50 8080 ${pod}\\.web-h\\.${NS}\\.svc\\.cluster\\.local`),
+        r.stdout,
+      );
+  });
+
   it('reaches httpd pods by hostname.subdomain and by the headless Service name', async () => {
     const byHost = await exec('client', 'timeout 10 wget -q -O- http://web-0.web-h:8080/');
     assert.equal(byHost.code, 0, byHost.stderr);
@@ -199,5 +210,17 @@ describe('cluster DNS e2e: k8ts server with its node', { skip: skip ?? false, ti
     const bySvc = await exec('client', 'timeout 10 wget -q -O- http://web-h:8080/');
     assert.equal(bySvc.code, 0, bySvc.stderr);
     assert.match(bySvc.stdout.trim(), /^hello from web-[01]$/);
+  });
+
+  it('stops answering a deleted Service', async () => {
+    await kubectl(['delete', 'svc', '-n', NS, 'web']);
+    await eventually(
+      'NXDOMAIN for the deleted Service',
+      async () => {
+        const r = await exec('client', `nslookup -type=a web.${NS}.svc.cluster.local.`);
+        return /NXDOMAIN/.test(r.stdout + r.stderr) ? true : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
   });
 });

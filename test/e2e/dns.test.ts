@@ -2,8 +2,9 @@
 // gateway address. Busybox pods get the cluster nameserver and search path in /etc/resolv.conf, resolve a
 // ClusterIP Service and a headless Service (to the pod IPs) with nslookup, and reach busybox httpd pods by
 // `hostname.subdomain` and by the headless Service name with wget (pod IPs: no kube-proxy needed).
-// (busybox-static's `wget -T` crashes, so `timeout` bounds it.)
-// SRV for a named port; a deleted Service turns NXDOMAIN. Teardown stops the server by pid and removes pods, shims, mounts, the bridge, the cgroups and the dir.
+// SRV for a named port; a deleted Service turns NXDOMAIN. (busybox-static's `wget -T` crashes, so `timeout`
+// bounds it.) Teardown stops the server by pid and removes pods, shims, mounts, the bridge, the cgroups
+// and the data dir.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -13,6 +13,11 @@ export const AGENT_FLAGS: FlagSpec = {
   'kubelet-port': { type: 'number', default: 10250, help: 'the kubelet port (0 picks one)' },
   'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
   'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
+  'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the cluster DNS domain' },
+  'cluster-dns': {
+    type: 'string',
+    help: "pods' nameserver (default: the node's own DNS server on its pod bridge address)",
+  },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -39,6 +44,8 @@ export async function runAgent(args: string[]): Promise<void> {
     nodeIP: flags['node-ip'] as string | undefined,
     bridge: flags['cni-bridge'] as string,
     cgroupRoot: flags['cgroup-root'] as string,
+    clusterDomain: flags['cluster-domain'] as string,
+    clusterDNS: flags['cluster-dns'] as string | undefined,
   });
   console.log(`k8ts: node ${nodeName} started against ${server} (kubelet port ${node.kubelet.port})`);
   void node.kubelet.ready.then(() =>

@@ -1,11 +1,13 @@
 // Runs a node (containerd under k8ts plus the kubelet) for `k8ts server` and `k8ts agent`, and says in one
 // sentence why not when this machine cannot run one.
 import { existsSync, readdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
 import { type PodNetwork, startPodNetwork } from '../network/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
+import { NodeDns } from './node-dns.js';
 
 /** Why no node can run here (with the fix), or undefined when one can. */
 export function nodeUnavailableReason(): string | undefined {
@@ -47,6 +49,7 @@ export interface RunningNode {
   kubelet: Kubelet;
   /** Routes to other nodes' pods and the pods' masquerade rule. */
   network: PodNetwork;
+  dns: NodeDns;
   stop(): Promise<void>;
 }
 
@@ -60,6 +63,10 @@ export interface NodeOptions {
   /** CNI bridge (default k8ts0); the network is named after it. */
   bridge?: string;
   cgroupRoot?: string;
+  /** The cluster domain (default cluster.local). */
+  clusterDomain?: string;
+  /** Pods' nameserver instead of this node's own DNS server (which runs either way). */
+  clusterDNS?: string;
 }
 
 /** containerd and the images, which need no API server: `k8ts server` starts them while it opens its store. */
@@ -78,6 +85,18 @@ export async function startNode(
   runtimeStarting?: Promise<NodeRuntime>,
 ): Promise<RunningNode> {
   const runtime = await (runtimeStarting ?? startRuntimeFor(opts));
+  if (opts.clusterDNS && !isIP(opts.clusterDNS)) {
+    await runtime.stop();
+    throw new Error(`--cluster-dns needs an IP address, not ${JSON.stringify(opts.clusterDNS)}`);
+  }
+  const clusterDomain = opts.clusterDomain ?? 'cluster.local';
+  const dns = new NodeDns({
+    apiServer: opts.apiServer,
+    token: opts.token,
+    bridge: opts.bridge ?? 'k8ts0',
+    domain: clusterDomain,
+    clusterDNS: opts.clusterDNS,
+  });
   let kubelet: Kubelet;
   try {
     kubelet = await startKubelet({
@@ -86,13 +105,19 @@ export async function startNode(
       nodeName: opts.nodeName,
       dataDir: opts.dataDir,
       cri: runtime.cri,
-      setPodCIDR: (cidr) => runtime.setPodCIDR(cidr),
+      setPodCIDR: (cidr) => {
+        runtime.setPodCIDR(cidr);
+        dns.onPodCIDR(cidr);
+      },
+      clusterDomain,
+      clusterDNS: () => dns.servers(),
       port: opts.kubeletPort,
       nodeIP: opts.nodeIP,
       cgroupRoot: opts.cgroupRoot,
       parallelStarts: Number(process.env.K8TS_PARALLEL_POD_STARTS) || undefined,
     });
   } catch (err) {
+    await dns.stop();
     await runtime.stop();
     throw err;
   }
@@ -105,9 +130,11 @@ export async function startNode(
     runtime,
     kubelet,
     network,
+    dns,
     async stop() {
       await network.stop();
       await kubelet.stop();
+      await dns.stop();
       // Containers keep running in their shims; the next start adopts them.
       await runtime.stop();
     },

@@ -12,6 +12,7 @@ import type {
   PodSandboxConfig,
   PortMapping,
 } from '../runtime/cri/types.js';
+import { type ClusterDnsConfig, podDns } from './dns.js';
 import type { ResolvConf } from './host.js';
 import {
   ANNOTATION_RESTART_COUNT,
@@ -48,21 +49,14 @@ export function podCgroupParent(pod: Obj, root = '/kubepods'): string {
   return `${root}/${qos.toLowerCase()}/${leaf}`;
 }
 
-/** DNS for the sandbox: the host's resolv.conf (no cluster DNS yet), or the pod's own with dnsPolicy None. */
+/** DNS for the sandbox, by dnsPolicy (see dns.ts; the events it asks for are the pod syncer's). */
 export function podDnsConfig(
   pod: Obj,
   host: ResolvConf,
+  cluster?: ClusterDnsConfig,
 ): { servers: string[]; searches: string[]; options: string[] } {
-  const spec = pod.spec ?? {};
-  const custom = spec.dnsConfig ?? {};
-  const base = spec.dnsPolicy === 'None' ? { servers: [], searches: [], options: [] } : host;
-  const options = [...base.options];
-  for (const o of custom.options ?? []) options.push(o.value !== undefined ? `${o.name}:${o.value}` : o.name);
-  return {
-    servers: [...base.servers, ...(custom.nameservers ?? [])],
-    searches: [...base.searches, ...(custom.searches ?? [])],
-    options,
-  };
+  const { servers, searches, options } = podDns(pod, host, cluster);
+  return { servers, searches, options };
 }
 
 export function portMappings(pod: Obj): PortMapping[] {
@@ -84,7 +78,10 @@ export function portMappings(pod: Obj): PortMapping[] {
 export interface SandboxOptions {
   dataDir: string;
   attempt: number;
+  /** The host's resolv.conf (dnsPolicy Default). */
   dns: ResolvConf;
+  /** The cluster DNS (dnsPolicy ClusterFirst); without it those pods get the host's. */
+  clusterDns?: ClusterDnsConfig;
   cgroupRoot?: string;
 }
 
@@ -97,7 +94,7 @@ export function sandboxConfig(pod: Obj, o: SandboxOptions): PodSandboxConfig {
     metadata: { name: m.name, uid: m.uid, namespace: m.namespace, attempt: o.attempt },
     hostname,
     logDirectory: podLogDir(o.dataDir, pod),
-    dnsConfig: podDnsConfig(pod, o.dns),
+    dnsConfig: podDnsConfig(pod, o.dns, o.clusterDns),
     portMappings: portMappings(pod),
     labels: {
       ...(m.labels ?? {}),

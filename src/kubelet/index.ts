@@ -43,6 +43,13 @@ export interface KubeletOptions {
   /** The kubelet server's port (default 10250; 0 picks one) and bind address (default 0.0.0.0). */
   port?: number;
   bindAddress?: string;
+  /** The cluster domain pods' search paths end with (default cluster.local). */
+  clusterDomain?: string;
+  /**
+   * The nameservers of pods with dnsPolicy ClusterFirst, asked at each sandbox creation (a node learns its
+   * DNS address with its podCIDR). Empty: those pods get the host's DNS, as upstream without clusterDNS.
+   */
+  clusterDNS?(): string[];
   /** Parent of the pods' cgroups (default /kubepods). */
   cgroupRoot?: string;
   /** Pods synced in parallel (default 64; a pod waiting out its grace period holds one). */
@@ -127,6 +134,10 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     log,
     dataDir: opts.dataDir,
     dns: hostResolvConf(),
+    clusterDns: () => {
+      const servers = opts.clusterDNS?.() ?? [];
+      return servers.length > 0 ? { domain: opts.clusterDomain ?? 'cluster.local', servers } : undefined;
+    },
     cgroupRoot: opts.cgroupRoot,
     hostIPs: () => [nodeIP],
     nodeAllocatable: () => allocatable(facts),

@@ -10,6 +10,7 @@ import type { PodSandboxConfig } from '../runtime/cri/types.js';
 import { Backoff } from './backoff.js';
 import { removeCgroup } from './cgroups.js';
 import { containerConfig, podCgroupParent, podLogDir, sandboxConfig } from './container-config.js';
+import { type ClusterDnsConfig, podDns } from './dns.js';
 import { ContainerConfigError, type EnvSources, expandCommand, resolveEnv } from './env.js';
 import type { ResolvConf } from './host.js';
 import { ImageError, ImagePuller } from './image-puller.js';
@@ -39,6 +40,8 @@ export interface PodSyncDeps {
   log: Logger;
   dataDir: string;
   dns: ResolvConf;
+  /** The cluster DNS pods with dnsPolicy ClusterFirst use (undefined until the node knows it). */
+  clusterDns?(): ClusterDnsConfig | undefined;
   cgroupRoot?: string;
   hostIPs(): string[];
   /** Pods whose sandbox and containers are being started at once (default 8). */
@@ -235,12 +238,16 @@ export class PodSyncer {
         let config: PodSandboxConfig | undefined;
         let podIPs = actions.sandbox?.ips ?? [];
         if (actions.createSandbox) {
+          const clusterDns = this.d.clusterDns?.();
           config = sandboxConfig(p, {
             dataDir: this.d.dataDir,
             attempt: actions.sandboxAttempt,
             dns: this.d.dns,
+            clusterDns,
             cgroupRoot: this.d.cgroupRoot,
           });
+          for (const w of podDns(p, this.d.dns, clusterDns).warnings)
+            this.d.recorder.event(p, 'Warning', w.reason, w.message);
           mkdirSync(config.logDirectory!, { recursive: true });
           try {
             sandboxId = await this.d.cri.runPodSandbox(config);
@@ -261,6 +268,7 @@ export class PodSyncer {
             dataDir: this.d.dataDir,
             attempt: actions.sandbox!.attempt,
             dns: this.d.dns,
+            clusterDns: this.d.clusterDns?.(),
             cgroupRoot: this.d.cgroupRoot,
           });
         }

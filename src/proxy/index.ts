@@ -133,9 +133,9 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
     async stop() {
       unsubscribe();
       await informers.stop();
-      await proxier.stop({ removeTable: true }).catch((err) =>
-        log.warn('kube-proxy: removing the nftables table failed', { table, error: err }),
-      );
+      await proxier
+        .stop({ removeTable: true })
+        .catch((err) => log.warn('kube-proxy: removing the nftables table failed', { table, error: err }));
     },
   };
 }

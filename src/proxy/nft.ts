@@ -25,7 +25,9 @@ export class NftError extends Error {
 export function nftRunner(command: string[] = [DEFAULT_NFT]): NftRunner {
   return (script) =>
     new Promise((resolve, reject) => {
-      const child = spawn(command[0], [...command.slice(1), '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      const child = spawn(command[0], [...command.slice(1), '-f', '-'], {
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => {
         if (stderr.length < 64_000) stderr += d.toString();

@@ -6,7 +6,14 @@
 import { type Clock, consoleLogger, type Logger, realClock, type TimerHandle } from '../client/index.js';
 import { endpointsByPort, serviceKey, servicePortsOf, sliceServiceKey } from './model.js';
 import type { NftRunner } from './nft.js';
-import { diffScript, fullSyncScript, type RulesConfig, type ServiceChange, type ServiceRules, serviceRules } from './rules.js';
+import {
+  diffScript,
+  fullSyncScript,
+  type RulesConfig,
+  type ServiceChange,
+  type ServiceRules,
+  serviceRules,
+} from './rules.js';
 
 type Obj = Record<string, any>;
 
@@ -167,7 +174,10 @@ export class Proxier {
     let revived: string[] = [];
     let deleting: string[] = [];
     if (full) {
-      script = fullSyncScript(this.opts.config, [...next.values()].filter((r): r is ServiceRules => !!r));
+      script = fullSyncScript(
+        this.opts.config,
+        [...next.values()].filter((r): r is ServiceRules => !!r),
+      );
     } else {
       const delay = this.opts.staleChainDelayMs ?? 1000;
       deleting = [...this.stale].filter(([, since]) => since + delay <= started).map(([c]) => c);

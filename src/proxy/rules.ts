@@ -175,13 +175,18 @@ function servicePortRules(r: ServiceRules, sp: ServicePortInfo, eps: EndpointInf
       addRule(r, externalChain, `${ifLocal(cfg)} goto ${clusterChain} comment "short-circuit pod traffic"`);
       // The host's own traffic has a local source address: masquerade it and use any endpoint.
       addRule(r, externalChain, `fib saddr type local jump ${MARK_MASQ} comment "masquerade local traffic"`);
-      addRule(r, externalChain, `fib saddr type local goto ${clusterChain} comment "short-circuit local traffic"`);
+      addRule(
+        r,
+        externalChain,
+        `fib saddr type local goto ${clusterChain} comment "short-circuit local traffic"`,
+      );
     }
     // Everything else keeps its source address (no masquerade for Local) and goes to the policy's chain.
     if (hasExternal) addRule(r, externalChain, `goto ${externalPolicyChain}`);
   }
 
-  if (sp.affinityTimeoutSeconds > 0) for (const e of reachable) r.sets.set(epSet(e), sp.affinityTimeoutSeconds);
+  if (sp.affinityTimeoutSeconds > 0)
+    for (const e of reachable) r.sets.set(epSet(e), sp.affinityTimeoutSeconds);
   const dispatch = (chain: string, list: EndpointInfo[]) => {
     // A client seen recently (sessionAffinity: ClientIP) goes back to the endpoint it had.
     if (sp.affinityTimeoutSeconds > 0)
@@ -249,7 +254,8 @@ const setLine = (t: string, name: string, timeout: number) =>
 /** Element statements, one per map (nft parses one long statement faster than many short ones). */
 function elementLines(t: string, verb: 'add' | 'delete', byMap: Map<string, string[]>): string[] {
   const out: string[] = [];
-  for (const [map, items] of byMap) if (items.length > 0) out.push(`${verb} element ${t} ${map} { ${items.join(', ')} }`);
+  for (const [map, items] of byMap)
+    if (items.length > 0) out.push(`${verb} element ${t} ${map} { ${items.join(', ')} }`);
   return out;
 }
 
@@ -305,7 +311,11 @@ const sameRules = (a: string[] | undefined, b: string[]) =>
  * kernels before 6.2 a chain that a just-deleted map element pointed to still counts as used for a short
  * while, so (like upstream) they are flushed now and deleted by a later sync (`deleteChains`).
  */
-export function diffScript(cfg: RulesConfig, changes: Iterable<ServiceChange>, deleteChains: string[] = []): Diff {
+export function diffScript(
+  cfg: RulesConfig,
+  changes: Iterable<ServiceChange>,
+  deleteChains: string[] = [],
+): Diff {
   const t = `ip ${cfg.table}`;
   const delElements = new Map<string, string[]>();
   const addElements = new Map<string, string[]>();
@@ -337,7 +347,8 @@ export function diffScript(cfg: RulesConfig, changes: Iterable<ServiceChange>, d
         if (n.sets.has(name)) setsChanged = true;
       }
     }
-    for (const [name, timeout] of n.sets) if (o.sets.get(name) !== timeout) addSets.push(setLine(t, name, timeout));
+    for (const [name, timeout] of n.sets)
+      if (o.sets.get(name) !== timeout) addSets.push(setLine(t, name, timeout));
     for (const [name, list] of o.chains) {
       if (!n.chains.has(name)) {
         flushes.push(`flush chain ${t} ${name}`);

@@ -32,7 +32,11 @@ if (skip) console.log(`# skipping proxy netns e2e: ${skip}`);
 
 const tag = `pxe${process.pid % 100000}`;
 const NODE = `${tag}-node`;
-const PODS = { a: { ns: `${tag}-a`, ip: '10.99.0.2' }, b: { ns: `${tag}-b`, ip: '10.99.0.3' }, c: { ns: `${tag}-c`, ip: '10.99.0.4' } };
+const PODS = {
+  a: { ns: `${tag}-a`, ip: '10.99.0.2' },
+  b: { ns: `${tag}-b`, ip: '10.99.0.3' },
+  c: { ns: `${tag}-c`, ip: '10.99.0.4' },
+};
 const BRIDGE = 'pxbr0';
 const NODE_IP = '172.31.99.1';
 const TABLE = 'k8ts-proxy';
@@ -65,7 +69,11 @@ function service(name: string, spec: Obj): Obj {
   return { metadata: { namespace: 'default', name }, spec: { type: 'ClusterIP', ...spec } };
 }
 
-function slice(svc: string, endpoints: Array<{ ip: string; node?: string; ready?: boolean }>, port = 8080): Obj {
+function slice(
+  svc: string,
+  endpoints: Array<{ ip: string; node?: string; ready?: boolean }>,
+  port = 8080,
+): Obj {
   return {
     metadata: { namespace: 'default', name: `${svc}-x1`, labels: { 'kubernetes.io/service-name': svc } },
     addressType: 'IPv4',
@@ -133,9 +141,13 @@ describe('kube-proxy rules in a network namespace', { skip: skip ?? false, timeo
       const www = join(dir, key);
       mkdirSync(www);
       writeFileSync(join(www, 'index.html'), `server-${key}\n`);
-      const p = spawn('ip', ['netns', 'exec', PODS[key].ns, 'busybox', 'httpd', '-f', '-p', '8080', '-h', www], {
-        stdio: 'ignore',
-      });
+      const p = spawn(
+        'ip',
+        ['netns', 'exec', PODS[key].ns, 'busybox', 'httpd', '-f', '-p', '8080', '-h', www],
+        {
+          stdio: 'ignore',
+        },
+      );
       servers.push(p);
     }
     proxier = newProxier();
@@ -220,7 +232,11 @@ describe('kube-proxy rules in a network namespace', { skip: skip ?? false, timeo
       bodies.add(r.body);
     }
     assert.equal(bodies.size, 1, `one endpoint for one client, got ${[...bodies]}`);
-    assert.match(table().out, new RegExp(`${PODS.c.ip.replaceAll('.', '\\.')}`), 'the client is in an affinity set');
+    assert.match(
+      table().out,
+      new RegExp(`${PODS.c.ip.replaceAll('.', '\\.')}`),
+      'the client is in an affinity set',
+    );
   });
 
   it('internalTrafficPolicy Local uses only this node’s endpoints', async () => {

@@ -15,8 +15,8 @@ import { DEFAULT_NFT, type NftRunner, nftAvailable, nftRunner } from './nft.js';
 import { Proxier } from './proxier.js';
 import type { RulesConfig } from './rules.js';
 
-export { Proxier, type SyncResult } from './proxier.js';
 export { nftAvailable, nftRunner } from './nft.js';
+export { Proxier, type SyncResult } from './proxier.js';
 
 type Obj = Record<string, any>;
 

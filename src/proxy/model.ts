@@ -121,9 +121,15 @@ export function endpointsByPort(slices: Iterable<Obj>, nodeName: string): Map<st
       if (!protocol || !Number.isInteger(port) || port <= 0) continue;
       const spn = servicePortName(ns, svc, protocol, p.name ?? '');
       let list = out.get(spn);
-      if (!list) out.set(spn, (list = []));
+      if (!list) {
+        list = [];
+        out.set(spn, list);
+      }
       let keys = seen.get(spn);
-      if (!keys) seen.set(spn, (keys = new Set()));
+      if (!keys) {
+        keys = new Set();
+        seen.set(spn, keys);
+      }
       for (const ep of Array.isArray(slice.endpoints) ? slice.endpoints : []) {
         const ip = ep?.addresses?.[0];
         if (typeof ip !== 'string' || !isIPv4(ip)) continue;

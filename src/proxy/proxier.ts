@@ -96,7 +96,10 @@ export class Proxier {
     const key = sliceServiceKey(slice);
     if (!key) return;
     let m = this.slices.get(key);
-    if (!m) this.slices.set(key, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      this.slices.set(key, m);
+    }
     m.set(slice.metadata?.name ?? '', slice);
     this.markDirty(key);
   }

@@ -96,13 +96,19 @@ export function categorizeEndpoints(
 
 function addElement(r: ServiceRules, map: string, key: string, verdict: string): void {
   let m = r.elements.get(map);
-  if (!m) r.elements.set(map, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    r.elements.set(map, m);
+  }
   m.set(key, verdict);
 }
 
 function addRule(r: ServiceRules, chain: string, rule: string): void {
   let rules = r.chains.get(chain);
-  if (!rules) r.chains.set(chain, (rules = []));
+  if (!rules) {
+    rules = [];
+    r.chains.set(chain, rules);
+  }
   rules.push(rule);
 }
 
@@ -261,7 +267,10 @@ function elementLines(t: string, verb: 'add' | 'delete', byMap: Map<string, stri
 
 function push(m: Map<string, string[]>, key: string, item: string): void {
   let list = m.get(key);
-  if (!list) m.set(key, (list = []));
+  if (!list) {
+    list = [];
+    m.set(key, list);
+  }
   list.push(item);
 }
 

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
+import { type ServiceProxy, serviceProxyUnavailableReason, startServiceProxy } from '../proxy/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
 
@@ -27,6 +28,8 @@ export function defaultNodeName(): string {
 export interface RunningNode {
   runtime: NodeRuntime;
   kubelet: Kubelet;
+  /** kube-proxy (undefined where nftables is missing). */
+  proxy?: ServiceProxy;
   stop(): Promise<void>;
 }
 
@@ -75,10 +78,24 @@ export async function startNode(
     await runtime.stop();
     throw err;
   }
+  // kube-proxy runs in the node process, next to the kubelet, in an nftables table of its own.
+  const bridge = opts.bridge ?? 'k8ts0';
+  const proxyUnavailable = serviceProxyUnavailableReason();
+  if (proxyUnavailable) console.log(`k8ts: kube-proxy not started: ${proxyUnavailable}`);
+  const proxy = proxyUnavailable
+    ? undefined
+    : await startServiceProxy({
+        apiServer: opts.apiServer,
+        bearerToken: opts.token,
+        nodeName: opts.nodeName,
+        bridge,
+      });
   return {
     runtime,
     kubelet,
+    proxy,
     async stop() {
+      await proxy?.stop();
       await kubelet.stop();
       // Containers keep running in their shims; the next start adopts them.
       await runtime.stop();

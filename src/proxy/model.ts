@@ -109,7 +109,8 @@ export function servicePortsOf(svc: Obj): ServicePortInfo[] {
 export function endpointsByPort(slices: Iterable<Obj>, nodeName: string): Map<string, EndpointInfo[]> {
   const out = new Map<string, EndpointInfo[]>();
   const seen = new Map<string, Set<string>>();
-  const sorted = [...slices].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const nameOf = (s: Obj): string => s.metadata?.name ?? '';
+  const sorted = [...slices].sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
   for (const slice of sorted) {
     if (slice.addressType !== 'IPv4') continue;
     const ns = slice.metadata?.namespace ?? '';

@@ -30,6 +30,18 @@ export function servicePortName(namespace: string, name: string, protocol: strin
   return `${namespace}/${name}/${protocol.toLowerCase()}/${port}`;
 }
 
+/** The three chain names of a Service port (one hash for all three). */
+export function servicePortChains(spn: string): { cluster: string; local: string; external: string } {
+  const base = hashed(spn);
+  return { cluster: `service-${base}`, local: `local-${base}`, external: `external-${base}` };
+}
+
+/** The chain and affinity set names of one endpoint of a Service port (one hash for both). */
+export function endpointNames(spn: string, ip: string, port: number): { chain: string; set: string } {
+  const base = endpointBase(spn, ip, port);
+  return { chain: `endpoint-${base}`, set: `affinity-${base}` };
+}
+
 /** The chain holding a Service port's Cluster-policy endpoints (the ClusterIP's target). */
 export const clusterChainName = (spn: string) => `service-${hashed(spn)}`;
 /** The chain holding a Service port's node-local endpoints (internal or external policy Local). */

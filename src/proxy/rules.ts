@@ -1,20 +1,14 @@
 // The proxy's nftables rules as a pure function: Service ports and their endpoints in, nft script text
 // out. Modeled on upstream kube-proxy's nftables mode (pkg/proxy/nftables): verdict maps keyed by
 // `ip daddr . meta l4proto . th dport` send Service traffic to a chain per Service port, which picks an
-// endpoint with `numgen random mod N vmap`, and a chain per endpoint does the DNAT. Everything lives in
+// endpoint at random (see `balance`), and a chain per endpoint does the DNAT. Everything lives in
 // one table of our own (`table ip k8ts-proxy` by default), so nothing else on the host is touched.
 //
 // serviceRules() builds one Service's objects (chains with their rules, map elements, affinity sets);
 // fullSyncScript() writes the whole table from scratch; diffScript() writes only what changed between
 // two versions of some Services' objects. The Proxier (proxier.ts) keeps the applied versions.
 import type { EndpointInfo, ServicePortInfo } from './model.js';
-import {
-  affinitySetName,
-  clusterChainName,
-  endpointChainName,
-  externalChainName,
-  localChainName,
-} from './names.js';
+import { endpointNames, servicePortChains } from './names.js';
 
 export interface RulesConfig {
   /** The table's name (family ip). */
@@ -31,6 +25,15 @@ export interface RulesConfig {
   masqueradeAll?: boolean;
   /** The mark bit for "masquerade this" (upstream's default 14, 0x4000). */
   masqueradeBit?: number;
+  /**
+   * How a Service chain picks an endpoint among N:
+   * - 'rules' (default): rule i is `numgen random mod (N-i) == 0 goto endpoint-i` and the last is a plain
+   *   goto, which is uniform (as iptables' statistic rules) and uses no set;
+   * - 'vmap': upstream's single `numgen random mod N vmap { 0 : goto ..., ... }`. Each such rule is an
+   *   anonymous map, and the kernel names a new anonymous map by walking all the table's sets, so a full
+   *   sync of 10,000 Services spends tens of seconds in the kernel (bench/proxy measures both).
+   */
+  balance?: 'rules' | 'vmap';
 }
 
 /** One Service's objects in the table. */
@@ -127,11 +130,18 @@ function servicePortRules(r: ServiceRules, sp: ServicePortInfo, eps: EndpointInf
   const { cluster, local, reachable, hasAny } = categorizeEndpoints(sp, eps);
   const usesCluster = !sp.internalLocal || sp.externallyAccessible;
   const usesLocal = sp.internalLocal || (sp.externalLocal && sp.externallyAccessible);
-  const clusterChain = clusterChainName(sp.name);
-  const localChain = localChainName(sp.name);
-  const externalChain = externalChainName(sp.name);
-  const epChain = (e: EndpointInfo) => endpointChainName(sp.name, e.ip, e.port);
-  const epSet = (e: EndpointInfo) => affinitySetName(sp.name, e.ip, e.port);
+  const { cluster: clusterChain, local: localChain, external: externalChain } = servicePortChains(sp.name);
+  const names = new Map<EndpointInfo, { chain: string; set: string }>();
+  const named = (e: EndpointInfo) => {
+    let n = names.get(e);
+    if (!n) {
+      n = endpointNames(sp.name, e.ip, e.port);
+      names.set(e, n);
+    }
+    return n;
+  };
+  const epChain = (e: EndpointInfo) => named(e).chain;
+  const epSet = (e: EndpointInfo) => named(e).set;
   // Chains are created here in the order their rules are written below (Map keeps insertion order).
   const ensure = (chain: string) => {
     if (!r.chains.has(chain)) r.chains.set(chain, []);
@@ -197,8 +207,20 @@ function servicePortRules(r: ServiceRules, sp: ServicePortInfo, eps: EndpointInf
     // A client seen recently (sessionAffinity: ClientIP) goes back to the endpoint it had.
     if (sp.affinityTimeoutSeconds > 0)
       for (const e of list) addRule(r, chain, `ip saddr @${epSet(e)} goto ${epChain(e)}`);
-    const arms = list.map((e, i) => `${i} : goto ${epChain(e)}`).join(', ');
-    addRule(r, chain, `numgen random mod ${list.length} vmap { ${arms} }`);
+    if (cfg.balance === 'vmap') {
+      const arms = list.map((e, i) => `${i} : goto ${epChain(e)}`).join(', ');
+      addRule(r, chain, `numgen random mod ${list.length} vmap { ${arms} }`);
+      return;
+    }
+    // Endpoint i is taken with probability 1/(N-i) among those left: 1/N each.
+    list.forEach((e, i) => {
+      const left = list.length - i;
+      addRule(
+        r,
+        chain,
+        left > 1 ? `numgen random mod ${left} == 0 goto ${epChain(e)}` : `goto ${epChain(e)}`,
+      );
+    });
   };
   if (usesClusterChain) dispatch(clusterChain, cluster);
   if (usesLocalChain) dispatch(localChain, local);

@@ -101,7 +101,8 @@ describe('proxy rules: golden text', () => {
       `add chain ip k8ts-proxy endpoint-CDKGID2H-ns1/web/tcp/http__10.244.0.5/8080`,
       `add chain ip k8ts-proxy endpoint-XBVINTKS-ns1/web/tcp/http__10.244.1.5/8080`,
       `add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http ip daddr 10.43.0.10 tcp dport 80 iifname != "k8ts0" jump mark-for-masquerade`,
-      `add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http numgen random mod 2 vmap { 0 : goto endpoint-CDKGID2H-ns1/web/tcp/http__10.244.0.5/8080, 1 : goto endpoint-XBVINTKS-ns1/web/tcp/http__10.244.1.5/8080 }`,
+      `add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http numgen random mod 2 == 0 goto endpoint-CDKGID2H-ns1/web/tcp/http__10.244.0.5/8080`,
+      `add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http goto endpoint-XBVINTKS-ns1/web/tcp/http__10.244.1.5/8080`,
       `add rule ip k8ts-proxy external-DK7ABAZC-ns1/web/tcp/http jump mark-for-masquerade`,
       `add rule ip k8ts-proxy external-DK7ABAZC-ns1/web/tcp/http goto service-DK7ABAZC-ns1/web/tcp/http`,
       `add rule ip k8ts-proxy endpoint-CDKGID2H-ns1/web/tcp/http__10.244.0.5/8080 ip saddr 10.244.0.5 jump mark-for-masquerade`,
@@ -120,7 +121,7 @@ describe('proxy rules: golden text', () => {
       `add chain ip k8ts-proxy external-DK7ABAZC-ns1/web/tcp/http`,
       `add chain ip k8ts-proxy endpoint-XBVINTKS-ns1/web/tcp/http__10.244.1.5/8080`,
       `add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http ip daddr 10.43.0.10 tcp dport 80 iifname != "k8ts0" jump mark-for-masquerade`,
-      `add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http numgen random mod 1 vmap { 0 : goto endpoint-XBVINTKS-ns1/web/tcp/http__10.244.1.5/8080 }`,
+      `add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http goto endpoint-XBVINTKS-ns1/web/tcp/http__10.244.1.5/8080`,
       `add rule ip k8ts-proxy external-DK7ABAZC-ns1/web/tcp/http iifname "k8ts0" goto service-DK7ABAZC-ns1/web/tcp/http comment "short-circuit pod traffic"`,
       `add rule ip k8ts-proxy external-DK7ABAZC-ns1/web/tcp/http fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"`,
       `add rule ip k8ts-proxy external-DK7ABAZC-ns1/web/tcp/http fib saddr type local goto service-DK7ABAZC-ns1/web/tcp/http comment "short-circuit local traffic"`,
@@ -141,7 +142,7 @@ describe('proxy rules: golden text', () => {
     assert.equal(ext.at(-1), 'goto local-DK7ABAZC-ns1/web/tcp/http');
     assert.ok(!ext.includes('jump mark-for-masquerade'), 'no unconditional masquerade for Local');
     assert.deepEqual(r.chains.get('local-DK7ABAZC-ns1/web/tcp/http'), [
-      'numgen random mod 1 vmap { 0 : goto endpoint-CDKGID2H-ns1/web/tcp/http__10.244.0.5/8080 }',
+      'goto endpoint-CDKGID2H-ns1/web/tcp/http__10.244.0.5/8080',
     ]);
     assert.equal(r.elements.get('no-endpoint-nodeports'), undefined);
   });
@@ -182,7 +183,7 @@ describe('proxy rules: golden text', () => {
     ]);
     assert.deepEqual(
       fallback.chains.get('service-DK7ABAZC-ns1/web/tcp/http')?.at(-1),
-      ['numgen random mod 1 vmap { 0 : goto endpoint-XBVINTKS-ns1/web/tcp/http__10.244.1.5/8080 }'][0],
+      'goto endpoint-XBVINTKS-ns1/web/tcp/http__10.244.1.5/8080',
     );
     const withReady = rules(svc('web'), [
       ['10.244.1.5', 'n2', terminating],
@@ -190,7 +191,7 @@ describe('proxy rules: golden text', () => {
     ]);
     assert.match(
       withReady.chains.get('service-DK7ABAZC-ns1/web/tcp/http')!.at(-1)!,
-      /mod 1 .*10\.244\.1\.7\/8080 }$/,
+      /^goto endpoint-\w{8}-ns1\/web\/tcp\/http__10\.244\.1\.7\/8080$/,
     );
   });
 
@@ -212,12 +213,31 @@ describe('proxy rules: golden text', () => {
     assert.deepEqual(r.chains.get('service-DK7ABAZC-ns1/web/tcp/http'), [
       'ip daddr 10.43.0.10 tcp dport 80 iifname != "k8ts0" jump mark-for-masquerade',
       `ip saddr @${set} goto ${ep}`,
-      `numgen random mod 1 vmap { 0 : goto ${ep} }`,
+      `goto ${ep}`,
     ]);
     assert.deepEqual(r.chains.get(ep), [
       'ip saddr 10.244.0.5 jump mark-for-masquerade',
       `update @${set} { ip saddr }`,
       'meta l4proto tcp dnat to 10.244.0.5:8080',
+    ]);
+  });
+
+  it("balancing: one random draw per rule, uniform over N (or upstream's single vmap)", () => {
+    const eps: Ep[] = [
+      ['10.244.0.5', 'n1'],
+      ['10.244.0.6', 'n1'],
+      ['10.244.0.7', 'n1'],
+    ];
+    const ep = (ip: string) =>
+      `endpoint-${shortHash(`ns1/web/tcp/http__${ip}/8080`)}-ns1/web/tcp/http__${ip}/8080`;
+    assert.deepEqual(rules(svc('web'), eps).chains.get('service-DK7ABAZC-ns1/web/tcp/http')!.slice(1), [
+      `numgen random mod 3 == 0 goto ${ep('10.244.0.5')}`,
+      `numgen random mod 2 == 0 goto ${ep('10.244.0.6')}`,
+      `goto ${ep('10.244.0.7')}`,
+    ]);
+    const vmap = rules(svc('web'), eps, { ...cfg, balance: 'vmap' });
+    assert.deepEqual(vmap.chains.get('service-DK7ABAZC-ns1/web/tcp/http')!.slice(1), [
+      `numgen random mod 3 vmap { 0 : goto ${ep('10.244.0.5')}, 1 : goto ${ep('10.244.0.6')}, 2 : goto ${ep('10.244.0.7')} }`,
     ]);
   });
 
@@ -271,7 +291,8 @@ describe('proxy rules: diffs', () => {
       'add chain ip k8ts-proxy endpoint-7U6VPMMX-ns1/web/tcp/http__10.244.1.7/8080',
       'flush chain ip k8ts-proxy endpoint-7U6VPMMX-ns1/web/tcp/http__10.244.1.7/8080',
       'add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http ip daddr 10.43.0.10 tcp dport 80 iifname != "k8ts0" jump mark-for-masquerade',
-      'add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http numgen random mod 2 vmap { 0 : goto endpoint-CDKGID2H-ns1/web/tcp/http__10.244.0.5/8080, 1 : goto endpoint-7U6VPMMX-ns1/web/tcp/http__10.244.1.7/8080 }',
+      'add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http numgen random mod 2 == 0 goto endpoint-CDKGID2H-ns1/web/tcp/http__10.244.0.5/8080',
+      'add rule ip k8ts-proxy service-DK7ABAZC-ns1/web/tcp/http goto endpoint-7U6VPMMX-ns1/web/tcp/http__10.244.1.7/8080',
       'add rule ip k8ts-proxy endpoint-7U6VPMMX-ns1/web/tcp/http__10.244.1.7/8080 ip saddr 10.244.1.7 jump mark-for-masquerade',
       'add rule ip k8ts-proxy endpoint-7U6VPMMX-ns1/web/tcp/http__10.244.1.7/8080 meta l4proto tcp dnat to 10.244.1.7:8080',
     ]);

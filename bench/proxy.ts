@@ -18,8 +18,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer } from '../src/apiserver/server.js';
 import { RestClient, silentLogger } from '../src/client/index.js';
-import { nftRunner } from '../src/proxy/nft.js';
 import { startServiceProxy } from '../src/proxy/index.js';
+import { nftRunner } from '../src/proxy/nft.js';
 import { Proxier, type SyncResult } from '../src/proxy/proxier.js';
 import { openBackend } from '../src/storage/index.js';
 
@@ -98,6 +98,15 @@ async function direct(n: number): Promise<void> {
   console.log(
     `  full sync: ${(full.bytes / 1024).toFixed(0)} KiB of nft script, compute ${ms(full.computeMs)}, nft apply ${ms(full.applyMs)} (${ms(fullWall)} in all)`,
   );
+  // The floor of any transaction at this table size: nft reads the table back (its cache) every time.
+  const floor: number[] = [];
+  const run = nftRunner(['ip', 'netns', 'exec', NETNS, 'nft']);
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    await run('add table ip k8ts-proxy\n');
+    floor.push(performance.now() - t0);
+  }
+  console.log(`  nft transaction floor (a no-op 'add table'): ${stats(floor)}`);
   // One EndpointSlice change at a time: an endpoint replaced in one Service.
   const latency: number[] = [];
   const apply: number[] = [];

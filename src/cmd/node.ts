@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
 import { type PodNetwork, startPodNetwork } from '../network/index.js';
+import { type ServiceProxy, serviceProxyUnavailableReason, startServiceProxy } from '../proxy/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
 import { NodeDns } from './node-dns.js';
@@ -50,6 +51,8 @@ export interface RunningNode {
   /** Routes to other nodes' pods and the pods' masquerade rule. */
   network: PodNetwork;
   dns: NodeDns;
+  /** kube-proxy (undefined where nftables is missing). */
+  proxy?: ServiceProxy;
   stop(): Promise<void>;
 }
 
@@ -121,17 +124,27 @@ export async function startNode(
     await runtime.stop();
     throw err;
   }
-  const network = startPodNetwork({
-    rest: kubelet.rest,
-    nodeName: opts.nodeName,
-    bridge: opts.bridge ?? 'k8ts0',
-  });
+  const bridge = opts.bridge ?? 'k8ts0';
+  const network = startPodNetwork({ rest: kubelet.rest, nodeName: opts.nodeName, bridge });
+  // kube-proxy runs in the node process, next to the kubelet, in an nftables table of its own.
+  const proxyUnavailable = serviceProxyUnavailableReason();
+  if (proxyUnavailable) console.log(`k8ts: kube-proxy not started: ${proxyUnavailable}`);
+  const proxy = proxyUnavailable
+    ? undefined
+    : await startServiceProxy({
+        apiServer: opts.apiServer,
+        bearerToken: opts.token,
+        nodeName: opts.nodeName,
+        bridge,
+      });
   return {
     runtime,
     kubelet,
     network,
     dns,
+    proxy,
     async stop() {
+      await proxy?.stop();
       await network.stop();
       await kubelet.stop();
       await dns.stop();

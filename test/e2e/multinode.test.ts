@@ -7,6 +7,10 @@
 //   Unknown after the grace period, taints it unreachable, evicts its pods after their tolerationSeconds,
 //   and the Deployment's replacements run on the other node; the restarted agent makes the node Ready
 //   again and the taints go;
+// - a Service (issue 9): a busybox httpd Deployment on one node answers a pod on the other by DNS name and
+//   by ClusterIP, its NodePort answers on each node's address, scaling publishes new pods within a second
+//   of their readiness, a pod failing readiness leaves the rotation, and deleting the Service removes its
+//   rules from every node;
 // - `kubectl drain` moves a node's pods away and cordons it, `uncordon` undoes it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -125,6 +129,185 @@ describe('multi-node e2e: two nodes in network namespaces', { skip: skip ?? fals
     } finally {
       // The drain below refuses bare pods: these must be gone whatever happened here.
       await mn.kubectl('1.33', ['delete', 'pod', 'web', 'client', '--wait=true']);
+    }
+  });
+
+  it('a Service across nodes: DNS name and ClusterIP from the other node, NodePort on each node, scaling, readiness, deletion', async () => {
+    const labels = { app: 'svcweb' };
+    const web = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'svcweb' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            // The server pods live on mn-2, the client on mn-1: every request crosses nodes.
+            nodeSelector: { 'kubernetes.io/hostname': 'mn-2' },
+            terminationGracePeriodSeconds: 1,
+            containers: [
+              {
+                name: 'httpd',
+                image: IMAGE,
+                command: [
+                  'sh',
+                  '-c',
+                  'mkdir -p /www && hostname > /www/index.html && touch /www/ready && exec httpd -f -p 8080 -h /www',
+                ],
+                readinessProbe: {
+                  httpGet: { path: '/ready', port: 8080 },
+                  periodSeconds: 1,
+                  failureThreshold: 1,
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'svcweb' },
+      spec: { type: 'NodePort', selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    };
+    const client = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'svcclient', labels: { test: 'svcclient' } },
+      spec: {
+        nodeSelector: { 'kubernetes.io/hostname': 'mn-1' },
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: IMAGE, command: ['sleep', '3600'] }],
+      },
+    };
+    const readyAddresses = async (): Promise<string[]> => {
+      const r = await mn.api(
+        'GET',
+        '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dsvcweb',
+      );
+      return r.body.items.flatMap((s: Obj) =>
+        (s.endpoints ?? []).filter((e: Obj) => e.conditions?.ready).flatMap((e: Obj) => e.addresses),
+      );
+    };
+    /** GET / through the client pod (on mn-1): the answering pod's name, or undefined on failure. */
+    const fromClient = async (host: string): Promise<string | undefined> => {
+      const r = await mn.kubectl('1.33', ['exec', 'svcclient', '--', 'wget', '-qO-', `http://${host}/`]);
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    };
+    await ok(
+      '1.33',
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [web, service, client] }),
+    );
+    try {
+      const webPod = await eventually(
+        'the web pod ready and published, the client running',
+        async () => {
+          const [w] = (await pods('app=svcweb')).filter(ready);
+          const [c] = (await pods('test=svcclient')).filter(ready);
+          return w && c && (await readyAddresses()).includes(w.status.podIP) ? w : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+      assert.equal(webPod.spec.nodeName, 'mn-2');
+      const svc = (await mn.api('GET', '/api/v1/namespaces/default/services/svcweb')).body;
+      const clusterIP: string = svc.spec.clusterIP;
+      const nodePort: number = svc.spec.ports[0].nodePort;
+
+      // By name through the node-local cluster DNS, short and fully qualified, and by ClusterIP.
+      for (const host of ['svcweb', 'svcweb.default.svc.cluster.local', clusterIP]) {
+        const who = await eventually(`GET http://${host}/ from mn-1`, () => fromClient(host), {
+          timeoutMs: 20_000,
+        });
+        assert.equal(who, webPod.metadata.name, host);
+      }
+      // The NodePort answers on each node's address (from the test bridge, outside the cluster).
+      for (const node of mn.nodes) {
+        const body = await eventually(
+          `NodePort on ${node.name}`,
+          async () => {
+            try {
+              const res = await fetch(`http://${node.ip}:${nodePort}/`, {
+                signal: AbortSignal.timeout(3000),
+              });
+              return res.ok ? (await res.text()).trim() : undefined;
+            } catch {
+              return undefined;
+            }
+          },
+          { timeoutMs: 20_000 },
+        );
+        assert.equal(body, webPod.metadata.name, node.name);
+      }
+
+      // Scaling: each new pod is published within a second of being seen Ready.
+      await ok('1.27', ['scale', 'deployment/svcweb', '--replicas=3']);
+      const seenReady = new Map<string, number>();
+      const lags: number[] = [];
+      await eventually(
+        'three pods ready and published',
+        async () => {
+          const now = Date.now();
+          const live = (await pods('app=svcweb')).filter((p) => ready(p) && !p.metadata.deletionTimestamp);
+          for (const p of live) if (!seenReady.has(p.status.podIP)) seenReady.set(p.status.podIP, now);
+          const published = new Set(await readyAddresses());
+          for (const [ip, at] of seenReady) {
+            if (published.has(ip)) {
+              if (at >= 0) lags.push(Date.now() - at);
+              seenReady.set(ip, -1);
+            } else assert.ok(Date.now() - at < 1000, `pod ${ip} Ready for over a second but not published`);
+          }
+          return live.length === 3 && published.size === 3 ? true : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+      console.log(`# endpoint publish lag after Ready (as polled): max ${Math.max(...lags)} ms`);
+
+      // Readiness: a pod whose probe fails leaves the rotation.
+      const [out, ...stay] = (await pods('app=svcweb')).filter(ready);
+      await ok('1.33', ['exec', out.metadata.name, '--', 'rm', '/www/ready']);
+      await eventually(
+        'the unready pod unpublished',
+        async () => ((await readyAddresses()).includes(out.status.podIP) ? undefined : true),
+        { timeoutMs: 15_000 },
+      );
+      const answered = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        const who = await eventually('an answer', () => fromClient(clusterIP), { timeoutMs: 10_000 });
+        answered.add(who);
+      }
+      assert.ok(!answered.has(out.metadata.name), `${out.metadata.name} still answers: ${[...answered]}`);
+      assert.ok(
+        [...answered].every((n) => stay.some((p) => p.metadata.name === n)),
+        [...answered].join(),
+      );
+
+      // Deleting the Service removes its rules from every node; the ClusterIP stops answering.
+      await ok('1.33', ['delete', 'service', 'svcweb']);
+      for (const node of mn.nodes) {
+        await eventually(
+          `rules for ${clusterIP} gone on ${node.name}`,
+          async () => {
+            const r = await node.exec('nft', ['list', 'table', 'ip', 'k8ts-proxy']);
+            assert.equal(r.code, 0, r.stderr);
+            return r.stdout.includes(clusterIP) || r.stdout.includes(`${nodePort}`) ? undefined : true;
+          },
+          { timeoutMs: 10_000 },
+        );
+      }
+      assert.equal(await fromClient(clusterIP), undefined);
+    } finally {
+      await mn.kubectl('1.33', [
+        'delete',
+        'deployment/svcweb',
+        'pod/svcclient',
+        '--ignore-not-found',
+        '--wait=true',
+      ]);
+      await mn.kubectl('1.33', ['delete', 'service', 'svcweb', '--ignore-not-found']);
     }
   });
 

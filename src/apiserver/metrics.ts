@@ -3,23 +3,14 @@
 // apiserver_current_inflight_requests, apiserver_longrunning_requests, apiserver_storage_objects, and the
 // Node process metrics. The hot path costs one string key and a Map lookup per request: the label children
 // of each (verb, resource, scope, code) combination are made once and reused.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { processMetrics } from '../client/process-metrics.js';
 import type { ResourceRequest } from './requestinfo.js';
 
 /** Upstream's bucket bounds of apiserver_request_duration_seconds. */
 const DURATION_BUCKETS = [
   0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60,
 ];
-
-let processRegistry: Registry | undefined;
-/** process_* and nodejs_* series, collected once per process however many servers run in it. */
-export function processMetrics(): Registry {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
-  }
-  return processRegistry;
-}
 
 /** Upstream's reported verb: the HTTP method, LIST/WATCH for collection reads, APPLY for apply patches. */
 export function reportedVerb(info: ResourceRequest, contentType: string | undefined): string {
@@ -174,4 +165,4 @@ export class ApiServerMetrics {
   }
 }
 
-export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export { METRICS_CONTENT_TYPE } from '../client/process-metrics.js';

@@ -37,8 +37,8 @@ import {
   type WriteOptions,
 } from './handlers.js';
 import { attachWarnings, decodeBody, mediaType, readBody, sendError, sendJson } from './http.js';
-import { resourcePrefix } from './keys.js';
 import { InflightLimiter, type InflightLimits } from './inflight.js';
+import { resourcePrefix } from './keys.js';
 import { ApiServerMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
 import { proxyToNode } from './nodeproxy.js';
 import { ObjectStore, qualifiedResource } from './objectstore.js';

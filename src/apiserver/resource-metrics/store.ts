@@ -49,7 +49,10 @@ export function pointsFromSamples(samples: Sample[]): NodeScrape {
         if (!namespace || !pod || !container) break;
         const key = `${namespace}/${pod}\0${container}`;
         let c = containers.get(key);
-        if (!c) containers.set(key, (c = {}));
+        if (!c) {
+          c = {};
+          containers.set(key, c);
+        }
         if (s.name === 'container_cpu_usage_seconds_total') c.cpu = s;
         else if (s.name === 'container_memory_working_set_bytes') c.mem = s;
         else c.start = s;
@@ -65,7 +68,10 @@ export function pointsFromSamples(samples: Sample[]): NodeScrape {
     if (c.cpu?.timestampMs === undefined || !c.mem) continue;
     const [pod, container] = key.split('\0');
     let m = out.pods.get(pod);
-    if (!m) out.pods.set(pod, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      out.pods.set(pod, m);
+    }
     m.set(container, {
       timestampMs: c.cpu.timestampMs,
       cpuSeconds: c.cpu.value,

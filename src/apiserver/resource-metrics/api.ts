@@ -1,7 +1,7 @@
 // metrics.k8s.io/v1beta1, served by the API server itself (upstream aggregates metrics-server for it):
 // NodeMetrics and PodMetrics, get and list with label and field selectors, read-only, answered from the
 // scraper's store. The objects carry the node's or pod's own name, namespace and labels, as metrics-server's do.
-import { canonicalQuantity } from '../../api/quantity.js';
+import { canonicalQuantity, canonicalQuantityString, parseQuantity } from '../../api/quantity.js';
 import type { Obj, ResourceDef } from '../../api/types.js';
 import { K8tsError } from '../../errors.js';
 import { type ApiContext, listObjects } from '../handlers.js';
@@ -166,14 +166,9 @@ function podMetrics(pod: Obj, store: MetricsStore, now: Date): object | undefine
 /** CPU in nanocores and memory in bytes, as metrics-server builds them (scaled decimal, binary SI). */
 export function usage(nanoCores: number, memoryBytes: number): { cpu: string; memory: string } {
   return {
-    cpu: canonicalQuantity({
-      num: BigInt(Math.max(0, Math.round(nanoCores))),
-      exp10: -9,
-      format: 'DecimalSI',
-    }),
+    cpu: canonicalQuantityString(`${Math.max(0, Math.round(nanoCores))}n`),
     memory: canonicalQuantity({
-      num: BigInt(Math.max(0, Math.round(memoryBytes))),
-      exp10: 0,
+      ...parseQuantity(`${Math.max(0, Math.round(memoryBytes))}`)!,
       format: 'BinarySI',
     }),
   };

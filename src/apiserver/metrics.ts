@@ -12,8 +12,13 @@ const DURATION_BUCKETS = [
   0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60,
 ];
 
-/** Upstream's reported verb: the HTTP method, LIST/WATCH for collection reads, APPLY for apply patches. */
+/**
+ * Upstream's reported verb: the HTTP method, LIST/WATCH for collection reads, APPLY for apply patches,
+ * CONNECT for the connecter subresources.
+ */
 export function reportedVerb(info: ResourceRequest, contentType: string | undefined): string {
+  // exec, attach, port-forward and proxy are connecters upstream, whatever the method.
+  if (info.subresource !== undefined && CONNECT_SUBRESOURCES.has(info.subresource)) return 'CONNECT';
   switch (info.verb) {
     case 'get':
       return 'GET';
@@ -22,7 +27,7 @@ export function reportedVerb(info: ResourceRequest, contentType: string | undefi
     case 'watch':
       return 'WATCH';
     case 'create':
-      return info.subresource && CONNECT_SUBRESOURCES.has(info.subresource) ? 'CONNECT' : 'POST';
+      return 'POST';
     case 'update':
       return 'PUT';
     case 'patch':

@@ -3,6 +3,8 @@
 // server, and the request series after real requests. The kubelet is its HTTP server over canned text.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { reportedVerb, requestScope } from '../../src/apiserver/metrics.js';
+import type { ResourceRequest } from '../../src/apiserver/requestinfo.js';
 import { ApiServer } from '../../src/apiserver/server.js';
 import { FakeClock } from '../../src/client/clock.js';
 import { type KubeletServer, startKubeletServer } from '../../src/kubelet/server.js';
@@ -24,6 +26,30 @@ function kubeletText(ms: number, cpu: number): string {
     '',
   ].join('\n');
 }
+
+describe('request labels', () => {
+  const info = (verb: ResourceRequest['verb'], extra: Partial<ResourceRequest> = {}): ResourceRequest => ({
+    type: 'resource',
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    rest: [],
+    verb,
+    ...extra,
+  });
+  it('reports verbs and scopes as upstream', () => {
+    assert.equal(reportedVerb(info('list'), undefined), 'LIST');
+    assert.equal(reportedVerb(info('watch'), undefined), 'WATCH');
+    assert.equal(reportedVerb(info('patch'), 'application/apply-patch+yaml'), 'APPLY');
+    assert.equal(reportedVerb(info('patch'), 'application/merge-patch+json'), 'PATCH');
+    assert.equal(reportedVerb(info('deletecollection'), undefined), 'DELETE');
+    assert.equal(reportedVerb(info('create', { name: 'p', subresource: 'exec' }), undefined), 'CONNECT');
+    assert.equal(reportedVerb(info('get', { name: 'p', subresource: 'log' }), undefined), 'GET');
+    assert.equal(requestScope(info('list')), 'cluster');
+    assert.equal(requestScope(info('list', { namespace: 'ns' })), 'namespace');
+    assert.equal(requestScope(info('get', { namespace: 'ns', name: 'p' })), 'resource');
+  });
+});
 
 describe('API server metrics', () => {
   let backend: Backend;
@@ -241,6 +267,9 @@ describe('API server metrics', () => {
     );
     has(
       'apiserver_request_duration_seconds_bucket{le="0.005",verb="GET",dry_run="",group="",version="v1",resource="pods",subresource="",scope="resource",component="apiserver"}',
+    );
+    has(
+      'apiserver_request_total{verb="CONNECT",dry_run="",group="",version="v1",resource="nodes",subresource="proxy",scope="resource",component="apiserver",code="200"} 2',
     );
     has('apiserver_current_inflight_requests{request_kind="readOnly"} 0');
     has('apiserver_storage_objects{resource="pods"} 3');

@@ -205,7 +205,15 @@ export class ApiServer {
       res.once('close', () => {
         endLongRunning?.();
         const dryRun = url.search.includes('dryRun=');
-        this.metrics.observe(info, contentType, dryRun, res.statusCode, (performance.now() - started) / 1000);
+        const served = res.statusCode !== 404 || this.serves(info);
+        this.metrics.observe(
+          info,
+          contentType,
+          dryRun,
+          res.statusCode,
+          (performance.now() - started) / 1000,
+          served,
+        );
       });
       if (longRunning) {
         // Long-running requests do not hold an in-flight slot (upstream's longRunningRequestCheck).
@@ -222,6 +230,14 @@ export class ApiServer {
     } catch (err) {
       sendError(res, err);
     }
+  }
+
+  /** Whether the request names a resource this server has (else its metrics labels are blanked). */
+  private serves(info: ResourceRequest): boolean {
+    if (this.registry.lookup(info.group, info.version, info.resource)) return true;
+    return METRICS_RESOURCES.some(
+      (d) => d.group === info.group && d.version === info.version && d.plural === info.resource,
+    );
   }
 
   private serveOther(req: IncomingMessage, res: ServerResponse, url: URL): void {

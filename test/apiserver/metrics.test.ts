@@ -247,6 +247,7 @@ describe('API server metrics', () => {
   it('serves /metrics with upstream series for the requests it answered', async () => {
     await req('GET', '/api/v1/namespaces/default/pods/web');
     await req('GET', '/api/v1/namespaces/default/pods/nope');
+    await req('GET', '/apis/example.com/v1/namespaces/default/widgetz/w');
     await req('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', { metadata: { name: 'c' } });
     const r = await req('GET', '/metrics');
     assert.equal(r.status, 200);
@@ -266,8 +267,16 @@ describe('API server metrics', () => {
       'apiserver_request_total{verb="LIST",dry_run="",group="metrics.k8s.io",version="v1beta1",resource="pods",subresource="",scope="cluster",component="apiserver",code="200"}',
     );
     has(
-      'apiserver_request_duration_seconds_bucket{le="0.005",verb="GET",dry_run="",group="",version="v1",resource="pods",subresource="",scope="resource",component="apiserver"}',
+      'apiserver_request_duration_seconds_bucket{verb="GET",dry_run="",group="",version="v1",resource="pods",subresource="",scope="resource",component="apiserver",le="+Inf"} 2',
     );
+    has(
+      'apiserver_request_duration_seconds_count{verb="GET",dry_run="",group="",version="v1",resource="pods",subresource="",scope="resource",component="apiserver"} 2',
+    );
+    // A made-up resource does not get series of its own.
+    has(
+      'apiserver_request_total{verb="GET",dry_run="",group="",version="",resource="",subresource="",scope="resource",component="apiserver",code="404"} 1',
+    );
+    assert.ok(!body.includes('widgetz'));
     has(
       'apiserver_request_total{verb="CONNECT",dry_run="",group="",version="v1",resource="nodes",subresource="proxy",scope="resource",component="apiserver",code="200"} 2',
     );
@@ -279,7 +288,7 @@ describe('API server metrics', () => {
     has('# TYPE nodejs_heap_size_used_bytes gauge');
   });
 
-  it('counts an open watch as a long-running request', async () => {
+  it('counts an open watch as a long-running request until it ends', async () => {
     const ac = new AbortController();
     const w = await fetch(`${url}/api/v1/namespaces/default/pods?watch=1`, { signal: ac.signal });
     assert.equal(w.status, 200);
@@ -288,8 +297,12 @@ describe('API server metrics', () => {
     assert.ok((await req('GET', '/metrics')).body.includes(`${line} 1`));
     ac.abort();
     await w.body?.cancel().catch(() => {});
-    for (let i = 0; i < 50 && !(await req('GET', '/metrics')).body.includes(`${line} 0`); i++)
+    let body = '';
+    for (let i = 0; i < 100; i++) {
+      body = (await req('GET', '/metrics')).body;
+      if (!body.includes(line)) break;
       await new Promise((r) => setTimeout(r, 20));
-    assert.ok((await req('GET', '/metrics')).body.includes(`${line} 0`));
+    }
+    assert.ok(!body.includes(line), 'the ended watch is still counted');
   });
 });

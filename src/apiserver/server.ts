@@ -50,7 +50,7 @@ import { METRICS_GROUP, METRICS_RESOURCES, serveResourceMetrics } from './resour
 import { MetricsScraper } from './resource-metrics/scraper.js';
 import { applyScale, scaleOf } from './scale.js';
 import { listJson, objectJson } from './serialized.js';
-import { ServiceAccountTokens } from './serviceaccounttoken.js';
+import { ServiceAccountTokens, type TokenLifetimePolicy } from './serviceaccounttoken.js';
 import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
@@ -69,6 +69,8 @@ export interface ApiServerOptions {
   version?: Record<string, string>;
   /** Signs and checks service-account tokens; default: a key generated in memory on first use. */
   tokenSigner?: TokenSigner;
+  /** Lifetime rules for issued tokens (extension of the kubelet's tokens, a maximum). */
+  tokenLifetime?: TokenLifetimePolicy;
   /** How often the kubelets' resource metrics are scraped for metrics.k8s.io (default 15 s). */
   metricResolutionMs?: number;
   /** Drives the metrics scrape period (tests). */
@@ -132,6 +134,7 @@ export class ApiServer {
       this.registry,
       () => (signer ??= new TokenSigner(generateSigningKeys())),
       [signer?.issuer ?? DEFAULT_ISSUER],
+      opts.tokenLifetime,
     );
     this.versionInfo = {
       ...KUBE_VERSION,
@@ -521,7 +524,10 @@ export class ApiServer {
     }
     if (sub === 'token' && info.verb === 'create' && def.kind === 'ServiceAccount') {
       const body = decodeBody(await readBody(req), req.headers['content-type']);
-      sendJson(res, 201, await this.tokens.request(t.namespace!, t.name, body));
+      const warnings: string[] = [];
+      const issued = await this.tokens.request(t.namespace!, t.name, body, warnings);
+      if (warnings.length > 0) attachWarnings(res, warnings);
+      sendJson(res, 201, issued);
       return;
     }
     if (sub === 'binding' && info.verb === 'create') {

@@ -2,7 +2,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseDuration } from '../api/protobuf/timefmt.js';
 import { ApiServer } from '../apiserver/server.js';
+import { checkMaxTokenExpiration } from '../apiserver/serviceaccounttoken.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/index.js';
 import { loadOrCreateSigningKeys } from '../serviceaccount/keys.js';
@@ -30,6 +32,16 @@ export const SERVER_FLAGS: FlagSpec = {
     help: 'empty: SQLite in the data dir; etcd://host:port[,host:port]',
   },
   'service-cidr': { type: 'string', default: '10.43.0.0/16', help: 'IPv4 range for Service cluster IPs' },
+  'service-account-extend-token-expiration': {
+    type: 'boolean',
+    default: true,
+    help: "issue the kubelet's pod-bound tokens for a year, with a warnafter claim at the asked expiry",
+  },
+  'service-account-max-token-expiration': {
+    type: 'string',
+    default: '',
+    help: 'longest token lifetime issued, a duration such as 48h (empty: no cap)',
+  },
   'min-request-timeout': {
     type: 'number',
     default: 1800,
@@ -106,6 +118,7 @@ current-context: k8ts
 
 export async function runServer(args: string[]): Promise<void> {
   const flags = parseFlags(args, SERVER_FLAGS);
+  const maxTokenSeconds = maxTokenExpirationSeconds(flags['service-account-max-token-expiration'] as string);
   if (flags.help) {
     console.log(`usage: k8ts server [flags]\n${usage(SERVER_FLAGS)}`);
     return;
@@ -130,6 +143,10 @@ export async function runServer(args: string[]): Promise<void> {
     tokenSigner,
     minRequestTimeoutSeconds: flags['min-request-timeout'] as number,
     serviceCidr: flags['service-cidr'] as string,
+    tokenLifetime: {
+      extendExpiration: flags['service-account-extend-token-expiration'] as boolean,
+      maxExpirationSeconds: maxTokenSeconds,
+    },
     metricResolutionMs: (flags['metric-resolution'] as number) * 1000,
   });
   const addr = await api.listen(flags.port as number, flags['bind-address'] as string);
@@ -217,4 +234,19 @@ export async function runServer(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** --service-account-max-token-expiration as seconds (undefined when unset); a bad value stops the start. */
+function maxTokenExpirationSeconds(flag: string): number | undefined {
+  if (!flag) return undefined;
+  let seconds: number;
+  try {
+    seconds = Number(parseDuration(flag) / 1_000_000_000n);
+  } catch {
+    throw new Error(
+      `--service-account-max-token-expiration: ${JSON.stringify(flag)} is not a duration such as 48h`,
+    );
+  }
+  checkMaxTokenExpiration(seconds);
+  return seconds;
 }

@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { containerdPaths } from '../../src/runtime/containerd-config.js';
+import { CriClient } from '../../src/runtime/cri/client.js';
 import { type Cluster, KUBECTL_VERSIONS, startCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
@@ -153,6 +155,20 @@ describe('metrics e2e: kubectl top and /metrics', { skip: skip ?? false, timeout
       assert.match(memPct, /^\d+%$/);
     });
   }
+
+  it("gets the container's CPU and working set from containerd's CRI ListContainerStats", async () => {
+    const cri = new CriClient(containerdPaths(dataDir).socket);
+    try {
+      const stats = await cri.listContainerStats({
+        labelSelector: { 'io.kubernetes.pod.name': 'burn', 'io.kubernetes.container.name': 'spin' },
+      });
+      assert.equal(stats.length, 1);
+      assert.ok(Number(stats[0].cpu?.usageCoreNanoSeconds?.value) > 0, JSON.stringify(stats[0].cpu));
+      assert.ok(Number(stats[0].memory?.workingSetBytes?.value) >= 24 << 20, JSON.stringify(stats[0].memory));
+    } finally {
+      cri.close();
+    }
+  });
 
   it('serves /metrics on the API server and the kubelet, and the kubelet resource endpoints', async () => {
     const api = await (await fetch(`${cluster!.url}/metrics`)).text();

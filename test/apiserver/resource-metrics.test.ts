@@ -202,4 +202,27 @@ describe('MetricsScraper', () => {
     await settle();
     assert.equal(scraper.rounds, 3);
   });
+
+  it('stops without waiting for a kubelet that does not answer', async () => {
+    const clock = new FakeClock(T0);
+    let aborted = false;
+    const scraper = new MetricsScraper({
+      clock,
+      listNodes: async () => [
+        { metadata: { name: 'slow' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.9' }] } },
+      ],
+      fetchText: (_url, _timeout, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          });
+        }),
+    });
+    scraper.start();
+    await settle();
+    await scraper.stop();
+    assert.equal(aborted, true);
+    assert.equal(scraper.rounds, 1);
+  });
 });

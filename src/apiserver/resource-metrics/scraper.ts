@@ -15,8 +15,8 @@ export interface ScraperOptions {
   clock: Clock;
   /** How often to scrape (default 15 s). */
   intervalMs?: number;
-  /** GETs a URL's body; default: node:http with a timeout of one period. */
-  fetchText?(url: string, timeoutMs: number): Promise<string>;
+  /** GETs a URL's body; default: node:http with a timeout of one period, ended early by the signal. */
+  fetchText?(url: string, timeoutMs: number, signal: AbortSignal): Promise<string>;
   onError?(node: string, err: Error): void;
 }
 
@@ -26,6 +26,8 @@ export class MetricsScraper {
   private timer?: TimerHandle;
   private running = false;
   private current?: Promise<void>;
+  /** Ends the round in progress when the scraper stops (a kubelet that does not answer holds nothing up). */
+  private abort = new AbortController();
   /** Completed scrape rounds, for tests. */
   rounds = 0;
 
@@ -53,6 +55,7 @@ export class MetricsScraper {
   async stop(): Promise<void> {
     this.running = false;
     this.opts.clock.clearTimeout(this.timer);
+    this.abort.abort();
     await this.current;
   }
 
@@ -67,13 +70,15 @@ export class MetricsScraper {
     }
     this.store.retainNodes(new Set(nodes.map((n) => n.metadata.name as string)));
     const fetchText = this.opts.fetchText ?? httpGetText;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    const { signal } = this.abort;
     await Promise.all(
       nodes.map(async (node) => {
         const name: string = node.metadata.name;
         try {
           const { host, port } = kubeletEndpoint(node);
           const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics/resource`;
-          const text = await fetchText(url, this.intervalMs);
+          const text = await fetchText(url, this.intervalMs, signal);
           this.store.update(name, pointsFromSamples(parseExposition(text)));
         } catch (err) {
           this.store.forgetNode(name);
@@ -85,9 +90,9 @@ export class MetricsScraper {
   }
 }
 
-function httpGetText(url: string, timeoutMs: number): Promise<string> {
+function httpGetText(url: string, timeoutMs: number, signal: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: timeoutMs }, (res) => {
+    const req = request(url, { timeout: timeoutMs, signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

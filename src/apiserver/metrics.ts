@@ -4,7 +4,7 @@
 // Node process metrics. The hot path costs one string key and a Map lookup per request: the label children
 // of each (verb, resource, scope, code) combination are made once and reused.
 import { Gauge, Registry } from 'prom-client';
-import { processMetrics } from '../client/process-metrics.js';
+import { processMetrics } from '../metrics/process.js';
 import type { ResourceRequest } from './requestinfo.js';
 
 /** Upstream's bucket bounds of apiserver_request_duration_seconds. */
@@ -233,4 +233,4 @@ export class ApiServerMetrics {
   }
 }
 
-export { METRICS_CONTENT_TYPE } from '../client/process-metrics.js';
+export { METRICS_CONTENT_TYPE } from '../metrics/process.js';

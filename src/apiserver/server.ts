@@ -5,7 +5,6 @@ import { networkInterfaces } from 'node:os';
 import { serveOpenAPIv2, serveOpenAPIv3 } from '../api/openapi-serve.js';
 import { apiVersionOf, registry as defaultRegistry, type Registry } from '../api/registry.js';
 import type { Obj, ResourceDef } from '../api/types.js';
-import { type Clock, realClock } from '../client/clock.js';
 import { K8tsError } from '../errors.js';
 import { generateSigningKeys } from '../serviceaccount/keys.js';
 import { DEFAULT_ISSUER, TokenSigner } from '../serviceaccount/tokens.js';
@@ -47,7 +46,7 @@ import { servePodLog } from './podlogs.js';
 import { type PodStream, servePodStream } from './podstreams.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
 import { METRICS_GROUP, METRICS_RESOURCES, serveResourceMetrics } from './resource-metrics/api.js';
-import { MetricsScraper } from './resource-metrics/scraper.js';
+import { MetricsScraper, type ScrapeClock } from './resource-metrics/scraper.js';
 import { applyScale, scaleOf } from './scale.js';
 import { listJson, objectJson } from './serialized.js';
 import { ServiceAccountTokens, type TokenLifetimePolicy } from './serviceaccounttoken.js';
@@ -73,8 +72,8 @@ export interface ApiServerOptions {
   tokenLifetime?: TokenLifetimePolicy;
   /** How often the kubelets' resource metrics are scraped for metrics.k8s.io (default 15 s). */
   metricResolutionMs?: number;
-  /** Drives the metrics scrape period (tests). */
-  clock?: Clock;
+  /** Drives the metrics scrape period (tests: a FakeClock). */
+  clock?: ScrapeClock;
 }
 
 export const KUBE_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-k8ts' };
@@ -116,7 +115,7 @@ export class ApiServer {
     };
     const nodes = this.registry.lookup('', 'v1', 'nodes');
     this.resourceMetrics = new MetricsScraper({
-      clock: opts.clock ?? realClock,
+      clock: opts.clock ?? { setTimeout, clearTimeout },
       intervalMs: opts.metricResolutionMs,
       listNodes: async () =>
         nodes ? (await listObjects(this.ctx, { def: nodes }, new URLSearchParams())).items : [],

@@ -3,7 +3,7 @@
 // /metrics/resource, the small endpoint metrics-server scrapes: CPU and working-set memory of the node, its
 // pods and containers, each sample stamped with the time it was read.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { processMetrics } from '../client/process-metrics.js';
+import { processMetrics } from '../metrics/process.js';
 import type { Summary } from './stats.js';
 
 /** What the running-pods and running-containers gauges read at scrape time. */

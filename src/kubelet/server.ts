@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, realClock } from '../client/clock.js';
-import { METRICS_CONTENT_TYPE } from '../client/process-metrics.js';
+import { METRICS_CONTENT_TYPE } from '../metrics/process.js';
 import { responseForUpgrade } from '../streams/upgrade-proxy.js';
 import { streamCriLog } from './crilog.js';
 import { LogQueryError, parseLogQuery } from './logquery.js';

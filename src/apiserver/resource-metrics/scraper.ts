@@ -2,17 +2,22 @@
 // 15 s) into a MetricsStore. Runs inside the API server, which serves metrics.k8s.io from the store.
 import { request } from 'node:http';
 import type { Obj } from '../../api/types.js';
-import type { Clock, TimerHandle } from '../../client/clock.js';
 import { kubeletEndpoint } from '../podlogs.js';
 import { parseExposition } from './prom-text.js';
 import { MetricsStore, pointsFromSamples } from './store.js';
 
 export const DEFAULT_RESOLUTION_MS = 15_000;
 
+/** The timer part of the client layer's Clock (a FakeClock in tests). */
+export interface ScrapeClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: never): void;
+}
+
 export interface ScraperOptions {
   /** The nodes to scrape (the API server's own store). */
   listNodes(): Promise<Obj[]>;
-  clock: Clock;
+  clock: ScrapeClock;
   /** How often to scrape (default 15 s). */
   intervalMs?: number;
   /** GETs a URL's body; default: node:http with a timeout of one period, ended early by the signal. */
@@ -23,7 +28,7 @@ export interface ScraperOptions {
 export class MetricsScraper {
   readonly store = new MetricsStore();
   readonly intervalMs: number;
-  private timer?: TimerHandle;
+  private timer?: unknown;
   private running = false;
   private current?: Promise<void>;
   /** Ends the round in progress when the scraper stops (a kubelet that does not answer holds nothing up). */
@@ -54,7 +59,7 @@ export class MetricsScraper {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.opts.clock.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer as never);
     this.abort.abort();
     await this.current;
   }

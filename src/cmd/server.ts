@@ -47,6 +47,11 @@ export const SERVER_FLAGS: FlagSpec = {
     default: 1800,
     help: 'watches end after 1x..2x this many seconds',
   },
+  'metric-resolution': {
+    type: 'number',
+    default: 15,
+    help: 'seconds between scrapes of the kubelets for metrics.k8s.io (kubectl top)',
+  },
   'node-monitor-period': { type: 'number', default: 5, help: 'seconds between node health checks' },
   'node-monitor-grace-period': {
     type: 'number',
@@ -147,6 +152,7 @@ export async function runServer(args: string[]): Promise<void> {
       extendExpiration: flags['service-account-extend-token-expiration'] as boolean,
       maxExpirationSeconds: maxTokenSeconds,
     },
+    metricResolutionMs: (flags['metric-resolution'] as number) * 1000,
   });
   const addr = await api.listen(flags.port as number, flags['bind-address'] as string);
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;

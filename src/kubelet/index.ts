@@ -14,7 +14,9 @@ import {
 } from '../client/index.js';
 import type { CriClient } from '../runtime/cri/client.js';
 import { hostFacts, hostResolvConf, internalIP } from './host.js';
+import { LABEL_MANAGED } from './labels.js';
 import { logResolver } from './logs.js';
+import { instrumentRuntime, KubeletMetrics, PodStartTracker, resourceMetricsText } from './metrics.js';
 import { NodeAgent } from './node-agent.js';
 import { allocatable } from './node-status.js';
 import { Pleg } from './pleg.js';
@@ -24,6 +26,7 @@ import { ProbeManager } from './prober/manager.js';
 import { type Obj, PODS } from './refs.js';
 import { listRuntimePods } from './runtime-state.js';
 import { startKubeletServer } from './server.js';
+import { StatsProvider } from './stats.js';
 import { StatusManager } from './status-manager.js';
 import { streamResolver } from './streams.js';
 
@@ -67,6 +70,8 @@ export interface Kubelet {
   /** Resolves once the Node exists and its pod network is configured. */
   readonly ready: Promise<void>;
   stats(): { syncs: number; statusWrites: number; relists: number };
+  /** Node, pod and container usage (the Summary API); for node-pressure checks too. */
+  readonly resourceStats: StatsProvider;
   stop(): Promise<void>;
 }
 
@@ -89,6 +94,18 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     log,
   });
   const nodeIP = opts.nodeIP ?? internalIP();
+  // Every CRI call below is counted and timed for /metrics; the scrapes themselves use the plain client.
+  const rawCri = opts.cri;
+  const metrics = new KubeletMetrics(runningCounts(rawCri));
+  const cri = instrumentRuntime(rawCri, metrics);
+  opts = { ...opts, cri };
+  const resourceStats = new StatsProvider({
+    cri: rawCri,
+    nodeName: opts.nodeName,
+    cgroupRoot: opts.cgroupRoot,
+    clock,
+  });
+  const podStarts = new PodStartTracker(metrics, () => clock.now());
   const version = await opts.cri.version();
   const facts = hostFacts(opts.dataDir);
 
@@ -99,6 +116,16 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     port: opts.port ?? DEFAULT_KUBELET_PORT,
     logs: logResolver(opts.cri, findPod),
     streams: streamResolver(opts.cri, findPod),
+    metrics: {
+      metrics: () => metrics.text(),
+      resourceMetrics: async () => resourceMetricsText(await resourceStats.summary()),
+      summary: () => resourceStats.summary(),
+    },
+  });
+  podInformer.addEventHandler({
+    onAdd: (p) => podStarts.seen(p.metadata.uid),
+    onUpdate: () => {},
+    onDelete: (p) => podStarts.forget(p.metadata.uid),
   });
 
   const agent = new NodeAgent({
@@ -116,7 +143,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     log,
     onPodCIDR: (cidr) => opts.setPodCIDR(cidr),
   });
-  const status = new StatusManager(rest, log);
+  const status = new StatusManager(rest, log, (uid, st) => podStarts.statusWritten(uid, st.phase));
   // A changed probe result syncs its pod (readiness into status, a failed liveness probe kills).
   const probes = new ProbeManager({
     clock,
@@ -182,6 +209,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     port: server.port,
     rest,
     ready,
+    resourceStats,
     stats: () => ({ syncs: workers.syncs, statusWrites: status.writes, relists: pleg.relists }),
     async stop() {
       stopped = true;
@@ -196,6 +224,23 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       await server.close();
       await Promise.race([recorder.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
       rest.close();
+    },
+  };
+}
+
+/** What kubelet_running_pods and kubelet_running_containers read at scrape time, from the runtime. */
+function runningCounts(cri: CriClient) {
+  const labelSelector = { [LABEL_MANAGED]: 'true' };
+  return {
+    pods: async () =>
+      (await cri.listPodSandbox({ state: { state: 'SANDBOX_READY' as const }, labelSelector })).length,
+    containers: async () => {
+      const out = new Map<string, number>();
+      for (const c of await cri.listContainers({ labelSelector })) {
+        const state = c.state.replace('CONTAINER_', '').toLowerCase();
+        out.set(state, (out.get(state) ?? 0) + 1);
+      }
+      return out;
     },
   };
 }

@@ -58,3 +58,29 @@ export function cgroupPids(path: string): number[] {
   for (const h of hierarchies()) walk(join(h, path));
   return [...out];
 }
+
+/** Whether the host runs the unified (v2) hierarchy at /sys/fs/cgroup. */
+export function isCgroupV2(): boolean {
+  return !!statSync(join(CGROUP_FS, 'cgroup.controllers'), { throwIfNoEntry: false });
+}
+
+/**
+ * How a container's swap can be held to its memory limit here (upstream's swapControllerAvailable): v1 with
+ * swap accounting has memory.memsw.*; v2 has memory.swap.max in non-root cgroups (looked for in our own).
+ */
+export function swapControl(): 'none' | 'memsw' | 'unified' {
+  try {
+    if (isCgroupV2()) {
+      const own = /^0::(\/.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
+      const candidates = [join(CGROUP_FS, own), join(CGROUP_FS, 'init.scope'), join(CGROUP_FS, 'system.slice')];
+      return candidates.some((d) => statSync(join(d, 'memory.swap.max'), { throwIfNoEntry: false }))
+        ? 'unified'
+        : 'none';
+    }
+    return statSync(join(CGROUP_FS, 'memory', 'memory.memsw.limit_in_bytes'), { throwIfNoEntry: false })
+      ? 'memsw'
+      : 'none';
+  } catch {
+    return 'none';
+  }
+}

@@ -129,8 +129,40 @@ function quantity(v: unknown): number | undefined {
   return q ? quantityToNumber(q) : undefined;
 }
 
-/** cpu shares from the request, CFS quota from the limit, memory limit in bytes (upstream's cgroupfs mapping). */
-export function linuxResources(container: Obj): LinuxContainerResources {
+/** How the node's cgroups keep containers from swapping past their memory limit. */
+export type SwapControl = 'none' | 'memsw' | 'unified';
+
+export interface ResourceOptions {
+  /** The node's memory capacity in bytes (the Burstable OOM score adjustment is relative to it). */
+  memoryCapacity?: number;
+  /** 'memsw': cgroup v1 with swap accounting; 'unified': cgroup v2 with memory.swap.max. */
+  swap?: SwapControl;
+}
+
+const GUARANTEED_OOM_SCORE_ADJ = -997;
+const BEST_EFFORT_OOM_SCORE_ADJ = 1000;
+
+/**
+ * upstream's GetContainerOOMScoreAdjust: Guaranteed last, BestEffort first, Burstable in between by the
+ * share of the node's memory the container requests (2..999).
+ */
+export function oomScoreAdj(pod: Obj, container: Obj, memoryCapacity: number): number {
+  const qos = computePodQOS(pod);
+  if (qos === 'Guaranteed') return GUARANTEED_OOM_SCORE_ADJ;
+  if (qos === 'BestEffort') return BEST_EFFORT_OOM_SCORE_ADJ;
+  const request = quantity(container.resources?.requests?.memory) ?? 0;
+  const adj = memoryCapacity > 0 ? 1000 - Math.trunc((1000 * request) / memoryCapacity) : 1000;
+  if (adj < 1000 + GUARANTEED_OOM_SCORE_ADJ) return 1000 + GUARANTEED_OOM_SCORE_ADJ;
+  if (adj === BEST_EFFORT_OOM_SCORE_ADJ) return adj - 1;
+  return adj;
+}
+
+/**
+ * cpu shares from the request, CFS quota from the limit, memory limit in bytes (upstream's cgroupfs
+ * mapping; runc turns shares into cpu.weight on cgroup v2). With swap off, as upstream runs, a memory
+ * limit also caps swap: memory+swap equal to the limit on v1, memory.swap.max 0 on v2.
+ */
+export function linuxResources(container: Obj, o: ResourceOptions = {}): LinuxContainerResources {
   const req = container.resources?.requests ?? {};
   const lim = container.resources?.limits ?? {};
   const cpuReq = quantity(req.cpu ?? lim.cpu);
@@ -142,7 +174,11 @@ export function linuxResources(container: Obj): LinuxContainerResources {
   const out: LinuxContainerResources = { cpuShares: shares, cpuPeriod: CPU_PERIOD_US };
   if (cpuLim !== undefined)
     out.cpuQuota = Math.max(MIN_QUOTA_US, Math.floor((milli(cpuLim) * CPU_PERIOD_US) / 1000));
-  if (memLim !== undefined) out.memoryLimitInBytes = Math.floor(memLim);
+  if (memLim !== undefined) {
+    out.memoryLimitInBytes = Math.floor(memLim);
+    if (o.swap === 'memsw') out.memorySwapLimitInBytes = out.memoryLimitInBytes;
+  }
+  if (o.swap === 'unified') out.unified = { 'memory.swap.max': '0' };
   return out;
 }
 
@@ -182,6 +218,8 @@ export interface ContainerOptions {
   image: string;
   /** The container's volume mounts (src/kubelet/volumes). */
   mounts?: Mount[];
+  /** Memory capacity and swap control for the cgroup values. */
+  resources?: ResourceOptions;
 }
 
 export function containerConfig(pod: Obj, container: Obj, o: ContainerOptions): ContainerConfig {
@@ -211,6 +249,14 @@ export function containerConfig(pod: Obj, container: Obj, o: ContainerOptions): 
     stdin: container.stdin === true,
     stdinOnce: container.stdinOnce === true,
     tty: container.tty === true,
-    linux: { resources: linuxResources(container), securityContext: containerSecurity(pod, container) },
+    linux: {
+      resources: {
+        ...linuxResources(container, o.resources),
+        ...(o.resources?.memoryCapacity
+          ? { oomScoreAdj: oomScoreAdj(pod, container, o.resources.memoryCapacity) }
+          : {}),
+      },
+      securityContext: containerSecurity(pod, container),
+    },
   };
 }

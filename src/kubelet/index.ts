@@ -13,6 +13,7 @@ import {
   SharedInformerFactory,
 } from '../client/index.js';
 import type { CriClient } from '../runtime/cri/client.js';
+import { swapControl } from './cgroups.js';
 import { hostFacts, hostResolvConf, internalIP } from './host.js';
 import { logResolver } from './logs.js';
 import { NodeAgent } from './node-agent.js';
@@ -133,6 +134,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     parallelStarts: opts.parallelStarts,
     probes,
     memoryBackedSecrets: true,
+    resources: { memoryCapacity: facts.memoryBytes, swap: swapControl() },
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);

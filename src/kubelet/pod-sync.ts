@@ -9,7 +9,13 @@ import { type CriClient, isCriNotFound } from '../runtime/cri/client.js';
 import type { PodSandboxConfig } from '../runtime/cri/types.js';
 import { Backoff } from './backoff.js';
 import { removeCgroup } from './cgroups.js';
-import { containerConfig, podCgroupParent, podLogDir, sandboxConfig } from './container-config.js';
+import {
+  containerConfig,
+  podCgroupParent,
+  podLogDir,
+  type ResourceOptions,
+  sandboxConfig,
+} from './container-config.js';
 import { ContainerConfigError, type EnvSources, expandCommand, resolveEnv } from './env.js';
 import type { ResolvConf } from './host.js';
 import { ImageError, ImagePuller } from './image-puller.js';
@@ -48,6 +54,8 @@ export interface PodSyncDeps {
   probes?: ProbeManager;
   /** Secret and projected volumes on tmpfs (the kubelet; unit tests write them to disk). */
   memoryBackedSecrets?: boolean;
+  /** The node's memory capacity (OOM score adjustment) and how swap is held to memory limits. */
+  resources?: ResourceOptions;
 }
 
 export interface SyncOutcome {
@@ -383,6 +391,7 @@ export class PodSyncer {
       args,
       image: imageRef,
       mounts,
+      resources: this.d.resources,
     });
     mkdirSync(join(podLogDir(this.d.dataDir, pod), c.name), { recursive: true });
     let id: string;

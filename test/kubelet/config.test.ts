@@ -5,6 +5,7 @@ import { CidrAllocator } from '../../src/controllers/nodeipam/index.js';
 import {
   containerConfig,
   linuxResources,
+  oomScoreAdj,
   podCgroupParent,
   podDnsConfig,
   sandboxConfig,
@@ -124,6 +125,37 @@ describe('CRI configs', () => {
         memoryLimitInBytes: 64 * 2 ** 20,
       },
     );
+  });
+
+  it('holds swap to the memory limit as upstream does with swap off', () => {
+    const c = { resources: { limits: { memory: '32Mi' } } };
+    assert.equal(linuxResources(c, { swap: 'memsw' }).memorySwapLimitInBytes, 32 * 2 ** 20);
+    assert.equal(linuxResources({}, { swap: 'memsw' }).memorySwapLimitInBytes, undefined);
+    assert.deepEqual(linuxResources(c, { swap: 'unified' }).unified, { 'memory.swap.max': '0' });
+    assert.equal(linuxResources(c, { swap: 'none' }).memorySwapLimitInBytes, undefined);
+    assert.equal(linuxResources(c, { swap: 'none' }).unified, undefined);
+  });
+
+  it('sets the OOM score adjustment by QoS class (upstream GetContainerOOMScoreAdjust)', () => {
+    const GiB = 2 ** 30;
+    const withResources = (resources: Record<string, unknown>) =>
+      pod({ containers: [{ name: 'a', resources }] });
+    const g = { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1', memory: '1Gi' } };
+    assert.equal(oomScoreAdj(withResources(g), { resources: g }, 10 * GiB), -997);
+    assert.equal(oomScoreAdj(pod(), { name: 'a' }, 10 * GiB), 1000);
+    const b = { requests: { memory: '1Gi' } };
+    assert.equal(oomScoreAdj(withResources(b), { resources: b }, 10 * GiB), 900);
+    const tiny = { requests: { cpu: '1m' } };
+    assert.equal(oomScoreAdj(withResources(tiny), { resources: tiny }, 10 * GiB), 999);
+    const huge = { requests: { memory: '10Gi' } };
+    assert.equal(oomScoreAdj(withResources(huge), { resources: huge }, 10 * GiB), 3);
+    const cc = containerConfig(withResources(b), { name: 'a', resources: b }, {
+      restartCount: 0,
+      env: [],
+      image: 'x',
+      resources: { memoryCapacity: 10 * GiB, swap: 'none' },
+    });
+    assert.equal(cc.linux?.resources?.oomScoreAdj, 900);
   });
 
   it('puts pods under their QoS cgroup and logs in the upstream layout', () => {

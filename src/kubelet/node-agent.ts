@@ -40,6 +40,8 @@ export interface NodeAgentOptions {
   log: Logger;
   /** Called once with the node's podCIDR when it is first seen. */
   onPodCIDR(podCIDR: string): void;
+  /** The pressure conditions that are True (the eviction manager's); without: judged from host usage. */
+  pressure?(): string[];
 }
 
 export async function runtimeHealth(cri: CriClient): Promise<RuntimeHealth> {
@@ -128,7 +130,7 @@ export class NodeAgent {
     const health = await runtimeHealth(this.opts.cri);
     const now = new Date(this.opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const usage = hostUsage(this.opts.dataDir);
-    const node = initialNode(this.opts.identity, this.facts, usage, health, now);
+    const node = initialNode(this.opts.identity, this.facts, usage, health, now, this.opts.pressure?.());
     let saved: Obj;
     try {
       saved = await nodes.create(node);
@@ -147,7 +149,7 @@ export class NodeAgent {
     const now = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const usage = hostUsage(this.opts.dataDir);
     const previous: Obj[] = stored.status?.conditions ?? [];
-    const ours = nodeConditions(previous, nodeConditionTexts(usage, health), now);
+    const ours = nodeConditions(previous, nodeConditionTexts(usage, health, this.opts.pressure?.()), now);
     const others = previous.filter((c) => !KUBELET_CONDITIONS.has(c?.type));
     const status = { ...nodeStatusBase(this.opts.identity, this.facts), conditions: [...ours, ...others] };
     if (!nodeStatusChanged(stored.status, status) && nowMs - this.lastReport < NODE_STATUS_REPORT_MS) return;

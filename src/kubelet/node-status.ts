@@ -61,11 +61,24 @@ interface ConditionText {
   message: string;
 }
 
-/** The four conditions upstream's kubelet owns, with its reasons and messages. */
-export function nodeConditionTexts(usage: HostUsage, health: RuntimeHealth): ConditionText[] {
-  const memoryPressure = usage.memoryAvailableBytes < EVICTION_MEMORY_BYTES;
-  const diskPressure = usage.diskAvailableBytes < usage.diskBytes * EVICTION_DISK_FRACTION;
-  const pidPressure = usage.pidMax - usage.pidsUsed < usage.pidMax * EVICTION_PID_FRACTION;
+/**
+ * The four conditions upstream's kubelet owns, with its reasons and messages. `pressure` lists the pressure
+ * conditions that are True (the eviction manager's view); without it they are judged from host usage.
+ */
+export function nodeConditionTexts(
+  usage: HostUsage,
+  health: RuntimeHealth,
+  pressure?: string[],
+): ConditionText[] {
+  const memoryPressure = pressure
+    ? pressure.includes('MemoryPressure')
+    : usage.memoryAvailableBytes < EVICTION_MEMORY_BYTES;
+  const diskPressure = pressure
+    ? pressure.includes('DiskPressure')
+    : usage.diskAvailableBytes < usage.diskBytes * EVICTION_DISK_FRACTION;
+  const pidPressure = pressure
+    ? pressure.includes('PIDPressure')
+    : usage.pidMax - usage.pidsUsed < usage.pidMax * EVICTION_PID_FRACTION;
   const ready = health.runtimeReady && health.networkReady;
   let notReadyMessage = '';
   if (!health.runtimeReady) notReadyMessage = `container runtime is down: ${health.message ?? ''}`.trim();
@@ -164,6 +177,7 @@ export function initialNode(
   usage: HostUsage,
   health: RuntimeHealth,
   now: string,
+  pressure?: string[],
 ): Obj {
   return {
     apiVersion: 'v1',
@@ -172,7 +186,7 @@ export function initialNode(
     spec: {},
     status: {
       ...nodeStatusBase(id, facts),
-      conditions: nodeConditions(undefined, nodeConditionTexts(usage, health), now),
+      conditions: nodeConditions(undefined, nodeConditionTexts(usage, health, pressure), now),
     },
   };
 }

@@ -56,6 +56,8 @@ export interface PodSyncDeps {
   memoryBackedSecrets?: boolean;
   /** The node's memory capacity (OOM score adjustment) and how swap is held to memory limits. */
   resources?: ResourceOptions;
+  /** Whether a pod the kubelet has not started yet may start (the eviction manager's admission). */
+  admit?(pod: Obj): { admit: true } | { admit: false; reason: string; message: string };
 }
 
 export interface SyncOutcome {
@@ -113,6 +115,12 @@ export class PodSyncer {
   private readonly firstSeen = new Map<string, string>();
   /** Pod volumes: set up before containers start, refreshed, torn down with the pod. */
   readonly volumes: VolumeManager;
+  /**
+   * Pods this kubelet failed itself (evicted, or refused at admission): the status they end with and the
+   * grace period to stop them in. Applied over the API server's copy until it shows the terminal phase, so
+   * a sync racing the status write never brings the pod back to Running.
+   */
+  private readonly failed = new Map<string, { status: Obj; graceSeconds?: number }>();
 
   constructor(private readonly d: PodSyncDeps) {
     this.crashBackoff = new Backoff(d.clock);
@@ -157,15 +165,35 @@ export class PodSyncer {
     }
   }
 
+  /** Fails a pod (phase Failed with the given status) and stops its containers in graceSeconds. */
+  failPod(uid: string, status: Obj, graceSeconds?: number): void {
+    this.failed.set(uid, { status, graceSeconds });
+  }
+
   private async syncOnce(
     uid: string,
     pod: Obj | undefined,
     lastKnown: Obj | undefined,
   ): Promise<SyncOutcome> {
-    if (pod && !this.firstSeen.has(uid))
-      this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
+    const firstSight = pod !== undefined && !this.firstSeen.has(uid);
+    if (pod && firstSight) this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
     const rt = await readPodRuntime(this.d.cri, uid);
     traceStep(uid, 'read');
+    // Admission, once, for a pod that has never run here (upstream's HandlePodAdditions).
+    if (pod && firstSight && this.d.admit && rt.sandboxes.length === 0 && rt.containers.length === 0) {
+      const verdict = pod.status?.phase === 'Pending' || !pod.status?.phase ? this.d.admit(pod) : undefined;
+      if (verdict && !verdict.admit) {
+        this.d.recorder.event(pod, 'Warning', verdict.reason, verdict.message);
+        this.failPod(uid, {
+          phase: 'Failed',
+          reason: verdict.reason,
+          message: `Pod was rejected: ${verdict.message}`,
+        });
+      }
+    }
+    const failed = this.failed.get(uid);
+    if (pod && failed && !isTerminalPhase(pod.status?.phase))
+      pod = { ...pod, status: { ...pod.status, ...failed.status } };
     const step = terminationStep(pod, pod?.status?.phase);
     if (step === 'remove-and-forget') {
       await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
@@ -196,7 +224,7 @@ export class PodSyncer {
       return { finished: true };
     }
     if (step === 'stop') {
-      await this.killPod(p, rt, terminationGracePeriod(p), false);
+      await this.killPod(p, rt, failed?.graceSeconds ?? terminationGracePeriod(p), false);
       // A finished pod's volumes go once its containers are stopped (upstream unmounts them too).
       await this.volumes.tearDown(uid);
       await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
@@ -501,6 +529,7 @@ export class PodSyncer {
     this.d.probes?.removePod(uid);
     this.reasons.delete(uid);
     this.firstSeen.delete(uid);
+    this.failed.delete(uid);
     this.crashBackoff.forgetPrefix(`${uid}/`);
     this.d.status.forget(uid);
   }

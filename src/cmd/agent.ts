@@ -1,6 +1,7 @@
 // `k8ts agent`: only the node (containerd under k8ts plus the kubelet), joined to a remote API server.
 import { mkdirSync } from 'node:fs';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
+import { KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
 import { defaultNodeName, nodeUnavailableReason, startNode } from './node.js';
 import { defaultDataDir } from './server.js';
 
@@ -13,6 +14,7 @@ export const AGENT_FLAGS: FlagSpec = {
   'kubelet-port': { type: 'number', default: 10250, help: 'the kubelet port (0 picks one)' },
   'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
   'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
+  ...KUBELET_FLAGS,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -39,6 +41,7 @@ export async function runAgent(args: string[]): Promise<void> {
     nodeIP: flags['node-ip'] as string | undefined,
     bridge: flags['cni-bridge'] as string,
     cgroupRoot: flags['cgroup-root'] as string,
+    kubelet: kubeletSettings(flags),
   });
   console.log(`k8ts: node ${nodeName} started against ${server} (kubelet port ${node.kubelet.port})`);
   void node.kubelet.ready.then(() =>

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { type Kubelet, startKubelet } from '../kubelet/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
+import type { KubeletSettings } from './kubelet-flags.js';
 
 /** Why no node can run here (with the fix), or undefined when one can. */
 export function nodeUnavailableReason(): string | undefined {
@@ -40,6 +41,8 @@ export interface NodeOptions {
   /** CNI bridge (default k8ts0); the network is named after it. */
   bridge?: string;
   cgroupRoot?: string;
+  /** Eviction and image GC settings (src/cmd/kubelet-flags.ts). */
+  kubelet?: KubeletSettings;
 }
 
 /** containerd and the images, which need no API server: `k8ts server` starts them while it opens its store. */
@@ -70,6 +73,7 @@ export async function startNode(
       nodeIP: opts.nodeIP,
       cgroupRoot: opts.cgroupRoot,
       parallelStarts: Number(process.env.K8TS_PARALLEL_POD_STARTS) || undefined,
+      ...opts.kubelet,
     });
   } catch (err) {
     await runtime.stop();

@@ -12,6 +12,7 @@ import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
 import { runElected } from './elected.js';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
+import { KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
 import {
   defaultNodeName,
   nodeUnavailableReason,
@@ -73,6 +74,7 @@ export const SERVER_FLAGS: FlagSpec = {
   'kubelet-port': { type: 'number', default: 10250, help: "the local node's kubelet port (0 picks one)" },
   'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
   'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
+  ...KUBELET_FLAGS,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -106,6 +108,8 @@ export async function runServer(args: string[]): Promise<void> {
     return;
   }
   const dataDir = (flags['data-dir'] as string | undefined) ?? defaultDataDir();
+  // Bad eviction or image GC flags stop the start here, before anything runs.
+  const kubelet = kubeletSettings(flags);
   mkdirSync(dataDir, { recursive: true });
   const endpoint = (flags['datastore-endpoint'] as string) || `sqlite://${join(dataDir, 'state.db')}`;
   const started = Date.now();
@@ -178,6 +182,7 @@ export async function runServer(args: string[]): Promise<void> {
           nodeIP: flags['node-ip'] as string | undefined,
           bridge: flags['cni-bridge'] as string,
           cgroupRoot: flags['cgroup-root'] as string,
+          kubelet,
         },
         runtimeStarting,
       ).then(

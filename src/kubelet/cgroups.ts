@@ -72,7 +72,11 @@ export function swapControl(): 'none' | 'memsw' | 'unified' {
   try {
     if (isCgroupV2()) {
       const own = /^0::(\/.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
-      const candidates = [join(CGROUP_FS, own), join(CGROUP_FS, 'init.scope'), join(CGROUP_FS, 'system.slice')];
+      const candidates = [
+        join(CGROUP_FS, own),
+        join(CGROUP_FS, 'init.scope'),
+        join(CGROUP_FS, 'system.slice'),
+      ];
       return candidates.some((d) => statSync(join(d, 'memory.swap.max'), { throwIfNoEntry: false }))
         ? 'unified'
         : 'none';

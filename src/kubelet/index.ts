@@ -57,7 +57,11 @@ export interface KubeletOptions {
   /** Pods started at once (default 8: on a busy runtime, fewer at once start the first ones sooner). */
   parallelStarts?: number;
   /** Node-pressure eviction: thresholds (default upstream's hard ones), transition period, soft grace cap. */
-  eviction?: { thresholds?: Threshold[]; pressureTransitionPeriodMs?: number; maxPodGracePeriodSeconds?: number };
+  eviction?: {
+    thresholds?: Threshold[];
+    pressureTransitionPeriodMs?: number;
+    maxPodGracePeriodSeconds?: number;
+  };
   /** Image GC thresholds (default 85% / 80%, 2 minutes). */
   imageGC?: ImageGCPolicy;
   /** Node and pod usage (default: read from the host, CRI and cgroups). */
@@ -182,7 +186,10 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     activePods: () =>
       podInformer.store
         .list()
-        .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp),
+        .filter(
+          (p) =>
+            p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp,
+        ),
     async evict({ pod, status, message, gracePeriodSeconds }) {
       recorder.event(pod, 'Warning', 'Evicted', message);
       syncer.failPod(pod.metadata.uid, status, gracePeriodSeconds);

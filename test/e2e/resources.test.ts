@@ -44,7 +44,9 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
     spec: {
       restartPolicy,
       terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'c', image: 'k8ts.local/busybox:latest', command: ['sh', '-c', command], resources }],
+      containers: [
+        { name: 'c', image: 'k8ts.local/busybox:latest', command: ['sh', '-c', command], resources },
+      ],
     },
   });
   /** A controller's file of the container's cgroup (v1: in that controller's hierarchy). */

@@ -149,12 +149,16 @@ describe('CRI configs', () => {
     assert.equal(oomScoreAdj(withResources(tiny), { resources: tiny }, 10 * GiB), 999);
     const huge = { requests: { memory: '10Gi' } };
     assert.equal(oomScoreAdj(withResources(huge), { resources: huge }, 10 * GiB), 3);
-    const cc = containerConfig(withResources(b), { name: 'a', resources: b }, {
-      restartCount: 0,
-      env: [],
-      image: 'x',
-      resources: { memoryCapacity: 10 * GiB, swap: 'none' },
-    });
+    const cc = containerConfig(
+      withResources(b),
+      { name: 'a', resources: b },
+      {
+        restartCount: 0,
+        env: [],
+        image: 'x',
+        resources: { memoryCapacity: 10 * GiB, swap: 'none' },
+      },
+    );
     assert.equal(cc.linux?.resources?.oomScoreAdj, 900);
   });
 

@@ -3,8 +3,9 @@
 // conditions True until the transition period has passed without a breach, first reclaims node-level
 // resources for disk pressure (unused images), and otherwise evicts one pod per pass, ranked as upstream
 // ranks them. While under pressure it also refuses new pods (BestEffort ones under memory pressure alone).
-import type { Clock, Logger, TimerHandle } from '../../client/index.js';
+
 import { computePodQOS } from '../../api/qos.js';
+import type { Clock, Logger, TimerHandle } from '../../client/index.js';
 import type { Obj } from '../refs.js';
 import { evictionMessage, isCriticalPod, rankPods } from './rank.js';
 import type { NodeStats, PodUsage, StatsProvider } from './stats.js';
@@ -108,11 +109,17 @@ export class EvictionManager {
         (t: Obj) =>
           (t.effect === 'NoSchedule' || !t.effect) &&
           ((t.operator === 'Exists' && (!t.key || t.key === TAINT_FOR_CONDITION.MemoryPressure)) ||
-            (t.key === TAINT_FOR_CONDITION.MemoryPressure && (t.operator ?? 'Equal') === 'Equal' && !t.value)),
+            (t.key === TAINT_FOR_CONDITION.MemoryPressure &&
+              (t.operator ?? 'Equal') === 'Equal' &&
+              !t.value)),
       );
       if (tolerates) return { admit: true };
     }
-    return { admit: false, reason: EVICTION_REASON, message: `The node had condition: [${conds.join(' ')}]. ` };
+    return {
+      admit: false,
+      reason: EVICTION_REASON,
+      message: `The node had condition: [${conds.join(' ')}]. `,
+    };
   }
 
   /** One pass; answers the pods it evicted (at most one). */
@@ -158,7 +165,10 @@ export class EvictionManager {
     const usage: PodUsage[] = await this.o.stats.pods({ disk: resource !== 'memory' && resource !== 'pids' });
     const ranked = rankPods(threshold.signal, active, usage);
     const obs = observations[threshold.signal];
-    const thresholdInfo = obs && { amount: thresholdAmount(threshold, obs.capacity), available: obs.available };
+    const thresholdInfo = obs && {
+      amount: thresholdAmount(threshold, obs.capacity),
+      available: obs.available,
+    };
     for (const pod of ranked) {
       if (isCriticalPod(pod)) continue;
       const message = evictionMessage(

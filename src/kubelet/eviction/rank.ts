@@ -44,7 +44,10 @@ const byPriority: Cmp = (a, b) => Math.sign((a.spec?.priority ?? 0) - (b.spec?.p
 type Usage = (u: PodUsage) => number | undefined;
 
 /** Pods without stats first; then `first` decides, else null. */
-function withStats(stats: Map<string, PodUsage>, fn: (a: PodUsage, b: PodUsage, pa: Obj, pb: Obj) => number): Cmp {
+function withStats(
+  stats: Map<string, PodUsage>,
+  fn: (a: PodUsage, b: PodUsage, pa: Obj, pb: Obj) => number,
+): Cmp {
   return (pa, pb) => {
     const a = stats.get(pa.metadata.uid);
     const b = stats.get(pb.metadata.uid);

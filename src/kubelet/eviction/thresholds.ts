@@ -52,7 +52,8 @@ export interface Threshold {
 }
 
 /** upstream's DefaultEvictionHard on Linux. */
-export const DEFAULT_EVICTION_HARD = 'memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%';
+export const DEFAULT_EVICTION_HARD =
+  'memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%';
 
 /** The --eviction-pressure-transition-period default: conditions stay True this long after the last breach. */
 export const DEFAULT_PRESSURE_TRANSITION_MS = 5 * 60_000;
@@ -76,7 +77,10 @@ export function parseThresholdStatements(text: string): Threshold[] {
   const seen = new Set<string>();
   for (const stmt of splitStatements(text)) {
     const m = /^([A-Za-z.]+)\s*<\s*(\S+)$/.exec(stmt);
-    if (!m) throw new ThresholdError(`invalid eviction threshold syntax ${JSON.stringify(stmt)}, expected <signal><<value>`);
+    if (!m)
+      throw new ThresholdError(
+        `invalid eviction threshold syntax ${JSON.stringify(stmt)}, expected <signal><<value>`,
+      );
     const [, signal, value] = m;
     if (!isSignal(signal)) throw new ThresholdError(`unsupported eviction signal ${signal}`);
     if (seen.has(signal)) throw new ThresholdError(`found duplicate eviction threshold for signal ${signal}`);
@@ -84,14 +88,17 @@ export function parseThresholdStatements(text: string): Threshold[] {
     if (value.endsWith('%')) {
       const pct = Number(value.slice(0, -1));
       if (!Number.isFinite(pct) || pct < 0 || pct > 100)
-        throw new ThresholdError(`eviction percentage threshold ${signal} must be >= 0% and <= 100%: ${value}`);
+        throw new ThresholdError(
+          `eviction percentage threshold ${signal} must be >= 0% and <= 100%: ${value}`,
+        );
       // 0% means the threshold is off, as upstream.
       if (pct === 0) continue;
       out.push({ signal, percentage: pct / 100, gracePeriodMs: 0 });
       continue;
     }
     const q = parseQuantity(value);
-    if (!q) throw new ThresholdError(`invalid eviction threshold quantity ${JSON.stringify(value)} for ${signal}`);
+    if (!q)
+      throw new ThresholdError(`invalid eviction threshold quantity ${JSON.stringify(value)} for ${signal}`);
     const n = quantityToNumber(q);
     if (n < 0) throw new ThresholdError(`eviction threshold ${signal} cannot be negative: ${value}`);
     if (n === 0) continue;
@@ -102,7 +109,15 @@ export function parseThresholdStatements(text: string): Threshold[] {
 
 /** A Go duration such as 1m30s, 90s, 1h, 500ms, in milliseconds. */
 export function parseDuration(text: string): number {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 1e-6 };
+  const units: Record<string, number> = {
+    h: 3_600_000,
+    m: 60_000,
+    s: 1000,
+    ms: 1,
+    us: 0.001,
+    µs: 0.001,
+    ns: 1e-6,
+  };
   const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/y;
   if (text === '0') return 0;
   let total = 0;
@@ -131,15 +146,20 @@ export function parseEvictionConfig(c: EvictionConfig): Threshold[] {
   const grace = new Map<string, number>();
   for (const stmt of splitStatements(c.softGracePeriod ?? '')) {
     const m = /^([A-Za-z.]+)\s*=\s*(\S+)$/.exec(stmt);
-    if (!m) throw new ThresholdError(`invalid eviction grace period syntax ${JSON.stringify(stmt)}, expected <signal>=<duration>`);
+    if (!m)
+      throw new ThresholdError(
+        `invalid eviction grace period syntax ${JSON.stringify(stmt)}, expected <signal>=<duration>`,
+      );
     if (!isSignal(m[1])) throw new ThresholdError(`unsupported eviction signal ${m[1]}`);
     const ms = parseDuration(m[2]);
-    if (ms < 0) throw new ThresholdError(`invalid eviction grace period specified: ${m[2]}, must be a positive value`);
+    if (ms < 0)
+      throw new ThresholdError(`invalid eviction grace period specified: ${m[2]}, must be a positive value`);
     grace.set(m[1], ms);
   }
   for (const t of soft) {
     const ms = grace.get(t.signal);
-    if (ms === undefined) throw new ThresholdError(`grace period must be specified for the soft eviction threshold ${t.signal}`);
+    if (ms === undefined)
+      throw new ThresholdError(`grace period must be specified for the soft eviction threshold ${t.signal}`);
     t.gracePeriodMs = ms;
   }
   return [...hard, ...soft];

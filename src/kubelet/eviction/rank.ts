@@ -122,8 +122,9 @@ export function binaryQuantity(n: number): string {
   return canonicalQuantity({ num: BigInt(Math.trunc(n)), exp10: 0, format: 'BinarySI' });
 }
 
+/** A count as Quantity.String() prints a DecimalSI quantity (4000 -> 4k). */
 export function decimalQuantity(n: number): string {
-  return canonicalQuantity({ num: BigInt(Math.trunc(n)), exp10: 0, format: 'DecimalSI' });
+  return canonicalQuantity(parseQuantity(String(Math.trunc(n)))!);
 }
 
 /**

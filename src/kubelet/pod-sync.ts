@@ -179,16 +179,19 @@ export class PodSyncer {
     if (pod && firstSight) this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
     const rt = await readPodRuntime(this.d.cri, uid);
     traceStep(uid, 'read');
-    // Admission, once, for a pod that has never run here (upstream's HandlePodAdditions).
+    // Admission, once, for a pod that has never run here (upstream's HandlePodAdditions). A refused pod gets
+    // only phase, reason and message, as upstream's rejectPod writes it (kubectl then shows the reason).
     if (pod && firstSight && this.d.admit && rt.sandboxes.length === 0 && rt.containers.length === 0) {
       const verdict = pod.status?.phase === 'Pending' || !pod.status?.phase ? this.d.admit(pod) : undefined;
       if (verdict && !verdict.admit) {
         this.d.recorder.event(pod, 'Warning', verdict.reason, verdict.message);
-        this.failPod(uid, {
+        await this.d.status.set(pod, {
+          ...pod.status,
           phase: 'Failed',
           reason: verdict.reason,
           message: `Pod was rejected: ${verdict.message}`,
         });
+        return {};
       }
     }
     const failed = this.failed.get(uid);
@@ -227,7 +230,10 @@ export class PodSyncer {
       await this.killPod(p, rt, failed?.graceSeconds ?? terminationGracePeriod(p), false);
       // A finished pod's volumes go once its containers are stopped (upstream unmounts them too).
       await this.volumes.tearDown(uid);
-      await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
+      // A pod that never ran here (refused at admission) keeps the status it was failed with.
+      const neverRan =
+        rt.sandboxes.length === 0 && rt.containers.length === 0 && !p.status?.containerStatuses;
+      if (!neverRan) await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
       return {};
     }
 

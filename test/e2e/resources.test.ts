@@ -200,3 +200,163 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
     await kubectl(['delete', 'pod', 'oom-never', 'oom-always', '--wait=false']);
   });
 });
+
+// A node whose hard memory threshold is always met (memory.available<1000Gi): MemoryPressure and its taint
+// appear, a BestEffort pod bound to it is refused at admission, and a Burstable pod that tolerates the taint
+// is admitted and then evicted (Failed, reason Evicted, upstream's message, an Evicted event).
+describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout: 180_000 }, () => {
+  let cluster: Cluster | undefined;
+  let dataDir = '';
+  const bridge = `${testBridgeName().slice(0, 13)}e`;
+  const cgroupRoot = `/k8ts-e2e-evict-${process.pid}`;
+  const nodeName = `e2e-evict-${process.pid}`;
+
+  const kubectl = async (a: string[], input?: string) => {
+    const r = await cluster!.kubectl('1.33', a, { input });
+    assert.equal(r.code, 0, `kubectl ${a.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const getJson = async (a: string[]): Promise<Obj> => JSON.parse(await kubectl([...a, '-o', 'json']));
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-eviction-e2e-'));
+    const args = [
+      '--cluster-cidr',
+      pickTestPodCidr(2),
+      '--cni-bridge',
+      bridge,
+      '--cgroup-root',
+      cgroupRoot,
+      '--kubelet-port',
+      '0',
+      '--node-name',
+      nodeName,
+      '--eviction-hard',
+      'memory.available<1000Gi',
+    ];
+    cluster = await startCluster({ agent: true, dataDir, args });
+  });
+
+  after(async () => {
+    if (cluster) {
+      const pid = cluster.pid;
+      await cluster.stop();
+      assert.throws(() => process.kill(pid, 0), 'k8ts server still running');
+    }
+    if (!dataDir) return;
+    await cleanupNodeDataDir(dataDir, bridge, cgroupRoot);
+    assert.deepEqual(mountsUnder(dataDir), []);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports MemoryPressure with its taint, refuses BestEffort pods and evicts a running one', async () => {
+    const node = await eventually(
+      'MemoryPressure True and its taint',
+      async () => {
+        const r = await cluster!.kubectl('1.33', ['get', 'node', nodeName, '-o', 'json']);
+        if (r.code !== 0) return undefined;
+        const n = JSON.parse(r.stdout);
+        const mp = n.status?.conditions?.find((c: Obj) => c.type === 'MemoryPressure');
+        const taint = (n.spec?.taints ?? []).find((t: Obj) => t.key === 'node.kubernetes.io/memory-pressure');
+        return mp?.status === 'True' && taint ? n : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const mp = node.status.conditions.find((c: Obj) => c.type === 'MemoryPressure');
+    assert.equal(mp.reason, 'KubeletHasInsufficientMemory');
+    assert.equal(
+      node.spec.taints.find((t: Obj) => t.key === 'node.kubernetes.io/memory-pressure').effect,
+      'NoSchedule',
+    );
+
+    // Bound straight to the node (past the scheduler's taint check): refused by the kubelet.
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'refused' },
+        spec: {
+          nodeName,
+          containers: [{ name: 'c', image: 'k8ts.local/busybox:latest', command: ['sleep', '3600'] }],
+        },
+      }),
+    );
+    const refused = await eventually(
+      'the BestEffort pod refused',
+      async () => {
+        const p = await getJson(['get', 'pod', 'refused']);
+        return p.status?.phase === 'Failed' ? p : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(refused.status.reason, 'Evicted');
+    assert.equal(refused.status.message, 'Pod was rejected: The node had condition: [MemoryPressure]. ');
+    for (const v of KUBECTL_VERSIONS) {
+      const r = await cluster!.kubectl(v, ['get', 'pod', 'refused', '--no-headers']);
+      assert.equal(r.stdout.trim().split(/\s+/)[2], 'Evicted', `kubectl ${v}: ${r.stdout}`);
+    }
+
+    // Burstable and tolerating the taint: scheduled, admitted, then evicted by the next pass.
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'victim' },
+        spec: {
+          terminationGracePeriodSeconds: 30,
+          tolerations: [
+            { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+          ],
+          containers: [
+            {
+              name: 'c',
+              image: 'k8ts.local/busybox:latest',
+              command: ['sleep', '3600'],
+              resources: { requests: { memory: '1Ki' } },
+            },
+          ],
+        },
+      }),
+    );
+    const evicted = await eventually(
+      'the Burstable pod evicted',
+      async () => {
+        const p = await getJson(['get', 'pod', 'victim']);
+        return p.status?.phase === 'Failed' ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(evicted.status.reason, 'Evicted');
+    assert.match(
+      evicted.status.message,
+      /^The node was low on resource: memory\. Threshold quantity: 1000Gi, available: \d+\w*\. /,
+    );
+    const dt = evicted.status.conditions.find((c: Obj) => c.type === 'DisruptionTarget');
+    assert.equal(dt?.reason, 'TerminationByKubelet');
+    // Its containers stopped; as with upstream 1.22+ (kubernetes#105467) the STATUS column then shows the
+    // container's reason (SIGTERM, exit 143: Error) while status.reason says Evicted.
+    const stopped = await eventually(
+      'the evicted container stopped',
+      async () => {
+        const p = await getJson(['get', 'pod', 'victim']);
+        return p.status?.containerStatuses?.[0]?.state?.terminated ? p : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(stopped.status.containerStatuses[0].state.terminated.exitCode, 143);
+    assert.equal(stopped.status.reason, 'Evicted');
+    for (const v of KUBECTL_VERSIONS) {
+      const r = await cluster!.kubectl(v, ['get', 'pod', 'victim', '--no-headers']);
+      assert.equal(r.stdout.trim().split(/\s+/)[2], 'Error', `kubectl ${v}: ${r.stdout}`);
+    }
+    const events = await eventually('the Evicted event', async () => {
+      const list = await getJson(['get', 'events', '--field-selector', 'involvedObject.name=victim']);
+      return list.items.find((e: Obj) => e.reason === 'Evicted');
+    });
+    assert.equal(events.type, 'Warning');
+    assert.equal(events.source?.component, 'kubelet');
+    await kubectl(['delete', 'pod', 'refused', 'victim', '--wait=false']);
+  });
+});

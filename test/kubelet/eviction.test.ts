@@ -504,6 +504,10 @@ describe('the pod worker fails evicted and refused pods', () => {
     assert.equal(got.status.phase, 'Failed');
     assert.equal(got.status.reason, 'Evicted');
     assert.equal(got.status.message, 'Pod was rejected: The node had condition: [DiskPressure]. ');
+    assert.equal(got.status.containerStatuses, undefined, 'nothing but phase, reason and message');
+    // Later syncs leave it so (kubectl shows the reason, Evicted).
+    await syncer.sync(p.metadata.uid, got, got);
+    assert.equal((await pods().get('refused')).status.containerStatuses, undefined);
     verdict = { admit: true };
   });
 });

@@ -335,8 +335,9 @@ describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout
     );
     const dt = evicted.status.conditions.find((c: Obj) => c.type === 'DisruptionTarget');
     assert.equal(dt?.reason, 'TerminationByKubelet');
-    // Its containers stopped; as with upstream 1.22+ (kubernetes#105467) the STATUS column then shows the
-    // container's reason (SIGTERM, exit 143: Error) while status.reason says Evicted.
+    // Its container killed once the 1 s grace period is over (sleep as PID 1 ignores SIGTERM: exit 137); as
+    // with upstream 1.22+ (kubernetes#105467) the STATUS column then shows the container's reason (Error)
+    // while status.reason says Evicted.
     const stopped = await eventually(
       'the evicted container stopped',
       async () => {
@@ -345,7 +346,7 @@ describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout
       },
       { timeoutMs: 30_000 },
     );
-    assert.equal(stopped.status.containerStatuses[0].state.terminated.exitCode, 143);
+    assert.equal(stopped.status.containerStatuses[0].state.terminated.exitCode, 137);
     assert.equal(stopped.status.reason, 'Evicted');
     for (const v of KUBECTL_VERSIONS) {
       const r = await cluster!.kubectl(v, ['get', 'pod', 'victim', '--no-headers']);

@@ -12,6 +12,7 @@ import type {
   PodSandboxConfig,
   PortMapping,
 } from '../runtime/cri/types.js';
+import type { PodCgroupConfig } from './cgroups.js';
 import type { ResolvConf } from './host.js';
 import {
   ANNOTATION_RESTART_COUNT,
@@ -46,6 +47,38 @@ export function podCgroupParent(pod: Obj, root = '/kubepods'): string {
   const leaf = `pod${pod.metadata.uid}`;
   if (qos === 'Guaranteed') return `${root}/${leaf}`;
   return `${root}/${qos.toLowerCase()}/${leaf}`;
+}
+
+function sumOrInitMax(pod: Obj, kind: 'requests' | 'limits', resource: string): number {
+  let sum = 0;
+  for (const c of pod.spec?.containers ?? []) sum += quantity(c.resources?.[kind]?.[resource]) ?? 0;
+  for (const c of pod.spec?.initContainers ?? [])
+    sum = Math.max(sum, quantity(c.resources?.[kind]?.[resource]) ?? 0);
+  return sum + (quantity(pod.spec?.overhead?.[resource]) ?? 0);
+}
+
+/**
+ * The pod cgroup's own limits, as upstream's ResourceConfigForPod: cpu shares from the summed requests
+ * (2 for BestEffort); a CFS quota and a memory limit from the summed limits when every container declares
+ * one (always for Guaranteed).
+ */
+export function podCgroupConfig(pod: Obj): PodCgroupConfig {
+  const qos = computePodQOS(pod);
+  if (qos === 'BestEffort') return { cpuShares: MIN_SHARES };
+  const containers: Obj[] = pod.spec?.containers ?? [];
+  const cpuReq = Math.round(sumOrInitMax(pod, 'requests', 'cpu') * 1000);
+  const cpuLim = Math.round(sumOrInitMax(pod, 'limits', 'cpu') * 1000);
+  const memLim = Math.floor(sumOrInitMax(pod, 'limits', 'memory'));
+  const cpuDeclared = containers.every((c) => (quantity(c.resources?.limits?.cpu) ?? 0) > 0);
+  const memDeclared = containers.every((c) => (quantity(c.resources?.limits?.memory) ?? 0) > 0);
+  const shares = Math.min(MAX_SHARES, Math.max(MIN_SHARES, Math.floor((cpuReq * 1024) / 1000)));
+  const out: PodCgroupConfig = { cpuShares: shares };
+  if (qos === 'Guaranteed' || cpuDeclared) {
+    out.cpuPeriodUs = CPU_PERIOD_US;
+    out.cpuQuotaUs = Math.max(MIN_QUOTA_US, Math.floor((cpuLim * CPU_PERIOD_US) / 1000));
+  }
+  if (qos === 'Guaranteed' || memDeclared) out.memoryLimitBytes = memLim;
+  return out;
 }
 
 /** DNS for the sandbox: the host's resolv.conf (no cluster DNS yet), or the pod's own with dnsPolicy None. */

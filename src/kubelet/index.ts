@@ -153,6 +153,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     memoryBackedSecrets: true,
     resources: { memoryCapacity: facts.memoryBytes, swap: swapControl() },
     admit: (pod) => eviction.admit(pod),
+    podCgroups: true,
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);

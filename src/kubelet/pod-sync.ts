@@ -8,9 +8,10 @@ import { type Clock, type EventRecorder, isNotFound, type Logger, type RestClien
 import { type CriClient, isCriNotFound } from '../runtime/cri/client.js';
 import type { PodSandboxConfig } from '../runtime/cri/types.js';
 import { Backoff } from './backoff.js';
-import { removeCgroup } from './cgroups.js';
+import { ensurePodCgroup, removeCgroup } from './cgroups.js';
 import {
   containerConfig,
+  podCgroupConfig,
   podCgroupParent,
   podLogDir,
   type ResourceOptions,
@@ -56,6 +57,8 @@ export interface PodSyncDeps {
   memoryBackedSecrets?: boolean;
   /** The node's memory capacity (OOM score adjustment) and how swap is held to memory limits. */
   resources?: ResourceOptions;
+  /** Create each pod's cgroup with its limits before its sandbox (the kubelet; not unit tests). */
+  podCgroups?: boolean;
   /** Whether a pod the kubelet has not started yet may start (the eviction manager's admission). */
   admit?(pod: Obj): { admit: true } | { admit: false; reason: string; message: string };
 }
@@ -284,6 +287,13 @@ export class PodSyncer {
             cgroupRoot: this.d.cgroupRoot,
           });
           mkdirSync(config.logDirectory!, { recursive: true });
+          if (this.d.podCgroups) {
+            try {
+              ensurePodCgroup(config.linux!.cgroupParent!, podCgroupConfig(p));
+            } catch (err) {
+              this.d.log.warn('cannot set up the pod cgroup', { pod: p.metadata.name, error: err });
+            }
+          }
           try {
             sandboxId = await this.d.cri.runPodSandbox(config);
             traceStep(uid, 'sandbox');

@@ -1,6 +1,6 @@
 // Resources end to end on a real `k8ts server` with its node (containerd, runc): requests and limits land in
-// the containers' cgroups as upstream maps them (cpu shares / weight, CFS quota, memory limit with swap held
-// to it, OOM score by QoS class), pods sit under their QoS cgroup, a container allocating beyond its memory
+// the containers' and pods' cgroups as upstream maps them (cpu shares / weight, CFS quota, memory limit with
+// swap held to it, OOM score by QoS class), pods sit under their QoS cgroup, a container allocating beyond its memory
 // limit is OOMKilled by the kernel and reported so (exit code 137, `kubectl get pods` STATUS OOMKilled with
 // kubectl 1.27 and 1.33), and restarted per its policy. Teardown stops every process by pid and removes
 // pods, shims, mounts, the bridge, the cgroups and the data dir.
@@ -142,6 +142,29 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
       assert.equal(cgroupFile('memory', gParent, id(gu), 'memory.limit_in_bytes'), String(48 * MiB));
       assert.equal(cgroupFile('cpu', eParent, id(be), 'cpu.shares'), '2');
       assert.equal(cgroupFile('cpu', eParent, id(be), 'cpu.cfs_quota_us'), '-1');
+    }
+    // The pod cgroups carry the pod's own limits (upstream's ResourceConfigForPod).
+    const podFile = (controller: string, parent: string, file: string) =>
+      readFileSync(
+        v2 ? join('/sys/fs/cgroup', parent, file) : join('/sys/fs/cgroup', controller, parent, file),
+        'utf8',
+      ).trim();
+    if (v2) {
+      assert.equal(podFile('cpu', bParent, 'cpu.weight'), '10');
+      assert.equal(podFile('cpu', bParent, 'cpu.max'), '50000 100000');
+      assert.equal(podFile('memory', bParent, 'memory.max'), String(64 * MiB));
+      assert.equal(podFile('memory', gParent, 'memory.max'), String(48 * MiB));
+      assert.equal(podFile('cpu', eParent, 'cpu.weight'), '1');
+      assert.equal(podFile('memory', eParent, 'memory.max'), 'max');
+    } else {
+      assert.equal(podFile('cpu', bParent, 'cpu.shares'), '256');
+      assert.equal(podFile('cpu', bParent, 'cpu.cfs_quota_us'), '50000');
+      assert.equal(podFile('memory', bParent, 'memory.limit_in_bytes'), String(64 * MiB));
+      assert.equal(podFile('cpu', gParent, 'cpu.shares'), '102');
+      assert.equal(podFile('cpu', gParent, 'cpu.cfs_quota_us'), '10000');
+      assert.equal(podFile('memory', gParent, 'memory.limit_in_bytes'), String(48 * MiB));
+      assert.equal(podFile('cpu', eParent, 'cpu.shares'), '2');
+      assert.equal(podFile('cpu', eParent, 'cpu.cfs_quota_us'), '-1');
     }
     // The OOM score adjustment by QoS class, on the container's process.
     const pidOf = (parent: string, p: Obj) =>

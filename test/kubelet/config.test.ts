@@ -1,11 +1,16 @@
 // Node registration values, node IPAM, and CRI configs built from pod specs.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CidrAllocator } from '../../src/controllers/nodeipam/index.js';
+import { ensurePodCgroup, sharesToWeight } from '../../src/kubelet/cgroups.js';
 import {
   containerConfig,
   linuxResources,
   oomScoreAdj,
+  podCgroupConfig,
   podCgroupParent,
   podDnsConfig,
   sandboxConfig,
@@ -19,6 +24,8 @@ import {
   nodeStatusChanged,
 } from '../../src/kubelet/node-status.js';
 import { pod } from './fixtures.js';
+
+type Obj = Record<string, any>;
 
 const facts = {
   hostname: 'h',
@@ -160,6 +167,65 @@ describe('CRI configs', () => {
       },
     );
     assert.equal(cc.linux?.resources?.oomScoreAdj, 900);
+  });
+
+  it('gives the pod cgroup its own limits as upstream ResourceConfigForPod', () => {
+    const two = (a: Obj, b: Obj) =>
+      pod({
+        containers: [
+          { name: 'a', resources: a },
+          { name: 'b', resources: b },
+        ],
+      });
+    assert.deepEqual(podCgroupConfig(pod()), { cpuShares: 2 });
+    const g = { requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '250m', memory: '64Mi' } };
+    assert.deepEqual(podCgroupConfig(two(g, g)), {
+      cpuShares: 512,
+      cpuPeriodUs: 100000,
+      cpuQuotaUs: 50000,
+      memoryLimitBytes: 128 * 2 ** 20,
+    });
+    // Burstable: a quota / memory limit only when every container declares one.
+    assert.deepEqual(podCgroupConfig(two({ requests: { cpu: '100m' }, limits: { memory: '32Mi' } }, {})), {
+      cpuShares: 102,
+    });
+    assert.deepEqual(
+      podCgroupConfig(
+        two({ limits: { memory: '32Mi' } }, { requests: { cpu: '1' }, limits: { memory: '16Mi' } }),
+      ),
+      { cpuShares: 1024, memoryLimitBytes: 48 * 2 ** 20 },
+    );
+  });
+
+  it('writes the pod cgroup files for cgroup v1 and v2', () => {
+    const root = mkdtempSync(join(tmpdir(), 'k8ts-cgroupfs-'));
+    try {
+      const config = {
+        cpuShares: 256,
+        cpuPeriodUs: 100000,
+        cpuQuotaUs: 50000,
+        memoryLimitBytes: 64 * 2 ** 20,
+      };
+      ensurePodCgroup('/kubepods/burstable/poduid-1', config, join(root, 'v1'), false);
+      const v1 = (c: string, f: string) =>
+        readFileSync(join(root, 'v1', c, 'kubepods/burstable/poduid-1', f), 'utf8');
+      assert.equal(v1('cpu', 'cpu.shares'), '256');
+      assert.equal(v1('cpu', 'cpu.cfs_quota_us'), '50000');
+      assert.equal(v1('cpu', 'cpu.cfs_period_us'), '100000');
+      assert.equal(v1('memory', 'memory.limit_in_bytes'), String(64 * 2 ** 20));
+      mkdirSync(join(root, 'v2'));
+      writeFileSync(join(root, 'v2', 'cgroup.subtree_control'), '');
+      ensurePodCgroup('/kubepods/burstable/poduid-1', config, join(root, 'v2'), true);
+      const v2 = (f: string) => readFileSync(join(root, 'v2', 'kubepods/burstable/poduid-1', f), 'utf8');
+      assert.equal(v2('cpu.weight'), '10');
+      assert.equal(v2('cpu.max'), '50000 100000');
+      assert.equal(v2('memory.max'), String(64 * 2 ** 20));
+      assert.equal(readFileSync(join(root, 'v2', 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
+      assert.equal(sharesToWeight(2), 1);
+      assert.equal(sharesToWeight(262144), 10000);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('puts pods under their QoS cgroup and logs in the upstream layout', () => {

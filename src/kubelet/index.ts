@@ -18,7 +18,7 @@ import { BUSYBOX_IMAGE, PAUSE_IMAGE } from '../runtime/images.js';
 import { swapControl } from './cgroups.js';
 import { EvictionManager } from './eviction/manager.js';
 import { hostStats, type StatsProvider } from './eviction/stats.js';
-import { parseEvictionConfig, type Threshold } from './eviction/thresholds.js';
+import { hardEvictionReserve, parseEvictionConfig, type Threshold } from './eviction/thresholds.js';
 import { hostFacts, hostResolvConf, internalIP } from './host.js';
 import { ImageGCManager, type ImageGCPolicy } from './image-gc.js';
 import { logResolver } from './logs.js';
@@ -99,6 +99,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     log,
   });
   const nodeIP = opts.nodeIP ?? internalIP();
+  const thresholds = opts.eviction?.thresholds ?? parseEvictionConfig({});
+  const reserve = hardEvictionReserve(thresholds);
   const version = await opts.cri.version();
   const facts = hostFacts(opts.dataDir);
 
@@ -126,6 +128,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     log,
     onPodCIDR: (cidr) => opts.setPodCIDR(cidr),
     pressure: () => eviction.conditions(),
+    evictionReserve: reserve,
   });
   const status = new StatusManager(rest, log);
   // A changed probe result syncs its pod (readiness into status, a failed liveness probe kills).
@@ -147,7 +150,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     dns: hostResolvConf(),
     cgroupRoot: opts.cgroupRoot,
     hostIPs: () => [nodeIP],
-    nodeAllocatable: () => allocatable(facts),
+    nodeAllocatable: () => allocatable(facts, reserve),
     parallelStarts: opts.parallelStarts,
     probes,
     memoryBackedSecrets: true,
@@ -181,7 +184,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     clock,
     log,
     stats,
-    thresholds: opts.eviction?.thresholds ?? parseEvictionConfig({}),
+    thresholds,
     pressureTransitionPeriodMs: opts.eviction?.pressureTransitionPeriodMs,
     maxPodGracePeriodSeconds: opts.eviction?.maxPodGracePeriodSeconds,
     activePods: () =>

@@ -15,6 +15,7 @@ import {
   podDnsConfig,
   sandboxConfig,
 } from '../../src/kubelet/container-config.js';
+import { hardEvictionReserve, parseEvictionConfig } from '../../src/kubelet/eviction/thresholds.js';
 import { parseResolvConf } from '../../src/kubelet/host.js';
 import {
   allocatable,
@@ -57,6 +58,28 @@ describe('node status', () => {
     const a = allocatable(facts);
     assert.equal(a.memory, `${4194304 - 102400}Ki`);
     assert.equal(a['ephemeral-storage'], String(Math.floor(100 * 2 ** 30 * 0.9)));
+    // --eviction-hard decides what is held back, as upstream.
+    const custom = allocatable(
+      facts,
+      hardEvictionReserve(parseEvictionConfig({ hard: 'memory.available<1Gi,nodefs.available<5Gi' })),
+    );
+    assert.equal(custom.memory, `${4194304 - 1048576}Ki`);
+    assert.equal(custom['ephemeral-storage'], String(95 * 2 ** 30));
+    const none = allocatable(facts, hardEvictionReserve([]));
+    assert.equal(none.memory, '4194304Ki');
+  });
+
+  it('takes the pressure conditions from the eviction manager when it has them', () => {
+    const texts = nodeConditionTexts(usage, { runtimeReady: true, networkReady: true }, ['DiskPressure']);
+    assert.deepEqual(
+      texts.map((t) => `${t.type}=${t.status}:${t.reason}`),
+      [
+        'MemoryPressure=False:KubeletHasSufficientMemory',
+        'DiskPressure=True:KubeletHasDiskPressure',
+        'PIDPressure=False:KubeletHasSufficientPID',
+        'Ready=True:KubeletReady',
+      ],
+    );
   });
 
   it('has the four kubelet conditions with upstream reasons; NotReady without a pod network', () => {

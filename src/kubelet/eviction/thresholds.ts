@@ -170,3 +170,13 @@ export function thresholdAmount(t: Threshold, capacity: number): number {
   if (t.quantity !== undefined) return t.quantity;
   return Math.trunc(capacity * (t.percentage ?? 0));
 }
+
+/** What the hard memory.available and nodefs.available thresholds hold back from node allocatable. */
+export function hardEvictionReserve(
+  thresholds: Threshold[],
+): (signal: 'memory.available' | 'nodefs.available', capacity: number) => number {
+  return (signal, capacity) => {
+    const t = thresholds.find((x) => x.signal === signal && x.gracePeriodMs === 0);
+    return t ? thresholdAmount(t, capacity) : 0;
+  };
+}

@@ -9,7 +9,17 @@ import { SIGNAL_RESOURCE, type Signal } from './thresholds.js';
 
 export const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
 
-type Cmp = (a: Obj, b: Obj) => number;
+interface RankKey {
+  pod: Obj;
+  hasStats: boolean;
+  priority: number;
+  /** Usage above the pod's request (negative when below). */
+  above: number;
+  /** Process count (PID pressure). */
+  processes: number;
+}
+
+type Cmp = (a: RankKey, b: RankKey) => number;
 
 function amount(v: unknown): number {
   const q = parseQuantity(v);
@@ -39,34 +49,15 @@ function cmpBool(a: boolean, b: boolean): number {
   return a === b ? 0 : a ? -1 : 1;
 }
 
-const byPriority: Cmp = (a, b) => Math.sign((a.spec?.priority ?? 0) - (b.spec?.priority ?? 0));
-
-type Usage = (u: PodUsage) => number | undefined;
-
-/** Pods without stats first; then `first` decides, else null. */
-function withStats(
-  stats: Map<string, PodUsage>,
-  fn: (a: PodUsage, b: PodUsage, pa: Obj, pb: Obj) => number,
-): Cmp {
-  return (pa, pb) => {
-    const a = stats.get(pa.metadata.uid);
-    const b = stats.get(pb.metadata.uid);
-    if (!a || !b) return cmpBool(!a, !b);
-    return fn(a, b, pa, pb);
-  };
-}
-
-function exceedsRequests(stats: Map<string, PodUsage>, usage: Usage, resource: string): Cmp {
-  return withStats(stats, (a, b, pa, pb) =>
-    cmpBool((usage(a) ?? 0) > podRequest(pa, resource), (usage(b) ?? 0) > podRequest(pb, resource)),
-  );
-}
-
-function aboveRequests(stats: Map<string, PodUsage>, usage: Usage, resource: string): Cmp {
-  return withStats(stats, (a, b, pa, pb) =>
-    Math.sign((usage(b) ?? 0) - podRequest(pb, resource) - ((usage(a) ?? 0) - podRequest(pa, resource))),
-  );
-}
+/** Pods without stats first, then fn decides. */
+const withStats =
+  (fn: Cmp): Cmp =>
+  (a, b) =>
+    !a.hasStats || !b.hasStats ? cmpBool(!a.hasStats, !b.hasStats) : fn(a, b);
+const exceedsRequests: Cmp = withStats((a, b) => cmpBool(a.above > 0, b.above > 0));
+const byPriority: Cmp = (a, b) => Math.sign(a.priority - b.priority);
+const aboveRequests: Cmp = withStats((a, b) => Math.sign(b.above - a.above));
+const moreProcesses: Cmp = withStats((a, b) => b.processes - a.processes);
 
 function orderedBy(...cmps: Cmp[]): Cmp {
   return (a, b) => {
@@ -78,43 +69,34 @@ function orderedBy(...cmps: Cmp[]): Cmp {
   };
 }
 
-const memoryUsage: Usage = (u) => u.memoryWorkingSetBytes;
-const diskUsage: Usage = (u) => u.ephemeralBytes;
-const inodeUsage: Usage = (u) => u.inodes;
-
 /** The pods in the order the signal evicts them (a new array). */
 export function rankPods(signal: Signal, pods: Obj[], usage: PodUsage[]): Obj[] {
   const stats = new Map(usage.map((u) => [u.uid, u]));
-  let cmp: Cmp;
-  switch (SIGNAL_RESOURCE[signal]) {
-    case 'memory':
-      cmp = orderedBy(
-        exceedsRequests(stats, memoryUsage, 'memory'),
-        byPriority,
-        aboveRequests(stats, memoryUsage, 'memory'),
-      );
-      break;
-    case 'pids':
-      cmp = orderedBy(
-        byPriority,
-        withStats(stats, (a, b) => (b.processes ?? 0) - (a.processes ?? 0)),
-      );
-      break;
-    case 'inodes':
-      cmp = orderedBy(
-        exceedsRequests(stats, inodeUsage, 'inodes'),
-        byPriority,
-        aboveRequests(stats, inodeUsage, 'inodes'),
-      );
-      break;
-    default:
-      cmp = orderedBy(
-        exceedsRequests(stats, diskUsage, 'ephemeral-storage'),
-        byPriority,
-        aboveRequests(stats, diskUsage, 'ephemeral-storage'),
-      );
-  }
-  return [...pods].sort(cmp);
+  const resource = SIGNAL_RESOURCE[signal];
+  const used = (u: PodUsage): number =>
+    (resource === 'memory'
+      ? u.memoryWorkingSetBytes
+      : resource === 'inodes'
+        ? u.inodes
+        : resource === 'ephemeral-storage'
+          ? u.ephemeralBytes
+          : 0) ?? 0;
+  // Requests and usage are worked out once per pod, not once per comparison.
+  const keys: RankKey[] = pods.map((pod) => {
+    const u = stats.get(pod.metadata?.uid);
+    return {
+      pod,
+      hasStats: u !== undefined,
+      priority: pod.spec?.priority ?? 0,
+      above: u && resource !== 'pids' ? used(u) - podRequest(pod, resource) : 0,
+      processes: u?.processes ?? 0,
+    };
+  });
+  const cmp =
+    resource === 'pids'
+      ? orderedBy(byPriority, moreProcesses)
+      : orderedBy(exceedsRequests, byPriority, aboveRequests);
+  return keys.sort(cmp).map((k) => k.pod);
 }
 
 /** A byte count as Quantity.String() prints a BinarySI quantity (100Mi, 51200Ki, 1000). */

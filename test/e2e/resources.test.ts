@@ -5,11 +5,14 @@
 // kubectl 1.27 and 1.33), and restarted per its policy. Teardown stops every process by pid and removes
 // pods, shims, mounts, the bridge, the cgroups and the data dir.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isCgroupV2 } from '../../src/kubelet/cgroups.js';
+import { containerdPaths } from '../../src/runtime/containerd-config.js';
+import { CriClient } from '../../src/runtime/cri/client.js';
+import { BUSYBOX_IMAGE, buildOciArchive, busyboxLayer, PAUSE_IMAGE } from '../../src/runtime/images.js';
 import { type Cluster, KUBECTL_VERSIONS, startCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
@@ -20,6 +23,7 @@ if (skip) console.log(`# skipping resources e2e: ${skip}`);
 
 type Obj = Record<string, any>;
 const MiB = 2 ** 20;
+const GC_TEST_IMAGE = 'example.com/k8ts-gc-test:1';
 
 describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, timeout: 240_000 }, () => {
   let cluster: Cluster | undefined;
@@ -226,8 +230,12 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
 
 // A node whose hard memory threshold is always met (memory.available<1000Gi): MemoryPressure and its taint
 // appear, a BestEffort pod bound to it is refused at admission, and a Burstable pod that tolerates the taint
-// is admitted and then evicted (Failed, reason Evicted, upstream's message, an Evicted event).
-describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout: 180_000 }, () => {
+// is admitted and then evicted (Failed, reason Evicted, upstream's message, an Evicted event). Its image GC
+// thresholds are 0% (always over): an unused image imported at start is removed, the built-in ones stay.
+describe('resources e2e: node-pressure eviction and image GC', {
+  skip: skip ?? false,
+  timeout: 180_000,
+}, () => {
   let cluster: Cluster | undefined;
   let dataDir = '';
   const bridge = `${testBridgeName().slice(0, 13)}e`;
@@ -243,6 +251,19 @@ describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'k8ts-eviction-e2e-'));
+    // An image nothing uses, imported at start from <data-dir>/images/ (its own config: its own image ID).
+    mkdirSync(join(dataDir, 'images'));
+    const layer = await busyboxLayer();
+    writeFileSync(
+      join(dataDir, 'images', 'gc-test.tar'),
+      buildOciArchive([
+        {
+          ref: GC_TEST_IMAGE,
+          layers: [layer],
+          config: { Cmd: ['sh'], Labels: { 'io.k8ts.test': 'image-gc' } },
+        },
+      ]),
+    );
     const args = [
       '--cluster-cidr',
       pickTestPodCidr(2),
@@ -256,6 +277,12 @@ describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout
       nodeName,
       '--eviction-hard',
       'memory.available<1000Gi',
+      '--image-gc-high-threshold',
+      '0',
+      '--image-gc-low-threshold',
+      '0',
+      '--image-minimum-gc-age',
+      '0s',
     ];
     cluster = await startCluster({ agent: true, dataDir, args });
   });
@@ -337,7 +364,8 @@ describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout
               name: 'c',
               image: 'k8ts.local/busybox:latest',
               command: ['sleep', '3600'],
-              resources: { requests: { memory: '1Ki' } },
+              // No memory request: allocatable memory is capacity less the 1000Gi threshold, i.e. none.
+              resources: { requests: { cpu: '10m' } },
             },
           ],
         },
@@ -350,7 +378,11 @@ describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout
         return p.status?.phase === 'Failed' ? p : undefined;
       },
       { timeoutMs: 60_000 },
-    );
+    ).catch(async (err) => {
+      console.log(JSON.stringify((await getJson(['get', 'pod', 'victim'])).status, null, 1));
+      console.log(cluster!.output().slice(-6000));
+      throw err;
+    });
     assert.equal(evicted.status.reason, 'Evicted');
     assert.match(
       evicted.status.message,
@@ -382,5 +414,33 @@ describe('resources e2e: node-pressure eviction', { skip: skip ?? false, timeout
     assert.equal(events.type, 'Warning');
     assert.equal(events.source?.component, 'kubelet');
     await kubectl(['delete', 'pod', 'refused', 'victim', '--wait=false']);
+  });
+
+  it('removes an unused image by the GC thresholds and keeps the pause and built-in images', async () => {
+    const cri = new CriClient(containerdPaths(dataDir).socket);
+    try {
+      const tags = await eventually(
+        'the unused image removed',
+        async () => {
+          const all = (await cri.listImages()).flatMap((i) => i.repoTags);
+          return all.includes(GC_TEST_IMAGE) ? undefined : all;
+        },
+        { timeoutMs: 30_000 },
+      );
+      assert.ok(tags.includes(PAUSE_IMAGE), tags.join(' '));
+      assert.ok(tags.includes(BUSYBOX_IMAGE), tags.join(' '));
+    } finally {
+      cri.close();
+    }
+    // 0% is never reachable: the shortfall is reported on the Node, as upstream.
+    const event = await eventually('the FreeDiskSpaceFailed event', async () => {
+      const list = await getJson(['get', 'events', '--field-selector', `involvedObject.name=${nodeName}`]);
+      return list.items.find((e: Obj) => e.reason === 'FreeDiskSpaceFailed');
+    });
+    assert.equal(event.type, 'Warning');
+    assert.match(
+      event.message,
+      /^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes/,
+    );
   });
 });

@@ -1,9 +1,10 @@
 // Resources end to end on a real `k8ts server` with its node (containerd, runc): requests and limits land in
 // the containers' and pods' cgroups as upstream maps them (cpu shares / weight, CFS quota, memory limit with
-// swap held to it, OOM score by QoS class), pods sit under their QoS cgroup, a container allocating beyond its memory
-// limit is OOMKilled by the kernel and reported so (exit code 137, `kubectl get pods` STATUS OOMKilled with
-// kubectl 1.27 and 1.33), and restarted per its policy. Teardown stops every process by pid and removes
-// pods, shims, mounts, the bridge, the cgroups and the data dir.
+// swap held to it, OOM score by QoS class), pods sit under their QoS cgroup, a container allocating beyond
+// its memory limit is OOMKilled by the kernel and reported so (exit code 137, `kubectl get pods` STATUS
+// OOMKilled with kubectl 1.27 and 1.33) and restarted per its policy, and a pod whose emptyDir outgrows its
+// sizeLimit is evicted. Teardown stops every process by pid and removes pods, shims, mounts, the bridge, the
+// cgroups and the data dir.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -225,6 +226,36 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
     assert.equal(last.exitCode, 137);
     assert.equal(restarted.status.phase, 'Running');
     await kubectl(['delete', 'pod', 'oom-never', 'oom-always', '--wait=false']);
+  });
+  it('evicts a pod whose emptyDir grows past its sizeLimit', async () => {
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'scratch-hog' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '1Mi' } }],
+        containers: [
+          {
+            name: 'c',
+            image: 'k8ts.local/busybox:latest',
+            command: ['sh', '-c', 'dd if=/dev/zero of=/scratch/f bs=1024 count=4096 && sleep 3600'],
+            volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+          },
+        ],
+      },
+    });
+    const evicted = await eventually(
+      'scratch-hog evicted',
+      async () => {
+        const p = await getPod('scratch-hog');
+        return p.status?.phase === 'Failed' ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(evicted.status.reason, 'Evicted');
+    assert.equal(evicted.status.message, 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
+    await kubectl(['delete', 'pod', 'scratch-hog', '--wait=false']);
   });
 });
 

@@ -11,8 +11,14 @@ import { FakeClock } from '../../src/client/clock.js';
 import type { EventRecorder } from '../../src/client/events.js';
 import { silentLogger } from '../../src/client/log.js';
 import { RestClient } from '../../src/client/rest.js';
-import { type EvictionRequest, EvictionManager } from '../../src/kubelet/eviction/manager.js';
-import { binaryQuantity, evictionMessage, rankPods } from '../../src/kubelet/eviction/rank.js';
+import { EvictionManager, type EvictionRequest } from '../../src/kubelet/eviction/manager.js';
+import {
+  binaryQuantity,
+  evictionMessage,
+  hasLocalStorageLimits,
+  localStorageViolation,
+  rankPods,
+} from '../../src/kubelet/eviction/rank.js';
 import type { NodeStats, PodUsage, StatsProvider } from '../../src/kubelet/eviction/stats.js';
 import {
   DEFAULT_EVICTION_HARD,
@@ -195,6 +201,66 @@ describe('eviction ranking and message', () => {
   });
 });
 
+describe('local storage limits', () => {
+  const withStorage = (spec: Obj): Obj => ({
+    metadata: { name: 'ls', namespace: 'default', uid: 'uid-ls' },
+    spec: { containers: [{ name: 'c' }], ...spec },
+  });
+  it('finds emptyDir, pod and container ephemeral-storage violations with upstream messages', () => {
+    const emptyDir = withStorage({
+      volumes: [
+        { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+        { name: 'scratch', emptyDir: { sizeLimit: '1Mi' } },
+      ],
+    });
+    assert.equal(hasLocalStorageLimits(emptyDir), true);
+    assert.equal(
+      localStorageViolation(emptyDir, {
+        uid: 'uid-ls',
+        containers: [],
+        volumes: { mem: 5 * Mi, scratch: 2 * Mi },
+      }),
+      'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ',
+    );
+    assert.equal(
+      localStorageViolation(emptyDir, {
+        uid: 'uid-ls',
+        containers: [],
+        volumes: { mem: 5 * Mi, scratch: Mi },
+      }),
+      undefined,
+      'memory-backed volumes are bounded by their tmpfs, not by eviction',
+    );
+    const limited = withStorage({
+      containers: [
+        { name: 'a', resources: { limits: { 'ephemeral-storage': '10Mi' } } },
+        { name: 'b', resources: { limits: { 'ephemeral-storage': '20Mi' } } },
+      ],
+    });
+    assert.equal(
+      localStorageViolation(limited, {
+        uid: 'uid-ls',
+        containers: [
+          { name: 'a', ephemeralBytes: 5 * Mi },
+          { name: 'b', ephemeralBytes: 26 * Mi },
+        ],
+      }),
+      'Pod ephemeral local storage usage exceeds the total limit of containers 30Mi. ',
+    );
+    assert.equal(
+      localStorageViolation(limited, {
+        uid: 'uid-ls',
+        containers: [
+          { name: 'a', ephemeralBytes: 11 * Mi },
+          { name: 'b', ephemeralBytes: 1 * Mi },
+        ],
+      }),
+      'Container a exceeded its local ephemeral storage limit "10Mi". ',
+    );
+    assert.equal(hasLocalStorageLimits(withStorage({})), false);
+  });
+});
+
 describe('EvictionManager on a FakeClock', () => {
   const setup = (thresholds = parseEvictionConfig({}), extra: Obj = {}) => {
     const clock = new FakeClock(Date.parse('2025-01-01T00:00:00Z'));
@@ -357,6 +423,53 @@ describe('EvictionManager on a FakeClock', () => {
       notEnough.evicted[0].message,
       /^The node was low on resource: ephemeral-storage\. Threshold quantity: 10Gi, available: 5Gi\. /,
     );
+  });
+
+  it('evicts every pod over its local storage limits at once, with grace 0, without node pressure', async () => {
+    const { stats, m, evicted } = setup();
+    assert.deepEqual(await m.synchronize(), []);
+    assert.equal(stats.diskAsked, 0, 'no directory walk while no pod has local storage limits');
+    const {
+      stats: stats2,
+      m: m2,
+      evicted: evicted2,
+    } = setup(undefined, {
+      options: {
+        activePods: () => [
+          {
+            ...pod('a'),
+            spec: { ...pod('a').spec, volumes: [{ name: 'v', emptyDir: { sizeLimit: '1Mi' } }] },
+          },
+          {
+            ...pod('b'),
+            spec: { ...pod('b').spec, volumes: [{ name: 'v', emptyDir: { sizeLimit: '1Gi' } }] },
+          },
+          {
+            ...pod('c'),
+            spec: { ...pod('c').spec, volumes: [{ name: 'v', emptyDir: { sizeLimit: '2Mi' } }] },
+          },
+        ],
+      },
+    });
+    stats2.podUsage = [
+      { ...usage('a', 0), volumes: { v: 3 * Mi } },
+      { ...usage('b', 0), volumes: { v: 3 * Mi } },
+      { ...usage('c', 0), volumes: { v: 3 * Mi } },
+    ];
+    assert.deepEqual(
+      (await m2.synchronize()).map((p) => p.metadata.name),
+      ['a', 'c'],
+    );
+    assert.deepEqual(
+      evicted2.map((e) => [e.gracePeriodSeconds, e.message]),
+      [
+        [0, 'Usage of EmptyDir volume "v" exceeds the limit "1Mi". '],
+        [0, 'Usage of EmptyDir volume "v" exceeds the limit "2Mi". '],
+      ],
+    );
+    assert.deepEqual(m2.conditions(), []);
+    assert.equal(evicted.length, 0);
+    assert.equal(stats.diskAsked, 0);
   });
 
   it('reports PIDPressure and DiskPressure for inodes', async () => {

@@ -1,4 +1,5 @@
-// The kubelet's eviction manager (upstream's pkg/kubelet/eviction): every 10 s it observes the node's
+// The kubelet's eviction manager (upstream's pkg/kubelet/eviction): every 10 s it first evicts pods over
+// their own local storage limits (emptyDir sizeLimit, ephemeral-storage limits), then observes the node's
 // signals, decides which thresholds are met (soft ones only after their grace period), keeps the pressure
 // conditions True until the transition period has passed without a breach, first reclaims node-level
 // resources for disk pressure (unused images), and otherwise evicts one pod per pass, ranked as upstream
@@ -7,7 +8,13 @@
 import { computePodQOS } from '../../api/qos.js';
 import type { Clock, Logger, TimerHandle } from '../../client/index.js';
 import type { Obj } from '../refs.js';
-import { evictionMessage, isCriticalPod, rankPods } from './rank.js';
+import {
+  evictionMessage,
+  hasLocalStorageLimits,
+  isCriticalPod,
+  localStorageViolation,
+  rankPods,
+} from './rank.js';
 import type { NodeStats, PodUsage, StatsProvider } from './stats.js';
 import {
   DEFAULT_PRESSURE_TRANSITION_MS,
@@ -122,9 +129,13 @@ export class EvictionManager {
     };
   }
 
-  /** One pass; answers the pods it evicted (at most one). */
+  /** One pass; answers the pods it evicted (at most one for node pressure). */
   async synchronize(): Promise<Obj[]> {
     const now = this.o.clock.now();
+    // Pods over their own local storage limits go first, whatever the node's state (upstream's
+    // localStorageEviction, with LocalStorageCapacityIsolation on by default).
+    const overLimit = await this.localStorageEviction(now);
+    if (overLimit.length > 0) return overLimit;
     let observations = observe(await this.o.stats.node());
     const met = this.o.thresholds.filter((t) => thresholdMet(t, observations));
 
@@ -181,32 +192,60 @@ export class EvictionManager {
       const max = this.o.maxPodGracePeriodSeconds ?? 0;
       const gracePeriodSeconds =
         threshold.gracePeriodMs === 0 ? IMMEDIATE_EVICTION_GRACE_SECONDS : max > 0 ? Math.min(own, max) : own;
-      const status = {
-        phase: 'Failed',
-        reason: EVICTION_REASON,
-        message,
-        conditions: [
-          ...(pod.status?.conditions ?? []).filter((c: Obj) => c?.type !== 'DisruptionTarget'),
-          {
-            type: 'DisruptionTarget',
-            status: 'True',
-            reason: 'TerminationByKubelet',
-            message,
-            lastProbeTime: null,
-            lastTransitionTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          },
-        ],
-      };
       this.o.log.info('eviction manager: evicting pod', {
         pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
         signal: threshold.signal,
       });
-      await this.o.evict({ pod, status, message, gracePeriodSeconds });
-      this.evictions++;
+      await this.evictPod(pod, message, gracePeriodSeconds, now);
       return [pod];
     }
     this.o.log.warn('eviction manager: unable to evict any pods from the node', { signal: threshold.signal });
     return [];
+  }
+
+  private async evictPod(pod: Obj, message: string, gracePeriodSeconds: number, now: number): Promise<void> {
+    const status = {
+      phase: 'Failed',
+      reason: EVICTION_REASON,
+      message,
+      conditions: [
+        ...(pod.status?.conditions ?? []).filter((c: Obj) => c?.type !== 'DisruptionTarget'),
+        {
+          type: 'DisruptionTarget',
+          status: 'True',
+          reason: 'TerminationByKubelet',
+          message,
+          lastProbeTime: null,
+          lastTransitionTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      ],
+    };
+    await this.o.evict({ pod, status, message, gracePeriodSeconds });
+    this.evictions++;
+  }
+
+  /**
+   * Evicts (grace 0) every pod whose emptyDir volume exceeds its sizeLimit, whose ephemeral storage exceeds
+   * the sum of its containers' limits, or whose container exceeds its own limit, in that order per pod.
+   * Disk usage is measured only when some pod has such a limit.
+   */
+  private async localStorageEviction(now: number): Promise<Obj[]> {
+    const limited = this.o.activePods().filter(hasLocalStorageLimits);
+    if (limited.length === 0) return [];
+    const usage = new Map((await this.o.stats.pods({ disk: true })).map((u) => [u.uid, u]));
+    const evicted: Obj[] = [];
+    for (const pod of limited) {
+      const u = usage.get(pod.metadata.uid);
+      if (!u || isCriticalPod(pod)) continue;
+      const message = localStorageViolation(pod, u);
+      if (!message) continue;
+      this.o.log.info('eviction manager: evicting pod over its local storage limit', {
+        pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+      });
+      await this.evictPod(pod, message, 0, now);
+      evicted.push(pod);
+    }
+    return evicted;
   }
 
   start(): void {

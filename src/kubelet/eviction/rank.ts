@@ -1,8 +1,16 @@
 // The order pods are evicted in under each kind of pressure, as upstream's eviction helpers rank them:
 // memory: usage above requests first, then lower priority, then more usage above requests; disk (bytes or
 // inodes): the same with ephemeral storage; PIDs: lower priority, then more processes. Pods without stats
-// go first. Also the eviction message and which pods are never evicted (critical ones).
-import { canonicalQuantity, parseQuantity, quantityToNumber } from '../../api/quantity.js';
+// go first. Also the eviction message, which pods are never evicted (critical ones), and local storage
+// limit violations (emptyDir sizeLimit, pod and container ephemeral-storage limits) with upstream's messages.
+import {
+  addQuantities,
+  canonicalQuantity,
+  compareQuantities,
+  parseQuantity,
+  type Quantity,
+  quantityToNumber,
+} from '../../api/quantity.js';
 import type { Obj } from '../refs.js';
 import type { PodUsage } from './stats.js';
 import { SIGNAL_RESOURCE, type Signal } from './thresholds.js';
@@ -142,4 +150,73 @@ export function evictionMessage(
       message += `Container ${c.name} was using ${binaryQuantity(used)}, request is ${q ? canonicalQuantity(q) : '0'}, has larger consumption of ${resource}. `;
   }
   return message;
+}
+
+function ephemeralLimit(c: Obj): string | undefined {
+  return c.resources?.limits?.['ephemeral-storage'];
+}
+
+/** Whether the pod has a disk emptyDir sizeLimit or an ephemeral-storage limit (local storage eviction). */
+export function hasLocalStorageLimits(pod: Obj): boolean {
+  const spec = pod.spec ?? {};
+  return (
+    (spec.volumes ?? []).some(
+      (v: Obj) => v.emptyDir?.sizeLimit !== undefined && v.emptyDir.medium !== 'Memory',
+    ) ||
+    [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some(
+      (c: Obj) => ephemeralLimit(c) !== undefined,
+    )
+  );
+}
+
+/**
+ * The eviction message when the pod breaks a local storage limit (upstream's emptyDirLimitEviction, then
+ * podEphemeralStorageLimitEviction, then containerEphemeralStorageLimitEviction), else undefined.
+ */
+export function localStorageViolation(pod: Obj, usage: PodUsage): string | undefined {
+  const spec = pod.spec ?? {};
+  for (const v of spec.volumes ?? []) {
+    if (!v.emptyDir || v.emptyDir.medium === 'Memory' || v.emptyDir.sizeLimit === undefined) continue;
+    const limit = parseQuantity(v.emptyDir.sizeLimit);
+    const used = usage.volumes?.[v.name];
+    if (limit && used !== undefined && quantityToNumber(limit) > 0 && used > quantityToNumber(limit))
+      return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${canonicalQuantity(limit)}". `;
+  }
+  const containers: Obj[] = spec.containers ?? [];
+  const podLimitQ = podLimitSum(pod);
+  const podLimit = podLimitQ ? quantityToNumber(podLimitQ) : 0;
+  if (podLimitQ && podLimit > 0) {
+    const diskVolumes = new Set(
+      (spec.volumes ?? [])
+        .filter((v: Obj) => v.emptyDir && v.emptyDir.medium !== 'Memory')
+        .map((v: Obj) => v.name),
+    );
+    let used = 0;
+    for (const c of usage.containers) used += c.ephemeralBytes ?? 0;
+    for (const [name, bytes] of Object.entries(usage.volumes ?? {})) if (diskVolumes.has(name)) used += bytes;
+    if (used > podLimit)
+      return `Pod ephemeral local storage usage exceeds the total limit of containers ${canonicalQuantity(podLimitQ)}. `;
+  }
+  for (const c of containers) {
+    const raw = ephemeralLimit(c);
+    const limit = raw !== undefined ? parseQuantity(raw) : undefined;
+    const used = usage.containers.find((x) => x.name === c.name)?.ephemeralBytes;
+    if (limit && used !== undefined && used > quantityToNumber(limit))
+      return `Container ${c.name} exceeded its local ephemeral storage limit "${canonicalQuantity(limit)}". `;
+  }
+  return undefined;
+}
+
+/** The sum of the containers' ephemeral-storage limits (or the largest init container's), as a quantity. */
+function podLimitSum(pod: Obj): Quantity | undefined {
+  let sum: Quantity | undefined;
+  for (const c of pod.spec?.containers ?? []) {
+    const q = parseQuantity(ephemeralLimit(c));
+    if (q) sum = sum ? addQuantities(sum, q) : q;
+  }
+  for (const c of pod.spec?.initContainers ?? []) {
+    const q = parseQuantity(ephemeralLimit(c));
+    if (q && (!sum || compareQuantities(q, sum) > 0)) sum = q;
+  }
+  return sum;
 }

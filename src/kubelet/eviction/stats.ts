@@ -26,7 +26,7 @@ export interface NodeStats {
 export interface ContainerUsage {
   name: string;
   memoryWorkingSetBytes?: number;
-  /** Writable layer plus logs, bytes. */
+  /** Writable layer plus logs, bytes (logs only counted when disk usage was asked for). */
   ephemeralBytes?: number;
 }
 
@@ -38,6 +38,8 @@ export interface PodUsage {
   inodes?: number;
   processes?: number;
   containers: ContainerUsage[];
+  /** Bytes used by each emptyDir volume, by volume name (when disk usage was asked for). */
+  volumes?: Record<string, number>;
 }
 
 export interface StatsProvider {
@@ -157,10 +159,31 @@ export function hostStats(o: HostStatsOptions): StatsProvider {
         pod.processes = pids.size;
         if (!opts.disk) continue;
         // Logs and emptyDir volumes count against the pod's ephemeral storage, as upstream's local storage.
-        const logs = diskUsage(join(o.dataDir, 'pods', `${pod.namespace}_${pod.name}_${pod.uid}`));
-        const emptyDirs = diskUsage(join(o.dataDir, 'pods', pod.uid, 'volumes', 'kubernetes.io~empty-dir'));
-        pod.ephemeralBytes = (pod.ephemeralBytes ?? 0) + logs.bytes + emptyDirs.bytes;
-        pod.inodes = (pod.inodes ?? 0) + logs.inodes + emptyDirs.inodes;
+        const logDir = join(o.dataDir, 'pods', `${pod.namespace}_${pod.name}_${pod.uid}`);
+        let total = 0;
+        let inodes = 0;
+        for (const c of pod.containers) {
+          const logs = diskUsage(join(logDir, c.name));
+          c.ephemeralBytes = (c.ephemeralBytes ?? 0) + logs.bytes;
+          total += logs.bytes;
+          inodes += logs.inodes;
+        }
+        pod.volumes = {};
+        const emptyDirRoot = join(o.dataDir, 'pods', pod.uid, 'volumes', 'kubernetes.io~empty-dir');
+        let names: string[] = [];
+        try {
+          names = readdirSync(emptyDirRoot);
+        } catch {
+          // no emptyDir volumes
+        }
+        for (const name of names) {
+          const used = diskUsage(join(emptyDirRoot, name));
+          pod.volumes[name] = used.bytes;
+          total += used.bytes;
+          inodes += used.inodes;
+        }
+        pod.ephemeralBytes = (pod.ephemeralBytes ?? 0) + total;
+        pod.inodes = (pod.inodes ?? 0) + inodes;
       }
       return [...byPod.values()].map(({ name: _n, namespace: _ns, ...usage }) => usage);
     },

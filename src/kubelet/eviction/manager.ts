@@ -132,10 +132,6 @@ export class EvictionManager {
   /** One pass; answers the pods it evicted (at most one for node pressure). */
   async synchronize(): Promise<Obj[]> {
     const now = this.o.clock.now();
-    // Pods over their own local storage limits go first, whatever the node's state (upstream's
-    // localStorageEviction, with LocalStorageCapacityIsolation on by default).
-    const overLimit = await this.localStorageEviction(now);
-    if (overLimit.length > 0) return overLimit;
     let observations = observe(await this.o.stats.node());
     const met = this.o.thresholds.filter((t) => thresholdMet(t, observations));
 
@@ -153,6 +149,11 @@ export class EvictionManager {
       this.o.log.info('eviction manager: node conditions changed', { conditions });
       this.o.onConditionsChanged?.(conditions);
     }
+
+    // Pods over their own local storage limits go first, whatever the node's state (upstream's
+    // localStorageEviction, with LocalStorageCapacityIsolation on by default).
+    const overLimit = await this.localStorageEviction(now);
+    if (overLimit.length > 0) return overLimit;
 
     // Memory first, then the rest in configuration order (upstream's byEvictionPriority).
     const due = met

@@ -425,7 +425,7 @@ describe('EvictionManager on a FakeClock', () => {
     );
   });
 
-  it('evicts every pod over its local storage limits at once, with grace 0, without node pressure', async () => {
+  it('evicts every pod over its local storage limits at once, with grace 0, before node pressure', async () => {
     const { stats, m, evicted } = setup();
     assert.deepEqual(await m.synchronize(), []);
     assert.equal(stats.diskAsked, 0, 'no directory walk while no pod has local storage limits');
@@ -451,6 +451,7 @@ describe('EvictionManager on a FakeClock', () => {
         ],
       },
     });
+    stats2.memoryAvailable = 50 * Mi; // conditions still follow the node while local storage evicts
     stats2.podUsage = [
       { ...usage('a', 0), volumes: { v: 3 * Mi } },
       { ...usage('b', 0), volumes: { v: 3 * Mi } },
@@ -467,7 +468,7 @@ describe('EvictionManager on a FakeClock', () => {
         [0, 'Usage of EmptyDir volume "v" exceeds the limit "2Mi". '],
       ],
     );
-    assert.deepEqual(m2.conditions(), []);
+    assert.deepEqual(m2.conditions(), ['MemoryPressure']);
     assert.equal(evicted.length, 0);
     assert.equal(stats.diskAsked, 0);
   });

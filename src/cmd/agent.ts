@@ -1,6 +1,7 @@
 // `k8ts agent`: only the node (containerd under k8ts plus the kubelet), joined to a remote API server.
 import { mkdirSync } from 'node:fs';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
+import { KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
 import { defaultNodeName, nodeUnavailableReason, startNode } from './node.js';
 import { defaultDataDir } from './server.js';
 
@@ -18,6 +19,7 @@ export const AGENT_FLAGS: FlagSpec = {
     type: 'string',
     help: "pods' nameserver (default: the node's own DNS server on its pod bridge address)",
   },
+  ...KUBELET_FLAGS,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -46,6 +48,7 @@ export async function runAgent(args: string[]): Promise<void> {
     cgroupRoot: flags['cgroup-root'] as string,
     clusterDomain: flags['cluster-domain'] as string,
     clusterDNS: flags['cluster-dns'] as string | undefined,
+    kubelet: kubeletSettings(flags),
   });
   console.log(`k8ts: node ${nodeName} started against ${server} (kubelet port ${node.kubelet.port})`);
   void node.kubelet.ready.then(() =>

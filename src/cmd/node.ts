@@ -9,6 +9,7 @@ import { type ServiceProxy, serviceProxyUnavailableReason, startServiceProxy } f
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
 import { NodeDns } from './node-dns.js';
+import type { KubeletSettings } from './kubelet-flags.js';
 
 /** Why no node can run here (with the fix), or undefined when one can. */
 export function nodeUnavailableReason(): string | undefined {
@@ -70,6 +71,8 @@ export interface NodeOptions {
   clusterDomain?: string;
   /** Pods' nameserver instead of this node's own DNS server (which runs either way). */
   clusterDNS?: string;
+  /** Eviction and image GC settings (src/cmd/kubelet-flags.ts). */
+  kubelet?: KubeletSettings;
 }
 
 /** containerd and the images, which need no API server: `k8ts server` starts them while it opens its store. */
@@ -118,6 +121,7 @@ export async function startNode(
       nodeIP: opts.nodeIP,
       cgroupRoot: opts.cgroupRoot,
       parallelStarts: Number(process.env.K8TS_PARALLEL_POD_STARTS) || undefined,
+      ...opts.kubelet,
     });
   } catch (err) {
     await dns.stop();

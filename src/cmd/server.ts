@@ -14,6 +14,7 @@ import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
 import { runElected } from './elected.js';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
+import { KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
 import {
   defaultNodeName,
   nodeUnavailableReason,
@@ -95,6 +96,7 @@ export const SERVER_FLAGS: FlagSpec = {
     type: 'string',
     help: "pods' nameserver (default: the node's own DNS server on its pod bridge address)",
   },
+  ...KUBELET_FLAGS,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -129,6 +131,8 @@ export async function runServer(args: string[]): Promise<void> {
     return;
   }
   const dataDir = (flags['data-dir'] as string | undefined) ?? defaultDataDir();
+  // Bad eviction or image GC flags stop the start here, before anything runs.
+  const kubelet = kubeletSettings(flags);
   mkdirSync(dataDir, { recursive: true });
   const endpoint = (flags['datastore-endpoint'] as string) || `sqlite://${join(dataDir, 'state.db')}`;
   const started = Date.now();
@@ -208,6 +212,7 @@ export async function runServer(args: string[]): Promise<void> {
           cgroupRoot: flags['cgroup-root'] as string,
           clusterDomain: flags['cluster-domain'] as string,
           clusterDNS: flags['cluster-dns'] as string | undefined,
+          kubelet,
         },
         runtimeStarting,
       ).then(

@@ -12,8 +12,15 @@ import {
   restEventSink,
   SharedInformerFactory,
 } from '../client/index.js';
+import { containerdPaths } from '../runtime/containerd-config.js';
 import type { CriClient } from '../runtime/cri/client.js';
+import { BUSYBOX_IMAGE, PAUSE_IMAGE } from '../runtime/images.js';
+import { swapControl } from './cgroups.js';
+import { EvictionManager } from './eviction/manager.js';
+import { type StatsProvider as EvictionStatsProvider, hostStats } from './eviction/stats.js';
+import { hardEvictionReserve, parseEvictionConfig, type Threshold } from './eviction/thresholds.js';
 import { hostFacts, hostResolvConf, internalIP } from './host.js';
+import { ImageGCManager, type ImageGCPolicy } from './image-gc.js';
 import { LABEL_MANAGED } from './labels.js';
 import { logResolver } from './logs.js';
 import { instrumentRuntime, KubeletMetrics, PodStartTracker, resourceMetricsText } from './metrics.js';
@@ -59,6 +66,16 @@ export interface KubeletOptions {
   workers?: number;
   /** Pods started at once (default 8: on a busy runtime, fewer at once start the first ones sooner). */
   parallelStarts?: number;
+  /** Node-pressure eviction: thresholds (default upstream's hard ones), transition period, soft grace cap. */
+  eviction?: {
+    thresholds?: Threshold[];
+    pressureTransitionPeriodMs?: number;
+    maxPodGracePeriodSeconds?: number;
+  };
+  /** Image GC thresholds (default 85% / 80%, 2 minutes). */
+  imageGC?: ImageGCPolicy;
+  /** Node and pod usage (default: read from the host, CRI and cgroups). */
+  stats?: EvictionStatsProvider;
   clock?: Clock;
   log?: Logger;
 }
@@ -69,7 +86,7 @@ export interface Kubelet {
   readonly rest: RestClient;
   /** Resolves once the Node exists and its pod network is configured. */
   readonly ready: Promise<void>;
-  stats(): { syncs: number; statusWrites: number; relists: number };
+  stats(): { syncs: number; statusWrites: number; relists: number; evictions: number; imagesRemoved: number };
   /** Node, pod and container usage (the Summary API); for node-pressure checks too. */
   readonly resourceStats: StatsProvider;
   stop(): Promise<void>;
@@ -106,6 +123,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     clock,
   });
   const podStarts = new PodStartTracker(metrics, () => clock.now());
+  const thresholds = opts.eviction?.thresholds ?? parseEvictionConfig({});
+  const reserve = hardEvictionReserve(thresholds);
   const version = await opts.cri.version();
   const facts = hostFacts(opts.dataDir);
 
@@ -142,6 +161,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     clock,
     log,
     onPodCIDR: (cidr) => opts.setPodCIDR(cidr),
+    pressure: () => eviction.conditions(),
+    evictionReserve: reserve,
   });
   const status = new StatusManager(rest, log, (uid, st) => podStarts.statusWritten(uid, st.phase));
   // A changed probe result syncs its pod (readiness into status, a failed liveness probe kills).
@@ -167,14 +188,60 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     },
     cgroupRoot: opts.cgroupRoot,
     hostIPs: () => [nodeIP],
-    nodeAllocatable: () => allocatable(facts),
+    nodeAllocatable: () => allocatable(facts, reserve),
     parallelStarts: opts.parallelStarts,
     probes,
     memoryBackedSecrets: true,
+    resources: { memoryCapacity: facts.memoryBytes, swap: swapControl() },
+    admit: (pod) => eviction.admit(pod),
+    podCgroups: true,
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);
   const pleg = new Pleg(opts.cri, (uid) => workers.enqueue(uid), clock, log);
+
+  const stats =
+    opts.stats ??
+    hostStats({
+      dataDir: opts.dataDir,
+      cri: opts.cri,
+      imageFsPath: containerdPaths(opts.dataDir).root,
+      cgroupRoot: opts.cgroupRoot,
+    });
+  const imageGC = new ImageGCManager({
+    cri: opts.cri,
+    clock,
+    log,
+    imageFs: async () => (await stats.node()).imageFs,
+    policy: opts.imageGC,
+    protectedImages: [PAUSE_IMAGE, BUSYBOX_IMAGE],
+    recorder,
+    nodeRef: { kind: 'Node', name: opts.nodeName },
+  });
+  const eviction = new EvictionManager({
+    clock,
+    log,
+    stats,
+    thresholds,
+    pressureTransitionPeriodMs: opts.eviction?.pressureTransitionPeriodMs,
+    maxPodGracePeriodSeconds: opts.eviction?.maxPodGracePeriodSeconds,
+    activePods: () =>
+      podInformer.store
+        .list()
+        .filter(
+          (p) =>
+            p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp,
+        ),
+    async evict({ pod, status, message, gracePeriodSeconds }) {
+      recorder.event(pod, 'Warning', 'Evicted', message);
+      syncer.failPod(pod.metadata.uid, status, gracePeriodSeconds);
+      workers.enqueue(pod.metadata.uid);
+    },
+    reclaimImages: async () => {
+      await imageGC.deleteUnusedImages();
+    },
+    onConditionsChanged: () => void agent.updateStatus().catch(() => {}),
+  });
 
   let stopped = false;
   const run = (async () => {
@@ -200,6 +267,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     workers.start();
     pleg.start();
     syncer.volumes.start();
+    eviction.start();
+    imageGC.start();
   })();
   run.catch((err) => log.error('kubelet failed to start', { node: opts.nodeName, error: err }));
   const ready = run.then(() => agent.waitForPodCIDR());
@@ -210,10 +279,18 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     rest,
     ready,
     resourceStats,
-    stats: () => ({ syncs: workers.syncs, statusWrites: status.writes, relists: pleg.relists }),
+    stats: () => ({
+      syncs: workers.syncs,
+      statusWrites: status.writes,
+      relists: pleg.relists,
+      evictions: eviction.evictions,
+      imagesRemoved: imageGC.removed.length,
+    }),
     async stop() {
       stopped = true;
       pleg.stop();
+      eviction.stop();
+      imageGC.stop();
       probes.stop();
       syncer.volumes.stop();
       agent.stop();

@@ -77,7 +77,7 @@ function trackManagedFields(
     apiVersion: apiVersionOf(def),
     subresource,
     schemaName: def.schemaName,
-    resolver: schemaResolver(),
+    resolver: schemaResolver(def),
     now: ctx.now(),
     ignoredFields: ignoredFieldsFor(def, subresource),
   });
@@ -405,6 +405,8 @@ export async function deleteObject(ctx: ApiContext, t: Target, opts: DeleteOptio
       finalizers.push('foregroundDeletion');
     }
     if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (!current.metadata.deletionTimestamp)
+      for (const f of def.deleteFinalizers ?? []) if (!finalizers.includes(f)) finalizers.push(f);
     const isNamespace = def === ctx.namespaces;
     const nsFinalizers: string[] = isNamespace ? (next.spec?.finalizers ?? []) : [];
     const grace = gracePeriod(def, current, opts);

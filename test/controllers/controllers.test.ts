@@ -232,6 +232,44 @@ describe('namespace controller', () => {
     const sas = await api.req('GET', '/api/v1/namespaces/doomed/serviceaccounts');
     assert.equal(sas.body.items.length, 0, 'the default ServiceAccount is not recreated while terminating');
   });
+
+  test('deleting a namespace deletes its custom resources too', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gizmos.ns.k8ts.io' },
+      spec: {
+        group: 'ns.k8ts.io',
+        scope: 'Namespaced',
+        names: { plural: 'gizmos', kind: 'Gizmo' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    };
+    assert.equal(
+      (await api.req('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status,
+      201,
+    );
+    await createNamespace('doomed-cr');
+    const path = '/apis/ns.k8ts.io/v1/namespaces/doomed-cr/gizmos';
+    await eventually('gizmos served', async () => {
+      const r = await api.req('POST', path, {
+        apiVersion: 'ns.k8ts.io/v1',
+        kind: 'Gizmo',
+        metadata: { name: 'g' },
+      });
+      return r.status === 201 ? true : undefined;
+    });
+    assert.equal((await api.req('DELETE', '/api/v1/namespaces/doomed-cr')).status, 202);
+    await gone('/api/v1/namespaces/doomed-cr');
+    assert.equal((await api.req('GET', '/apis/ns.k8ts.io/v1/gizmos')).body.items.length, 0);
+  });
 });
 
 describe('service account controller', () => {

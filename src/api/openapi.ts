@@ -10,7 +10,6 @@ import {
   gvPrefix,
   type Operation,
   PATCH,
-  PATCH_CONTENT_TYPES,
   type Param,
   type PathItem,
   referencedSchemas,
@@ -261,7 +260,8 @@ function v3Operation(o: Operation): Record<string, unknown> {
   };
   if (o.params.length) out.parameters = o.params.map(v3Param);
   if (o.body) {
-    const types = o.body === PATCH ? PATCH_CONTENT_TYPES : ['*/*'];
+    // kubectl apply sends a strategic merge patch only where the PATCH operation lists that type.
+    const types = o.body === PATCH ? o.consumes : ['*/*'];
     out.requestBody = {
       content: Object.fromEntries(types.map((t) => [t, { schema: v3Schema(o.body!) }])),
       ...(o.bodyRequired ? { required: true } : {}),

@@ -79,6 +79,34 @@ spec:
                 type: integer
                 minimum: 1
                 maximum: 10
+              policy:
+                type: string
+                enum: [Allow, Forbid]
+                default: Allow
+              port:
+                x-kubernetes-int-or-string: true
+              labels:
+                type: object
+                additionalProperties:
+                  type: string
+              extra:
+                type: object
+                x-kubernetes-preserve-unknown-fields: true
+              note:
+                type: string
+                nullable: true
+              items:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [name]
+                items:
+                  type: object
+                  required: [name]
+                  properties:
+                    name:
+                      type: string
+                    value:
+                      type: number
 `;
 }
 
@@ -139,6 +167,10 @@ spec:
   cronSpec: "* * * * */5"
   image: my-awesome-cron-image
   replicas: 2
+  port: http
+  labels: {a: b}
+  extra: {anything: [1, 2]}
+  items: [{name: one, value: 1.5}]
 `,
       );
       assert.equal(
@@ -154,6 +186,8 @@ spec:
       );
       const got = JSON.parse(await ok(v, ['-n', ns, 'get', 'crontab', 'my-new-cron-object', '-o', 'json']));
       assert.equal(got.spec.image, 'my-awesome-cron-image');
+      assert.equal(got.spec.policy, 'Allow', 'the schema default');
+      assert.deepEqual(got.spec.extra, { anything: [1, 2] });
       // Schema validation reaches kubectl as a 422.
       const bad = await cluster.kubectl(v, ['-n', ns, 'create', '-f', '-'], {
         input: JSON.stringify({
@@ -204,6 +238,28 @@ spec:
       const got = JSON.parse(await ok(v, ['-n', ns, 'get', 'crontab', 'my-new-cron-object', '-o', 'json']));
       assert.equal(got.spec.replicas, 5);
       assert.equal(got.metadata.generation, 2);
+    });
+
+    it('applies custom resources client-side twice and server-side', async () => {
+      const cr = (replicas: number) =>
+        JSON.stringify({
+          apiVersion: `${group}/v1`,
+          kind: 'CronTab',
+          metadata: { name: 'applied' },
+          spec: { cronSpec: '*/5 * * * *', replicas },
+        });
+      const f = file(`applied-${v}.json`, cr(1));
+      assert.equal(await ok(v, ['-n', ns, 'apply', '-f', f]), `crontab.${group}/applied created\n`);
+      writeFileSync(f, cr(3));
+      assert.equal(await ok(v, ['-n', ns, 'apply', '-f', f]), `crontab.${group}/applied configured\n`);
+      assert.equal(await ok(v, ['-n', ns, 'apply', '-f', f]), `crontab.${group}/applied unchanged\n`);
+      writeFileSync(f, cr(4));
+      assert.equal(
+        await ok(v, ['-n', ns, 'apply', '--server-side', '--force-conflicts', '-f', f]),
+        `crontab.${group}/applied serverside-applied\n`,
+      );
+      const got = JSON.parse(await ok(v, ['-n', ns, 'get', 'crontab', 'applied', '-o', 'json']));
+      assert.equal(got.spec.replicas, 4);
     });
 
     it('deleting the CRD deletes its custom resources', async () => {

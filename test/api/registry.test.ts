@@ -46,7 +46,9 @@ describe('registry sanity', () => {
   it('every kind has a schema name matching its group, version and kind', () => {
     for (const d of defs) {
       const g = d.group === '' ? 'core' : d.group.split('.')[0];
-      assert.equal(d.schemaName, `io.k8s.api.${g}.${d.version}.${d.kind}`, d.kind);
+      // apiextensions types live in their own Go module upstream, and so under its package path.
+      const pkg = g === 'apiextensions' ? 'io.k8s.apiextensions-apiserver.pkg.apis' : 'io.k8s.api';
+      assert.equal(d.schemaName, `${pkg}.${g}.${d.version}.${d.kind}`, d.kind);
       assert.equal(d.singular, d.kind.toLowerCase(), d.kind);
     }
   });

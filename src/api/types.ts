@@ -122,6 +122,8 @@ export interface ResourceDef {
   generation?: boolean;
   /** Strategic merge patch is refused with 415, as upstream does for custom resources. */
   noStrategicMerge?: boolean;
+  /** Set while creates are refused with 405 and this message (custom resources of a terminating CRD). */
+  refusesCreate?: string;
   /** Finalizers the server adds when the object is deleted (CRD: customresourcecleanup.apiextensions.k8s.io). */
   deleteFinalizers?: string[];
   /** Verbs served on the main resource; default: all of create delete deletecollection get list patch update watch. */

@@ -165,6 +165,9 @@ export class CustomResourceController {
       ),
     };
     await this.writeStatus(name, terminating);
+    // Upstream still serves reads and deletes of a terminating CRD's resources, but no new ones.
+    for (const d of this.served.get(name)?.defs ?? [])
+      d.refusesCreate = 'create not allowed while custom resource definition is terminating';
     const def = customResourceDefs(crd, { allVersions: true })[0];
     if (def) {
       const { items } = await this.ctx.store.list(def, undefined, undefined);

@@ -189,6 +189,7 @@ export async function createObject(
   opts: WriteOptions,
 ): Promise<Obj> {
   const { def } = t;
+  if (def.refusesCreate) throw new K8tsError('MethodNotAllowed', def.refusesCreate);
   const obj = checkBody(t, body);
   const m = obj.metadata;
   const requestedName = m.name as string | undefined;

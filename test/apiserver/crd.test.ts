@@ -448,6 +448,36 @@ describe('apiserver CustomResourceDefinitions', () => {
     );
   });
 
+  it('serves the new shape after a CRD update (a version added, a column changed)', async () => {
+    const cur = (await t.req('GET', `${CRDS}/widgets.example.k8ts.io`)).body;
+    const v2 = structuredClone(cur.spec.versions[0]);
+    v2.name = 'v2';
+    v2.storage = false;
+    v2.additionalPrinterColumns = [{ name: 'Code', type: 'string', jsonPath: '.spec.code' }];
+    cur.spec.versions.push(v2);
+    const put = await t.req('PUT', `${CRDS}/widgets.example.k8ts.io`, cur);
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal(put.body.metadata.generation, 2);
+    const group = await eventually(async () => {
+      const g = await t.req('GET', '/apis/example.k8ts.io');
+      assert.deepEqual(
+        g.body.versions.map((v: any) => v.version),
+        ['v2', 'v1', 'v1beta1'],
+      );
+      return g.body;
+    });
+    assert.equal(group.preferredVersion.version, 'v2');
+    const r = await t.req('GET', '/apis/example.k8ts.io/v2/namespaces/default/widgets', undefined, {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+    });
+    assert.deepEqual(
+      r.body.columnDefinitions.map((c: any) => c.name),
+      ['Name', 'Code'],
+    );
+    const v3 = await t.req('GET', '/openapi/v3/apis/example.k8ts.io/v2');
+    assert.ok(v3.body.components.schemas['io.k8ts.example.v2.Widget']);
+  });
+
   it('refuses a second CRD whose names are taken', async () => {
     const other = widgetCrd();
     other.metadata.name = 'gadgets.example.k8ts.io';
@@ -488,8 +518,46 @@ describe('apiserver CustomResourceDefinitions', () => {
         ).status,
         201,
       );
+    // A finalizer of its own holds one custom resource, so the CRD stays terminating for a while.
+    const held = {
+      apiVersion: 'example.k8ts.io/v1beta1',
+      kind: 'Thing',
+      metadata: { name: 'held', finalizers: ['example.k8ts.io/hold'] },
+    };
+    assert.equal((await t.req('POST', things, held)).status, 201);
     const del = await t.req('DELETE', `${CRDS}/things.example.k8ts.io`);
     assert.equal(del.status, 202, 'pending on its cleanup finalizer');
+    const terminating = await eventually(async () => {
+      const r = await t.req('GET', `${CRDS}/things.example.k8ts.io`);
+      const c = r.body.status.conditions.find((x: any) => x.type === 'Terminating');
+      assert.equal(c?.status, 'True');
+      assert.equal((await t.req('GET', `${things}/a`)).status, 404, 'the others are deleted');
+      return r.body;
+    });
+    assert.equal(
+      terminating.status.conditions.find((x: any) => x.type === 'Terminating').reason,
+      'InstanceDeletionInProgress',
+    );
+    const refused = await t.req('POST', things, {
+      apiVersion: 'example.k8ts.io/v1beta1',
+      kind: 'Thing',
+      metadata: { name: 'late' },
+    });
+    assert.equal(refused.status, 405);
+    assert.equal(refused.body.message, 'create not allowed while custom resource definition is terminating');
+    const h = (await t.req('GET', `${things}/held`)).body;
+    assert.ok(h.metadata.deletionTimestamp, 'being deleted');
+    assert.equal(
+      (
+        await t.req(
+          'PATCH',
+          `${things}/held`,
+          { metadata: { finalizers: null } },
+          { 'content-type': 'application/merge-patch+json' },
+        )
+      ).status,
+      200,
+    );
     assert.ok(del.body.metadata.finalizers.includes('customresourcecleanup.apiextensions.k8s.io'));
     await eventually(async () => {
       assert.equal((await t.req('GET', `${CRDS}/things.example.k8ts.io`)).status, 404);

@@ -40,7 +40,13 @@ export class CustomResourceController {
     const cache = this.ctx.store.cache(this.crds);
     await cache.ready();
     const from = cache.revision;
-    for (const obj of cache.list()) await this.reconcile(obj.metadata.name);
+    for (const obj of cache.list()) {
+      // One bad CRD must not keep the server from starting: it is retried like any other failure.
+      await this.reconcile(obj.metadata.name).catch((err) => {
+        console.error(`crd controller: ${obj.metadata.name}: ${(err as Error).message}`);
+        this.enqueue(obj.metadata.name, CLEANUP_RETRY_MS);
+      });
+    }
     this.unsubscribe = cache.subscribe(from, (events) => {
       for (const e of events) this.enqueue(e.object.metadata?.name);
     });

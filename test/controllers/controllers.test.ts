@@ -216,6 +216,59 @@ describe('garbage collector', () => {
   });
 });
 
+describe('garbage collector with custom resources', () => {
+  test('collects the dependents of a deleted custom resource, and custom resources whose owner is gone', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'owners.gc.k8ts.io' },
+      spec: {
+        group: 'gc.k8ts.io',
+        scope: 'Namespaced',
+        names: { plural: 'owners', kind: 'Owner' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    };
+    assert.equal(
+      (await api.req('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status,
+      201,
+    );
+    await createNamespace('gc-cr');
+    const owners = '/apis/gc.k8ts.io/v1/namespaces/gc-cr/owners';
+    const owner = await eventually('owners served', async () => {
+      const r = await api.req('POST', owners, {
+        apiVersion: 'gc.k8ts.io/v1',
+        kind: 'Owner',
+        metadata: { name: 'o' },
+      });
+      return r.status === 201 ? r.body : undefined;
+    });
+    const ref = (o: Obj) => [
+      { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid },
+    ];
+    const cm = await api.req('POST', '/api/v1/namespaces/gc-cr/configmaps', {
+      metadata: { name: 'dep', ownerReferences: ref(owner) },
+    });
+    assert.equal(cm.status, 201);
+    const other = await api.req('POST', owners, {
+      apiVersion: 'gc.k8ts.io/v1',
+      kind: 'Owner',
+      metadata: { name: 'owned', ownerReferences: ref(cm.body) },
+    });
+    assert.equal(other.status, 201);
+    assert.equal((await api.req('DELETE', `${owners}/o`)).status, 200);
+    await gone('/api/v1/namespaces/gc-cr/configmaps/dep');
+    await gone(`${owners}/owned`);
+  });
+});
+
 describe('namespace controller', () => {
   test('deleting a namespace deletes its objects, then the namespace', async () => {
     await createNamespace('doomed');

@@ -55,10 +55,11 @@ interface Cache {
 
 const caches = new WeakMap<Registry, Cache>();
 function cacheOf(reg: Registry): Cache {
-  let c = caches.get(reg);
-  if (!c || c.revision !== reg.revision) {
-    c = { revision: reg.revision, v3: new Map() };
-    caches.set(reg, c);
+  const key = reg.documentsKey();
+  let c = caches.get(key);
+  if (!c || c.revision !== key.revision) {
+    c = { revision: key.revision, v3: new Map() };
+    caches.set(key, c);
   }
   return c;
 }

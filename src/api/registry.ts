@@ -33,9 +33,26 @@ export class Registry {
     return this.list;
   }
 
+  private parent?: { registry: Registry; revision: number };
+  private forkedAt = 0;
+
   /** A registry of the same kinds that can change on its own (each API server serves its own CRDs). */
   fork(): Registry {
-    return new Registry(this.list);
+    const r = new Registry(this.list);
+    r.parent = { registry: this, revision: this.revision };
+    r.forkedAt = r.revision;
+    return r;
+  }
+
+  /**
+   * The registry whose derived documents (OpenAPI) this one can share: the one it was forked from while
+   * neither has changed since, else itself. Servers without CRDs then build those documents once.
+   */
+  documentsKey(): Registry {
+    const p = this.parent;
+    if (p && this.revision === this.forkedAt && p.registry.revision === p.revision)
+      return p.registry.documentsKey();
+    return this;
   }
 
   /** Serves more kinds (custom resources once their CRD is established). */

@@ -166,3 +166,22 @@ describe('registry sanity', () => {
     assert.deepEqual(failures, []);
   });
 });
+
+describe('registry forks (one per API server, changed by its CRDs)', () => {
+  it('serves added kinds, forgets removed ones, and shares documents only while unchanged', () => {
+    const base = registry();
+    const fork = base.fork();
+    assert.equal(fork.documentsKey(), base.documentsKey(), 'an unchanged fork shares the OpenAPI cache');
+    const cm = base.lookup('', 'v1', 'configmaps')!;
+    const widget = { ...cm, group: 'example.k8ts.io', kind: 'Widget', plural: 'widgets', singular: 'widget' };
+    fork.add([widget]);
+    assert.equal(fork.lookup('example.k8ts.io', 'v1', 'widgets'), widget);
+    assert.equal(fork.lookupKind('example.k8ts.io/v1', 'Widget'), widget);
+    assert.equal(base.lookup('example.k8ts.io', 'v1', 'widgets'), undefined, 'the parent is untouched');
+    assert.equal(fork.documentsKey(), fork);
+    assert.throws(() => fork.add([widget]), /duplicate resource/);
+    fork.remove([widget]);
+    assert.equal(fork.lookup('example.k8ts.io', 'v1', 'widgets'), undefined);
+    assert.ok(!fork.groupVersions().some((gv) => gv.group === 'example.k8ts.io'));
+  });
+});

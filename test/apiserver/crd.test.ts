@@ -52,6 +52,7 @@ function widgetCrd(extra: Record<string, unknown> = {}): any {
                     tags: { type: 'array', maxItems: 2, items: { type: 'string' } },
                     labels: { type: 'object', additionalProperties: { type: 'string' } },
                     free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                    empty: { type: 'object' },
                     note: { type: 'string', nullable: true },
                   },
                 },
@@ -295,6 +296,10 @@ describe('apiserver CustomResourceDefinitions', () => {
     assert.equal(c.body.top, undefined);
     assert.equal(c.body.metadata.bogus, undefined);
     assert.match(c.headers.get('warning') ?? '', /unknown field \\"spec.extra\\"/);
+    // An object that names no fields keeps none (upstream's structural pruning).
+    const closed = await t.req('POST', WIDGETS, widget('closed', { size: 'small', empty: { a: 1 } }));
+    assert.equal(closed.status, 201);
+    assert.deepEqual(closed.body.spec.empty, {});
     const strict = await t.req('POST', `${WIDGETS}?fieldValidation=Strict`, {
       ...widget('strict', { size: 'small', extra: 1 }),
     });

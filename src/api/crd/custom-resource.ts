@@ -23,9 +23,34 @@ export function definitionName(group: string, version: string, kind: string): st
   return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
 }
 
+/**
+ * A copy in which an object node that names no properties, no additionalProperties and does not preserve
+ * unknown fields says `properties: {}`: upstream prunes every field of such an object, and field
+ * validation (fieldvalidation.ts) prunes only below nodes that name their structure.
+ */
+export function closeFreeObjects(s: Schema): Schema {
+  const out: Schema = { ...s };
+  if (
+    s.type === 'object' &&
+    !s.properties &&
+    (s.additionalProperties === undefined || s.additionalProperties === false) &&
+    !s['x-kubernetes-preserve-unknown-fields'] &&
+    !s['x-kubernetes-embedded-resource']
+  )
+    out.properties = {};
+  if (s.properties)
+    out.properties = Object.fromEntries(
+      Object.entries(s.properties).map(([k, v]) => [k, closeFreeObjects(v)]),
+    );
+  if (s.items && typeof s.items === 'object') out.items = closeFreeObjects(s.items);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    out.additionalProperties = closeFreeObjects(s.additionalProperties);
+  return out;
+}
+
 /** The published schema: the CRD's own plus apiVersion, kind and metadata (ObjectMeta), with its GVK. */
 function publishedSchema(schema: Schema, group: string, version: string, kind: string): Schema {
-  const { properties, ...rest } = schema;
+  const { properties, ...rest } = closeFreeObjects(schema);
   return {
     ...rest,
     type: 'object',

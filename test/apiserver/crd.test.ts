@@ -31,6 +31,7 @@ function widgetCrd(extra: Record<string, unknown> = {}): any {
               labelSelectorPath: '.status.selector',
             },
           },
+          selectableFields: [{ jsonPath: '.spec.size' }],
           additionalPrinterColumns: [
             { name: 'Size', type: 'string', jsonPath: '.spec.size' },
             { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
@@ -225,7 +226,13 @@ describe('apiserver CustomResourceDefinitions', () => {
       byField.body.items.map((o: any) => o.metadata.name),
       ['one'],
     );
-    const badField = await t.req('GET', `${WIDGETS}?fieldSelector=spec.size%3Dsmall`);
+    const bySize = await t.req('GET', `${WIDGETS}?fieldSelector=spec.size%3Dlarge`);
+    assert.deepEqual(
+      bySize.body.items.map((o: any) => o.metadata.name),
+      ['two'],
+      'selectableFields',
+    );
+    const badField = await t.req('GET', `${WIDGETS}?fieldSelector=spec.code%3Dx`);
     assert.equal(badField.status, 400);
     const put = await t.req('PUT', `${WIDGETS}/one`, { ...g.body, spec: { size: 'large', replicas: 3 } });
     assert.equal(put.status, 200);

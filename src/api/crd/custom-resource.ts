@@ -182,6 +182,18 @@ export function customResourceDefs(crd: Obj, opts: { allVersions?: boolean } = {
         fromStorage: (o) => (o.apiVersion === apiVersion ? o : { ...o, apiVersion }),
       },
     };
+    // selectableFields: field selectors on fields of the custom resource (beyond metadata.name/namespace).
+    const selectable: Obj[] = v.selectableFields ?? [];
+    if (selectable.length)
+      def.fieldSelectors = Object.fromEntries(
+        selectable.map((f) => [
+          String(f.jsonPath).replace(/^\./, ''),
+          (o: Obj) => {
+            const value = evalJsonPath(o, f.jsonPath);
+            return value === undefined || value === null ? undefined : String(value);
+          },
+        ]),
+      );
     if (names.shortNames?.length) def.shortNames = names.shortNames;
     if (names.categories?.length) def.categories = names.categories;
     if (subresources.length) def.subresources = subresources;

@@ -42,6 +42,7 @@ function widgetCrd(extra: Record<string, unknown> = {}): any {
             openAPIV3Schema: {
               type: 'object',
               properties: {
+                metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 20 } } },
                 spec: {
                   type: 'object',
                   required: ['size'],
@@ -281,6 +282,10 @@ describe('apiserver CustomResourceDefinitions', () => {
     assert.equal(missing.status, 422);
     assert.equal(missing.body.details.causes[0].field, 'spec.size');
     assert.equal(missing.body.details.causes[0].reason, 'FieldValueRequired');
+    const long = await t.req('POST', WIDGETS, widget('a-name-longer-than-twenty'));
+    assert.equal(long.status, 422);
+    assert.equal(long.body.details.causes[0].field, 'metadata.name');
+    assert.equal(long.body.details.causes[0].reason, 'FieldValueTooLong');
     const range = await t.req('POST', WIDGETS, widget('range', { size: 'small', replicas: 11 }));
     assert.equal(range.status, 422);
     assert.match(range.body.message, /spec.replicas in body should be less than or equal to 10/);

@@ -147,6 +147,11 @@ export function validateValue(value: unknown, s: Schema, path: string, out: Fiel
 export function validateCustomResource(obj: Record<string, unknown>, root: Schema): FieldError[] {
   const out: FieldError[] = [];
   for (const r of root.required ?? []) if (obj[r] === undefined) out.push(required(r));
+  // The root schema may constrain metadata.name and generateName (and nothing else of metadata).
+  const meta = root.properties?.metadata?.properties;
+  const m = isObject(obj.metadata) ? obj.metadata : {};
+  for (const k of ['name', 'generateName'])
+    if (meta?.[k] && m[k] !== undefined) validateValue(m[k], meta[k], `metadata.${k}`, out);
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'metadata' || k === 'apiVersion' || k === 'kind') continue;
     const prop = root.properties?.[k];

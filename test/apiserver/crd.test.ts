@@ -51,7 +51,22 @@ function widgetCrd(extra: Record<string, unknown> = {}): any {
                     replicas: { type: 'integer', minimum: 0, maximum: 10, default: 1 },
                     code: { type: 'string', pattern: '^[a-z]+$', maxLength: 5 },
                     port: { 'x-kubernetes-int-or-string': true },
-                    tags: { type: 'array', maxItems: 2, items: { type: 'string' } },
+                    tags: {
+                      type: 'array',
+                      maxItems: 2,
+                      'x-kubernetes-list-type': 'set',
+                      items: { type: 'string' },
+                    },
+                    ports: {
+                      type: 'array',
+                      'x-kubernetes-list-type': 'map',
+                      'x-kubernetes-list-map-keys': ['name'],
+                      items: {
+                        type: 'object',
+                        required: ['name'],
+                        properties: { name: { type: 'string' }, port: { type: 'integer' } },
+                      },
+                    },
                     labels: { type: 'object', additionalProperties: { type: 'string' } },
                     free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
                     empty: { type: 'object' },
@@ -286,6 +301,22 @@ describe('apiserver CustomResourceDefinitions', () => {
     assert.equal(long.status, 422);
     assert.equal(long.body.details.causes[0].field, 'metadata.name');
     assert.equal(long.body.details.causes[0].reason, 'FieldValueTooLong');
+    const dups = await t.req(
+      'POST',
+      WIDGETS,
+      widget('dups', {
+        size: 'small',
+        tags: ['a', 'a'],
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'http', port: 81 },
+        ],
+      }),
+    );
+    assert.equal(dups.status, 422);
+    const dupCauses = Object.fromEntries(dups.body.details.causes.map((c: any) => [c.field, c.message]));
+    assert.equal(dupCauses['spec.tags[1]'], 'Duplicate value: "a"');
+    assert.equal(dupCauses['spec.ports[1]'], 'Duplicate value: map[string]interface {}{"name":"http"}');
     const range = await t.req('POST', WIDGETS, widget('range', { size: 'small', replicas: 11 }));
     assert.equal(range.status, 422);
     assert.match(range.body.message, /spec.replicas in body should be less than or equal to 10/);

@@ -1,7 +1,17 @@
 // Validation of a custom resource against its CRD's structural openAPIV3Schema, with upstream's
 // (kube-openapi's) wording: `spec.replicas: Invalid value: "x": spec.replicas in body must be of type
 // integer: "string"`, `Required value`, `Unsupported value`, minimum/maximum/pattern/length/items.
-import { child, index, invalid, notSupported, required, tooLong, tooMany } from '../field.js';
+import {
+  child,
+  duplicate,
+  index,
+  invalid,
+  notSupported,
+  Rendered,
+  required,
+  tooLong,
+  tooMany,
+} from '../field.js';
 import { isObject } from '../guards.js';
 import type { Schema } from '../schema.js';
 import type { FieldError } from '../types.js';
@@ -123,6 +133,7 @@ export function validateValue(value: unknown, s: Schema, path: string, out: Fiel
     if (typeof sx.minItems === 'number' && value.length < sx.minItems)
       out.push(invalid(path, value.length, `${path} in body should have at least ${sx.minItems} items`));
     if (s.items) for (let i = 0; i < value.length; i++) validateValue(value[i], s.items, index(path, i), out);
+    out.push(...listDuplicates(value, s, path));
     return;
   }
   if (isObject(value)) {
@@ -141,6 +152,35 @@ export function validateValue(value: unknown, s: Schema, path: string, out: Fiel
         validateValue(value[k], s.additionalProperties, child(path, k), out);
     }
   }
+}
+
+/** `x-kubernetes-list-type: set` items and `map` keys must be unique. */
+function listDuplicates(items: unknown[], s: Schema, path: string): FieldError[] {
+  const type = s['x-kubernetes-list-type'];
+  if (type !== 'set' && type !== 'map') return [];
+  const keys = s['x-kubernetes-list-map-keys'] ?? [];
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  items.forEach((item, i) => {
+    const id =
+      type === 'set'
+        ? JSON.stringify(item)
+        : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined)));
+    if (!seen.has(id)) {
+      seen.add(id);
+      return;
+    }
+    const shown =
+      type === 'set'
+        ? item
+        : new Rendered(
+            `map[string]interface {}{${keys
+              .map((k) => `${JSON.stringify(k)}:${JSON.stringify(isObject(item) ? item[k] : null)}`)
+              .join(', ')}}`,
+          );
+    out.push(duplicate(index(path, i), shown));
+  });
+  return out;
 }
 
 /** Errors of a whole custom resource against the version's root schema (metadata is checked elsewhere). */

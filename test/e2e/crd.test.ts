@@ -262,7 +262,15 @@ spec:
       assert.equal(got.spec.replicas, 4);
       // diff runs a server-side dry run: exit code 1 with the change, nothing written.
       writeFileSync(f, cr(6));
-      const diff = await cluster.kubectl(v, ['-n', ns, 'diff', '--server-side', '--force-conflicts', '-f', f]);
+      const diff = await cluster.kubectl(v, [
+        '-n',
+        ns,
+        'diff',
+        '--server-side',
+        '--force-conflicts',
+        '-f',
+        f,
+      ]);
       assert.equal(diff.code, 1, diff.stderr);
       assert.match(diff.stdout, /^\+\s+replicas: 6$/m);
       const after = JSON.parse(await ok(v, ['-n', ns, 'get', 'crontab', 'applied', '-o', 'json']));

@@ -308,6 +308,39 @@ function sortKeys(v) {
   return v;
 }
 
+/**
+ * The vendor extensions of a CRD schema node, which `kubernetes-types` does not declare (its
+ * JSONSchemaProps stops at the JSON Schema keywords). Without them field validation would prune
+ * `x-kubernetes-preserve-unknown-fields` and friends from every CRD.
+ */
+function addSchemaExtensions(defs) {
+  const props = defs['io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps']?.properties;
+  if (!props) throw new Error('gen-schemas: JSONSchemaProps is missing');
+  const str = (description) => ({ type: 'string', description });
+  const bool = (description) => ({ type: 'boolean', description });
+  Object.assign(props, {
+    'x-kubernetes-embedded-resource': bool(
+      'The value is a whole Kubernetes object (apiVersion, kind, metadata).',
+    ),
+    'x-kubernetes-int-or-string': bool('The value is either an integer or a string.'),
+    'x-kubernetes-list-map-keys': {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The keys that identify an item of a list of type map.',
+    },
+    'x-kubernetes-list-type': str('How a list merges: atomic, set or map.'),
+    'x-kubernetes-map-type': str('How a map merges: granular or atomic.'),
+    'x-kubernetes-preserve-unknown-fields': bool(
+      'Fields the schema does not name are kept instead of pruned.',
+    ),
+    'x-kubernetes-validations': {
+      type: 'array',
+      items: { $ref: `${REF_PREFIX}io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule` },
+      description: 'CEL validation rules of this node.',
+    },
+  });
+}
+
 const started = performance.now();
 const files = listDts(typesDir);
 const inputs = [...files, patchMetaFile, fileURLToPath(import.meta.url)];
@@ -317,6 +350,7 @@ if (upToDate(inputs)) {
   ts = (await import('typescript')).default;
   const defs = generate(files);
   overlayPatchMeta(defs, JSON.parse(readFileSync(patchMetaFile, 'utf8')));
+  addSchemaExtensions(defs);
   const text = JSON.stringify(sortKeys(defs));
   mkdirSync(dirname(outFile), { recursive: true });
   const tmp = `${outFile}.${process.pid}.tmp`;

@@ -73,6 +73,13 @@ export const PATCH_CONTENT_TYPES = [
   'application/strategic-merge-patch+json',
   'application/apply-patch+yaml',
 ];
+/** Patch types a kind accepts (custom resources take no strategic merge patch). */
+export function patchTypesOf(r: ResourceDef): string[] {
+  return r.noStrategicMerge
+    ? PATCH_CONTENT_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json')
+    : PATCH_CONTENT_TYPES;
+}
+
 const PRODUCES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 const WATCH_PRODUCES = [
   'application/json',
@@ -494,7 +501,7 @@ export function resourcePaths(r: ResourceDef): PathItem[] {
         params: PATCH_PARAMS,
         body: PATCH,
         bodyRequired: true,
-        consumes: PATCH_CONTENT_TYPES,
+        consumes: patchTypesOf(r),
         responses: [ok(r.schemaName), { code: '201', description: 'Created', schema: r.schemaName }],
       }),
     );
@@ -670,7 +677,7 @@ export function resourcePaths(r: ResourceDef): PathItem[] {
             params: PATCH_PARAMS,
             body: PATCH,
             bodyRequired: true,
-            consumes: PATCH_CONTENT_TYPES,
+            consumes: patchTypesOf(r),
             responses: [ok(spec.schema), { code: '201', description: 'Created', schema: spec.schema }],
           }),
         );

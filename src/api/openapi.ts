@@ -3,13 +3,13 @@
 // registry's operations (openapi-ops.ts) and the generated definitions (schema.ts), computed once per
 // registry and cached with a content hash for ETag / `?hash=` URLs.
 import { createHash } from 'node:crypto';
+import { listSchema } from './crd/custom-resource.js';
 import {
   DELETE_OPTIONS,
   type GVK,
   gvPrefix,
   type Operation,
   PATCH,
-  PATCH_CONTENT_TYPES,
   type Param,
   type PathItem,
   referencedSchemas,
@@ -20,6 +20,7 @@ import {
 import { encodeOpenAPIv2 } from './openapi-proto.js';
 import type { Registry } from './registry.js';
 import { definitions, REF_PREFIX, type Schema } from './schema.js';
+import type { ResourceDef } from './types.js';
 
 /** The Kubernetes API level we describe (the server reports the same in /version). */
 export const OPENAPI_INFO = { title: 'Kubernetes', version: 'v1.33.0' };
@@ -42,6 +43,8 @@ export interface OpenAPIv3Index {
 }
 
 interface Cache {
+  /** The registry revision the documents were built for. */
+  revision: number;
   v3: Map<string, ServedDocument | null>;
   index?: OpenAPIv3Index;
   indexDoc?: ServedDocument;
@@ -52,10 +55,11 @@ interface Cache {
 
 const caches = new WeakMap<Registry, Cache>();
 function cacheOf(reg: Registry): Cache {
-  let c = caches.get(reg);
-  if (!c) {
-    c = { v3: new Map() };
-    caches.set(reg, c);
+  const key = reg.documentsKey();
+  let c = caches.get(key);
+  if (!c || c.revision !== key.revision) {
+    c = { revision: key.revision, v3: new Map() };
+    caches.set(key, c);
   }
   return c;
 }
@@ -99,8 +103,11 @@ export function openapiV3Document(reg: Registry, group: string, version: string)
   const key = gvKey(group, version);
   let doc = c.v3.get(key);
   if (doc === undefined) {
-    const items = reg.inGroupVersion(group, version).flatMap(resourcePaths);
-    doc = items.length ? served(Buffer.from(JSON.stringify(buildV3(items, [{ group, version }])))) : null;
+    const defs = reg.inGroupVersion(group, version);
+    const items = defs.flatMap(resourcePaths);
+    doc = items.length
+      ? served(Buffer.from(JSON.stringify(buildV3(items, [{ group, version }], ownSchemas(defs)))))
+      : null;
     c.v3.set(key, doc);
   }
   return doc ?? undefined;
@@ -126,6 +133,7 @@ export function v2Document(reg: Registry): Record<string, unknown> {
   c.v2doc ??= buildV2(
     reg.resources.flatMap(resourcePaths),
     reg.groupVersions().map(({ group, version }) => ({ group, version })),
+    ownSchemas(reg.resources),
   );
   return c.v2doc;
 }
@@ -169,14 +177,42 @@ export function schemaClosure(roots: Iterable<string>): string[] {
 
 const META_ROOTS = [STATUS, DELETE_OPTIONS, WATCH_EVENT, PATCH];
 
+/** Schemas that kinds bring themselves (custom resources): the kind and its list, by definition name. */
+function ownSchemas(defs: readonly ResourceDef[]): Record<string, Schema> {
+  const out: Record<string, Schema> = {};
+  for (const d of defs) {
+    if (!d.schema) continue;
+    out[d.schemaName] = d.schema;
+    out[`${d.schemaName}List`] = listSchema(d.schemaName, d.group, d.version, d.kind);
+  }
+  return out;
+}
+
+/** Generated definitions a set of schemas refers to. */
+function refsIn(schemas: Record<string, Schema>): string[] {
+  const found = new Set<string>();
+  const scan = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(scan);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === '$ref' && typeof x === 'string' && x.startsWith(REF_PREFIX))
+          found.add(x.slice(REF_PREFIX.length));
+        else scan(x);
+      }
+  };
+  scan(schemas);
+  return [...found];
+}
+
 /** Definitions for a document, with the per-group-version GVKs upstream puts on shared meta types. */
 function documentSchemas(
   items: PathItem[],
   gvs: { group: string; version: string }[],
+  own: Record<string, Schema> = {},
 ): Record<string, Schema> {
   const defs = definitions();
-  const out: Record<string, Schema> = {};
-  for (const name of schemaClosure([...referencedSchemas(items), ...META_ROOTS])) {
+  const out: Record<string, Schema> = { ...own };
+  for (const name of schemaClosure([...referencedSchemas(items), ...META_ROOTS, ...refsIn(own)])) {
     let s = defs[name];
     if (name === DELETE_OPTIONS || name === WATCH_EVENT) {
       const kind = name === DELETE_OPTIONS ? 'DeleteOptions' : 'WatchEvent';
@@ -194,6 +230,14 @@ function documentSchemas(
 
 function gvkExtension(g: GVK): { group: string; kind: string; version: string } {
   return { group: g.group, kind: g.kind, version: g.version };
+}
+
+function sortedKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]),
+  );
 }
 
 // ---- OpenAPI v3 ----
@@ -217,7 +261,8 @@ function v3Operation(o: Operation): Record<string, unknown> {
   };
   if (o.params.length) out.parameters = o.params.map(v3Param);
   if (o.body) {
-    const types = o.body === PATCH ? PATCH_CONTENT_TYPES : ['*/*'];
+    // kubectl apply sends a strategic merge patch only where the PATCH operation lists that type.
+    const types = o.body === PATCH ? o.consumes : ['*/*'];
     out.requestBody = {
       content: Object.fromEntries(types.map((t) => [t, { schema: v3Schema(o.body!) }])),
       ...(o.bodyRequired ? { required: true } : {}),
@@ -238,7 +283,11 @@ function v3Operation(o: Operation): Record<string, unknown> {
   return out;
 }
 
-function buildV3(items: PathItem[], gvs: { group: string; version: string }[]): Record<string, unknown> {
+function buildV3(
+  items: PathItem[],
+  gvs: { group: string; version: string }[],
+  own: Record<string, Schema>,
+): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const item of items) {
     const entry: Record<string, unknown> = {};
@@ -251,7 +300,7 @@ function buildV3(items: PathItem[], gvs: { group: string; version: string }[]): 
     info: OPENAPI_INFO,
     paths,
     components: {
-      schemas: documentSchemas(items, gvs),
+      schemas: sortedKeys(documentSchemas(items, gvs, own)),
       securitySchemes: {
         BearerToken: {
           type: 'apiKey',
@@ -328,7 +377,11 @@ function v2Operation(o: Operation): Record<string, unknown> {
   return out;
 }
 
-function buildV2(items: PathItem[], gvs: { group: string; version: string }[]): Record<string, unknown> {
+function buildV2(
+  items: PathItem[],
+  gvs: { group: string; version: string }[],
+  own: Record<string, Schema>,
+): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const item of items) {
     const entry: Record<string, unknown> = {};
@@ -337,7 +390,7 @@ function buildV2(items: PathItem[], gvs: { group: string; version: string }[]): 
     paths[item.path] = entry;
   }
   const defs: Record<string, unknown> = {};
-  for (const [name, s] of Object.entries(documentSchemas(items, gvs))) {
+  for (const [name, s] of Object.entries(sortedKeys(documentSchemas(items, gvs, own)))) {
     const v2 = schemaToV2(s) as Record<string, unknown>;
     // Swagger 2.0 has no oneOf and kubectl's v2 reader wants one type: upstream calls both strings.
     if (name === INT_OR_STRING) v2.type = 'string';

@@ -19,18 +19,67 @@ export function parseApiVersion(apiVersion: string): GroupVersion {
 }
 
 export class Registry {
-  readonly resources: readonly ResourceDef[];
+  private list: ResourceDef[] = [];
   private byPath = new Map<string, ResourceDef>();
   private byKind = new Map<string, ResourceDef>();
+  /** Bumped on every add/remove, so derived documents (OpenAPI) know to rebuild. */
+  revision = 0;
 
   constructor(resources: readonly ResourceDef[]) {
-    this.resources = resources;
+    this.add(resources);
+  }
+
+  get resources(): readonly ResourceDef[] {
+    return this.list;
+  }
+
+  private parent?: { registry: Registry; revision: number };
+  private forkedAt = 0;
+
+  /** A registry of the same kinds that can change on its own (each API server serves its own CRDs). */
+  fork(): Registry {
+    const r = new Registry(this.list);
+    r.parent = { registry: this, revision: this.revision };
+    r.forkedAt = r.revision;
+    return r;
+  }
+
+  /**
+   * The registry whose derived documents (OpenAPI) this one can share: the one it was forked from while
+   * neither has changed since, else itself. Servers without CRDs then build those documents once.
+   */
+  documentsKey(): Registry {
+    const p = this.parent;
+    if (p && this.revision === this.forkedAt && p.registry.revision === p.revision)
+      return p.registry.documentsKey();
+    return this;
+  }
+
+  /** Serves more kinds (custom resources once their CRD is established). */
+  add(resources: readonly ResourceDef[]): void {
     for (const r of resources) {
       const path = `${r.group}/${r.version}/${r.plural}`;
       if (this.byPath.has(path)) throw new Error(`duplicate resource ${path}`);
-      this.byPath.set(path, r);
+    }
+    for (const r of resources) {
+      this.byPath.set(`${r.group}/${r.version}/${r.plural}`, r);
       this.byKind.set(`${r.group}/${r.version}/${r.kind}`, r);
     }
+    this.list = [...this.list, ...resources];
+    this.revision++;
+  }
+
+  /** Stops serving these kinds (a CRD was deleted or changed). */
+  remove(resources: readonly ResourceDef[]): void {
+    const gone = new Set(resources);
+    for (const r of resources) {
+      if (this.byPath.get(`${r.group}/${r.version}/${r.plural}`) === r)
+        this.byPath.delete(`${r.group}/${r.version}/${r.plural}`);
+      if (this.byKind.get(`${r.group}/${r.version}/${r.kind}`) === r)
+        this.byKind.delete(`${r.group}/${r.version}/${r.kind}`);
+    }
+    this.list = this.list.filter((r) => !gone.has(r));
+    this.revision++;
   }
 
   /** Lookup by URL parts: group ('' for core), version, plural resource name. */

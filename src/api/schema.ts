@@ -20,6 +20,7 @@ export interface Schema {
   oneOf?: Schema[];
   enum?: unknown[];
   default?: unknown;
+  nullable?: boolean;
   'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[];
   'x-kubernetes-patch-strategy'?: string;
   'x-kubernetes-patch-merge-key'?: string;

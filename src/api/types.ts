@@ -2,6 +2,8 @@
 // OpenAPI, tables, defaults, validation, field selectors, scale) is derived from its ResourceDef, so
 // adding a kind is one file in src/api/resources/.
 
+import type { Schema } from './schema.js';
+
 // Objects are arbitrary JSON until validated.
 export type Obj = Record<string, any>;
 
@@ -111,6 +113,19 @@ export interface ResourceDef {
   categories?: string[];
   /** OpenAPI definition name of the kind, e.g. `io.k8s.api.core.v1.Pod` (from kubernetes-types). */
   schemaName: string;
+  /**
+   * The kind's schema when it is not among the generated definitions (custom resources): published in
+   * OpenAPI under schemaName (and `${schemaName}List`), and used for field validation and patches.
+   */
+  schema?: Schema;
+  /** metadata.generation is set and bumped on spec changes (beyond the groups metadata.ts lists). */
+  generation?: boolean;
+  /** Strategic merge patch is refused with 415, as upstream does for custom resources. */
+  noStrategicMerge?: boolean;
+  /** Set while creates are refused with 405 and this message (custom resources of a terminating CRD). */
+  refusesCreate?: string;
+  /** Finalizers the server adds when the object is deleted (CRD: customresourcecleanup.apiextensions.k8s.io). */
+  deleteFinalizers?: string[];
   /** Verbs served on the main resource; default: all of create delete deletecollection get list patch update watch. */
   verbs?: string[];
   subresources?: SubresourceName[];

@@ -363,7 +363,13 @@ export function validateName(kind: NameValidation, name: string, prefix = false)
 // ---------------------------------------------------------------------------------------------------------
 // ObjectMeta.
 
-const standardFinalizers = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+// (The CRD cleanup finalizer has no slash either; the API server itself adds it to a deleted CRD.)
+const standardFinalizers = new Set([
+  'kubernetes',
+  'orphan',
+  'foregroundDeletion',
+  'customresourcecleanup.apiextensions.k8s.io',
+]);
 
 function validateOwnerReferences(refs: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];

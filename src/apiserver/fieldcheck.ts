@@ -45,11 +45,11 @@ export function checkFields(
 ): void {
   const dups = duplicates ?? [];
   if (mode === 'Strict') {
-    const unknown = unknownFields(obj, def.schemaName);
+    const unknown = unknownFields(obj, def.schema ?? def.schemaName);
     if (unknown.length > 0 || dups.length > 0)
       throw new K8tsError('BadRequest', strictDecodingError(unknown, dups));
     return;
   }
-  const pruned = pruneUnknownFields(obj, def.schemaName);
+  const pruned = pruneUnknownFields(obj, def.schema ?? def.schemaName);
   if (mode === 'Warn' && warnings) warnings.push(...fieldProblems(pruned, dups));
 }

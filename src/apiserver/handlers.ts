@@ -77,7 +77,7 @@ function trackManagedFields(
     apiVersion: apiVersionOf(def),
     subresource,
     schemaName: def.schemaName,
-    resolver: schemaResolver(),
+    resolver: schemaResolver(def),
     now: ctx.now(),
     ignoredFields: ignoredFieldsFor(def, subresource),
   });
@@ -189,6 +189,7 @@ export async function createObject(
   opts: WriteOptions,
 ): Promise<Obj> {
   const { def } = t;
+  if (def.refusesCreate) throw new K8tsError('MethodNotAllowed', def.refusesCreate);
   const obj = checkBody(t, body);
   const m = obj.metadata;
   const requestedName = m.name as string | undefined;
@@ -405,6 +406,8 @@ export async function deleteObject(ctx: ApiContext, t: Target, opts: DeleteOptio
       finalizers.push('foregroundDeletion');
     }
     if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (!current.metadata.deletionTimestamp)
+      for (const f of def.deleteFinalizers ?? []) if (!finalizers.includes(f)) finalizers.push(f);
     const isNamespace = def === ctx.namespaces;
     const nsFinalizers: string[] = isNamespace ? (next.spec?.finalizers ?? []) : [];
     const grace = gracePeriod(def, current, opts);

@@ -31,8 +31,9 @@ export function generateName(base: string): string {
  * change of the desired state (upstream's workload, batch and policy strategies, and EndpointSlices, whose
  * controllers use it to tell their own writes from stale caches); other kinds have none.
  */
-export function tracksGeneration(def: Pick<ResourceDef, 'group' | 'kind'>): boolean {
+export function tracksGeneration(def: Pick<ResourceDef, 'group' | 'kind' | 'generation'>): boolean {
   return (
+    def.generation === true ||
     ['apps', 'batch', 'policy', 'networking.k8s.io', 'autoscaling', 'discovery.k8s.io'].includes(def.group) ||
     def.kind === 'ReplicationController'
   );

@@ -2,7 +2,7 @@
 // server-side apply) and runs it inside the shared update path.
 import { apiVersionOf } from '../api/registry.js';
 import { definitions } from '../api/schema.js';
-import type { Obj } from '../api/types.js';
+import type { Obj, ResourceDef } from '../api/types.js';
 import { isK8tsError, K8tsError } from '../errors.js';
 import { checkFields, type FieldValidation } from './fieldcheck.js';
 import {
@@ -33,9 +33,27 @@ export const PATCH_TYPES = [
 ];
 
 let resolver: SchemaResolver | undefined;
-export function schemaResolver(): SchemaResolver {
+const ownSchemaResolvers = new WeakMap<ResourceDef, SchemaResolver>();
+
+/**
+ * The schema resolver for patches and managedFields; for a kind that brings its own schema (a custom
+ * resource) one that answers its schemaName with that schema.
+ */
+export function schemaResolver(def?: ResourceDef): SchemaResolver {
   resolver ??= createSchemaResolver(definitions() as never);
-  return resolver;
+  const base = resolver;
+  if (!def?.schema) return base;
+  let own = ownSchemaResolvers.get(def);
+  if (!own) {
+    const root = def.schema as never;
+    own = {
+      root: (name) => (name === def.schemaName ? root : base.root(name)),
+      field: (node, name) => base.field(node, name),
+      items: (node) => base.items(node),
+    };
+    ownSchemaResolvers.set(def, own);
+  }
+  return own;
 }
 
 function parseJson(raw: Buffer): unknown {
@@ -46,10 +64,13 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
-function unsupported(): K8tsError {
+function unsupported(def?: ResourceDef): K8tsError {
+  const types = def?.noStrategicMerge
+    ? PATCH_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json')
+    : PATCH_TYPES;
   return new K8tsError(
     'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
+    `the body of the request was in an unknown format - accepted media types include: ${types.join(', ')}`,
   );
 }
 
@@ -61,9 +82,10 @@ export function patchDocument(t: Target, doc: Obj, type: string, raw: Buffer): O
     case 'application/merge-patch+json':
       return applyMergePatch(doc, parseJson(raw));
     case 'application/strategic-merge-patch+json':
+      if (t.def.noStrategicMerge) throw unsupported(t.def);
       return applyStrategicMergePatch(doc, parseJson(raw), {
         schemaName: t.def.schemaName,
-        resolver: schemaResolver(),
+        resolver: schemaResolver(t.def),
       });
     default:
       throw unsupported();
@@ -85,7 +107,8 @@ export async function applyPatch(
 ): Promise<Obj> {
   const type = mediaType(p.contentType);
   if (p.raw.length === 0) throw new K8tsError('BadRequest', 'the patch body is empty');
-  if (!PATCH_TYPES.includes(type)) throw unsupported();
+  if (!PATCH_TYPES.includes(type)) throw unsupported(t.def);
+  if (type === 'application/strategic-merge-patch+json' && t.def.noStrategicMerge) throw unsupported(t.def);
   if (type === 'application/apply-patch+yaml') return serverSideApply(ctx, t, p, opts);
   return updateObject(
     ctx,
@@ -123,7 +146,7 @@ async function serverSideApply(
       kind: t.def.kind,
       subresource: opts.subresource,
       schemaName: t.def.schemaName,
-      resolver: schemaResolver(),
+      resolver: schemaResolver(t.def),
       now: ctx.now(),
       ignoredFields: ignoredFieldsFor(t.def, opts.subresource),
     }).object;

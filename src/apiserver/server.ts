@@ -12,6 +12,7 @@ import type { Backend } from '../storage/backend.js';
 import { responseForUpgrade } from '../streams/upgrade-proxy.js';
 import { bindPod } from './binding.js';
 import { bootstrapKubernetesService, bootstrapNamespaces, bootstrapPriorityClasses } from './bootstrap.js';
+import { CustomResourceController } from './crds.js';
 import {
   aggregatedDiscovery,
   aggregatedDiscoveryVersion,
@@ -87,13 +88,16 @@ export class ApiServer {
   private readonly minRequestTimeout: number;
   private readonly versionInfo: object;
   private readonly tokens: ServiceAccountTokens;
+  /** Serves the custom resources of established CRDs (absent when the registry has no CRD kind). */
+  readonly crds?: CustomResourceController;
   readonly metrics: ApiServerMetrics;
   /** Scrapes the kubelets' resource metrics for metrics.k8s.io (kubectl top). */
   readonly resourceMetrics: MetricsScraper;
   private readonly discovery: DiscoverySource;
 
   constructor(opts: ApiServerOptions) {
-    this.registry = opts.registry ?? defaultRegistry();
+    // Each server gets its own copy: the custom resources it serves come and go with its CRDs.
+    this.registry = (opts.registry ?? defaultRegistry()).fork();
     this.store = new ObjectStore(opts.backend);
     this.inflight = new InflightLimiter(opts.inflight);
     this.metrics = new ApiServerMetrics({
@@ -127,6 +131,8 @@ export class ApiServer {
         allocator: new ServiceAllocator(this.store, services, { serviceCidr: opts.serviceCidr }),
       };
     }
+    const crdDef = this.registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+    if (crdDef) this.crds = new CustomResourceController(this.ctx, this.registry, crdDef);
     let signer = opts.tokenSigner;
     this.tokens = new ServiceAccountTokens(
       this.ctx,
@@ -151,6 +157,7 @@ export class ApiServer {
   async start(): Promise<void> {
     await bootstrapNamespaces(this.ctx);
     await bootstrapPriorityClasses(this.ctx);
+    await this.crds?.start();
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
@@ -184,6 +191,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    this.crds?.stop();
     await this.resourceMetrics.stop();
     this.store.stop();
     if (this.server) {

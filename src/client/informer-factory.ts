@@ -44,14 +44,7 @@ export class SharedInformerFactory {
    */
   informerFor<T extends Obj = Obj>(ref: ResourceRef, spec: InformerSpec<T> = {}): SharedInformer<T> {
     const namespace = ref.namespaced ? (spec.namespace ?? this.opts.namespace) : undefined;
-    const key = [
-      ref.group,
-      ref.version,
-      ref.plural,
-      namespace ?? '',
-      spec.labelSelector ?? '',
-      spec.fieldSelector ?? '',
-    ].join('|');
+    const key = this.keyOf(ref, spec);
     let inf = this.informers.get(key) as SharedInformer<T> | undefined;
     if (inf) {
       if (spec.indexers) inf.addIndexers(spec.indexers);
@@ -78,6 +71,26 @@ export class SharedInformerFactory {
     this.informers.set(key, inf);
     if (this.started) inf.start();
     return inf;
+  }
+
+  private keyOf(ref: ResourceRef, spec: InformerSpec<any>): string {
+    const namespace = ref.namespaced ? (spec.namespace ?? this.opts.namespace) : undefined;
+    return [
+      ref.group,
+      ref.version,
+      ref.plural,
+      namespace ?? '',
+      spec.labelSelector ?? '',
+      spec.fieldSelector ?? '',
+    ].join('|');
+  }
+
+  /** Stops and forgets an informer (a resource that is no longer served, e.g. a deleted CRD's). */
+  async remove(ref: ResourceRef, spec: InformerSpec<any> = {}): Promise<void> {
+    const key = this.keyOf(ref, spec);
+    const inf = this.informers.get(key);
+    this.informers.delete(key);
+    await inf?.stop();
   }
 
   /** Starts every informer made so far (and any made later). */

@@ -46,7 +46,9 @@ describe('registry sanity', () => {
   it('every kind has a schema name matching its group, version and kind', () => {
     for (const d of defs) {
       const g = d.group === '' ? 'core' : d.group.split('.')[0];
-      assert.equal(d.schemaName, `io.k8s.api.${g}.${d.version}.${d.kind}`, d.kind);
+      // apiextensions types live in their own Go module upstream, and so under its package path.
+      const pkg = g === 'apiextensions' ? 'io.k8s.apiextensions-apiserver.pkg.apis' : 'io.k8s.api';
+      assert.equal(d.schemaName, `${pkg}.${g}.${d.version}.${d.kind}`, d.kind);
       assert.equal(d.singular, d.kind.toLowerCase(), d.kind);
     }
   });
@@ -162,5 +164,24 @@ describe('registry sanity', () => {
         }
       }
     assert.deepEqual(failures, []);
+  });
+});
+
+describe('registry forks (one per API server, changed by its CRDs)', () => {
+  it('serves added kinds, forgets removed ones, and shares documents only while unchanged', () => {
+    const base = registry();
+    const fork = base.fork();
+    assert.equal(fork.documentsKey(), base.documentsKey(), 'an unchanged fork shares the OpenAPI cache');
+    const cm = base.lookup('', 'v1', 'configmaps')!;
+    const widget = { ...cm, group: 'example.k8ts.io', kind: 'Widget', plural: 'widgets', singular: 'widget' };
+    fork.add([widget]);
+    assert.equal(fork.lookup('example.k8ts.io', 'v1', 'widgets'), widget);
+    assert.equal(fork.lookupKind('example.k8ts.io/v1', 'Widget'), widget);
+    assert.equal(base.lookup('example.k8ts.io', 'v1', 'widgets'), undefined, 'the parent is untouched');
+    assert.equal(fork.documentsKey(), fork);
+    assert.throws(() => fork.add([widget]), /duplicate resource/);
+    fork.remove([widget]);
+    assert.equal(fork.lookup('example.k8ts.io', 'v1', 'widgets'), undefined);
+    assert.ok(!fork.groupVersions().some((gv) => gv.group === 'example.k8ts.io'));
   });
 });

@@ -216,6 +216,59 @@ describe('garbage collector', () => {
   });
 });
 
+describe('garbage collector with custom resources', () => {
+  test('collects the dependents of a deleted custom resource, and custom resources whose owner is gone', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'owners.gc.k8ts.io' },
+      spec: {
+        group: 'gc.k8ts.io',
+        scope: 'Namespaced',
+        names: { plural: 'owners', kind: 'Owner' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    };
+    assert.equal(
+      (await api.req('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status,
+      201,
+    );
+    await createNamespace('gc-cr');
+    const owners = '/apis/gc.k8ts.io/v1/namespaces/gc-cr/owners';
+    const owner = await eventually('owners served', async () => {
+      const r = await api.req('POST', owners, {
+        apiVersion: 'gc.k8ts.io/v1',
+        kind: 'Owner',
+        metadata: { name: 'o' },
+      });
+      return r.status === 201 ? r.body : undefined;
+    });
+    const ref = (o: Obj) => [
+      { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid },
+    ];
+    const cm = await api.req('POST', '/api/v1/namespaces/gc-cr/configmaps', {
+      metadata: { name: 'dep', ownerReferences: ref(owner) },
+    });
+    assert.equal(cm.status, 201);
+    const other = await api.req('POST', owners, {
+      apiVersion: 'gc.k8ts.io/v1',
+      kind: 'Owner',
+      metadata: { name: 'owned', ownerReferences: ref(cm.body) },
+    });
+    assert.equal(other.status, 201);
+    assert.equal((await api.req('DELETE', `${owners}/o`)).status, 200);
+    await gone('/api/v1/namespaces/gc-cr/configmaps/dep');
+    await gone(`${owners}/owned`);
+  });
+});
+
 describe('namespace controller', () => {
   test('deleting a namespace deletes its objects, then the namespace', async () => {
     await createNamespace('doomed');
@@ -231,6 +284,44 @@ describe('namespace controller', () => {
     assert.equal((await podsOf('doomed', 'w')).length, 0);
     const sas = await api.req('GET', '/api/v1/namespaces/doomed/serviceaccounts');
     assert.equal(sas.body.items.length, 0, 'the default ServiceAccount is not recreated while terminating');
+  });
+
+  test('deleting a namespace deletes its custom resources too', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gizmos.ns.k8ts.io' },
+      spec: {
+        group: 'ns.k8ts.io',
+        scope: 'Namespaced',
+        names: { plural: 'gizmos', kind: 'Gizmo' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    };
+    assert.equal(
+      (await api.req('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status,
+      201,
+    );
+    await createNamespace('doomed-cr');
+    const path = '/apis/ns.k8ts.io/v1/namespaces/doomed-cr/gizmos';
+    await eventually('gizmos served', async () => {
+      const r = await api.req('POST', path, {
+        apiVersion: 'ns.k8ts.io/v1',
+        kind: 'Gizmo',
+        metadata: { name: 'g' },
+      });
+      return r.status === 201 ? true : undefined;
+    });
+    assert.equal((await api.req('DELETE', '/api/v1/namespaces/doomed-cr')).status, 202);
+    await gone('/api/v1/namespaces/doomed-cr');
+    assert.equal((await api.req('GET', '/apis/ns.k8ts.io/v1/gizmos')).body.items.length, 0);
   });
 });
 

@@ -249,11 +249,10 @@ for (const v of KUBECTL_VERSIONS) {
 
     const review = async (token: string, audiences?: string[]) =>
       JSON.parse(
-        // --validate=false: kubectl's fieldValidation probe lists CRDs for kinds without a PATCH operation,
-        // and k8ts serves no apiextensions.k8s.io yet (a real cluster answers that list).
+        // Default validation: kubectl's fieldValidation probe lists CRDs for kinds without a PATCH operation.
         await ok(
           v,
-          ['create', '--validate=false', '-o', 'json', '-f', '-'],
+          ['create', '-o', 'json', '-f', '-'],
           JSON.stringify({
             apiVersion: 'authentication.k8s.io/v1',
             kind: 'TokenReview',

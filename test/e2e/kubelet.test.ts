@@ -716,8 +716,7 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     );
     assert.match(log, /\nca\.crt\nnamespace\ntoken\n/);
     const token = /token=(\S+)/.exec(log)![1]!;
-    // --validate=false: kubectl's schema check of a TokenReview falls back to listing CRDs, which k8ts lacks.
-    const r = await cluster!.kubectl('1.33', ['create', '--validate=false', '-o', 'json', '-f', '-'], {
+    const r = await cluster!.kubectl('1.33', ['create', '-o', 'json', '-f', '-'], {
       input: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }),
     });
     assert.equal(r.code, 0, r.stderr);

@@ -1,5 +1,5 @@
 // Every served kind, in discovery order: groups in upstream's priority order (core, apps, events.k8s.io,
-// batch, policy, rbac, scheduling, coordination, discovery), resources alphabetical within a group as
+// batch, policy, rbac, apiextensions, scheduling, coordination, discovery), resources alphabetical within a group as
 // upstream lists them (so `kubectl get all` prints pods, services, daemonsets, deployments, ...).
 // Add a kind: write its file and list it here.
 import { hardened } from '../guards.js';
@@ -9,6 +9,7 @@ import { clusterRoleBindings } from './clusterrolebinding.js';
 import { configMaps } from './configmap.js';
 import { controllerRevisions } from './controllerrevision.js';
 import { cronJobs } from './cronjob.js';
+import { customResourceDefinitions } from './customresourcedefinition.js';
 import { daemonSets } from './daemonset.js';
 import { deployments } from './deployment.js';
 import { endpoints } from './endpoints.js';
@@ -72,6 +73,8 @@ const kinds: ResourceDef[] = [
   clusterRoles,
   roleBindings,
   roles,
+  // apiextensions.k8s.io/v1
+  customResourceDefinitions,
   // scheduling.k8s.io/v1
   priorityClasses,
   // coordination.k8s.io/v1

@@ -6,7 +6,6 @@
 //   dependent, then the finalizer is removed.
 // The graph is the informer caches indexed by owner uid; one queue carries `plural.group|ns/name` items.
 import { registry } from '../../api/registry.js';
-import type { ResourceDef } from '../../api/types.js';
 import {
   isNotFound,
   type ResourceRef,
@@ -41,8 +40,34 @@ const WATCHED: [string, string, string][] = [
   ['discovery.k8s.io', 'v1', 'endpointslices'],
 ];
 
+/** The CRDs, read through the API: their custom resources are watched like the built-in kinds. */
+const CRDS: ResourceRef = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+  namespaced: false,
+  kind: 'CustomResourceDefinition',
+};
+
+/** The version of an established CRD to watch its custom resources through (undefined: not served). */
+function customResourceRef(crd: Obj): ResourceRef | undefined {
+  const established = (crd.status?.conditions ?? []).some(
+    (c: Obj) => c.type === 'Established' && c.status === 'True',
+  );
+  const versions: Obj[] = crd.spec?.versions ?? [];
+  const version = (versions.find((v) => v.served && v.storage) ?? versions.find((v) => v.served))?.name;
+  if (!established || !version) return undefined;
+  return {
+    group: crd.spec.group,
+    version,
+    plural: crd.spec.names.plural,
+    namespaced: crd.spec.scope === 'Namespaced',
+    kind: crd.spec.names.kind,
+  };
+}
+
 interface Watched {
-  def: ResourceDef;
+  def: ResourceRef;
   id: string;
   informer: SharedInformer<Obj>;
 }
@@ -62,10 +87,13 @@ export function start(ctx: ControllerContext): StartedController {
   // uid -> queue item of every cached object, to find owners by uid.
   const byUid = new Map<string, string>();
 
-  for (const [group, version, plural] of WATCHED) {
-    const def = reg.lookup(group, version, plural);
-    if (!def) continue;
+  // Custom resource kinds by `group/Kind`, for owner references to them (any version of the group).
+  const customKinds = new Map<string, ResourceRef>();
+
+  function watch(def: ResourceRef): void {
+    const { group, plural } = def;
     const id = `${plural}.${group}`;
+    if (watched.has(id)) return;
     const informer = ctx.informers.informerFor<Obj>(def, { indexers: { [BY_OWNER]: ownerUids } });
     const w: Watched = { def, id, informer };
     watched.set(id, w);
@@ -91,6 +119,36 @@ export function start(ctx: ControllerContext): StartedController {
     });
   }
 
+  for (const [group, version, plural] of WATCHED) {
+    const def = reg.lookup(group, version, plural);
+    if (def) watch(def);
+  }
+  // A new established CRD adds its kind (an informer requested after the start starts at once); a deleted
+  // one takes it away (the server deleted its custom resources first).
+  const crdInformer = ctx.informers.informerFor<Obj>(CRDS);
+  const crdSeen = (crd: Obj) => {
+    const ref = customResourceRef(crd);
+    if (!ref) return;
+    customKinds.set(`${ref.group}/${ref.kind}`, ref);
+    watch(ref);
+  };
+  const crdGone = (crd: Obj) => {
+    const id = `${crd.spec?.names?.plural}.${crd.spec?.group}`;
+    const w = watched.get(id);
+    if (!w || WATCHED.some(([g, , p]) => `${p}.${g}` === id)) return;
+    watched.delete(id);
+    customKinds.delete(`${crd.spec.group}/${crd.spec.names.kind}`);
+    void ctx.informers.remove(w.def, { indexers: {} });
+  };
+  crdInformer.addEventHandler({ onAdd: crdSeen, onUpdate: (_old, crd) => crdSeen(crd), onDelete: crdGone });
+
+  function lookupKind(apiVersion: string, kind: string): ResourceRef | undefined {
+    const known = reg.lookupKind(apiVersion, kind);
+    if (known) return known;
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    return customKinds.get(`${group}/${kind}`);
+  }
+
   function dependentsOf(uid: string): { w: Watched; obj: Obj; item: string }[] {
     const out: { w: Watched; obj: Obj; item: string }[] = [];
     for (const w of watched.values()) {
@@ -112,7 +170,7 @@ export function start(ctx: ControllerContext): StartedController {
    * this server does not know counts as present: never delete on a reference we cannot resolve.
    */
   async function liveOwner(ref: Obj, namespace: string | undefined): Promise<Obj | undefined> {
-    const def = reg.lookupKind(ref.apiVersion, ref.kind);
+    const def = lookupKind(ref.apiVersion, ref.kind);
     if (!def) return { metadata: { uid: ref.uid } };
     const w = watched.get(`${def.plural}.${def.group}`);
     const ns = def.namespaced ? namespace : undefined;

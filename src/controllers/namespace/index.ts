@@ -4,12 +4,20 @@
 import { registry } from '../../api/registry.js';
 import type { ResourceDef } from '../../api/types.js';
 import { enqueueObject, isNotFound, WorkQueue } from '../../client/index.js';
+import type { ResourceRef } from '../../client/resource.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
 
 const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false, kind: 'Namespace' };
+const CRDS = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+  namespaced: false,
+  kind: 'CustomResourceDefinition',
+};
 const DEFAULT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 /** How soon to look again while objects are still going away (pods with grace periods, finalizers). */
 const RECHECK_MS = 2_000;
@@ -23,6 +31,28 @@ export function deletableKinds(): ResourceDef[] {
   });
 }
 
+/** Namespaced custom resources, one entry per established CRD (read through the API, as upstream's discovery does). */
+async function customKinds(ctx: ControllerContext): Promise<ResourceRef[]> {
+  let crds: Obj[];
+  try {
+    crds = (await ctx.rest.resource<Obj>(CRDS).listAll()).items;
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+  const out: ResourceRef[] = [];
+  for (const crd of crds) {
+    if (crd.spec?.scope !== 'Namespaced') continue;
+    const established = (crd.status?.conditions ?? []).some(
+      (c: Obj) => c.type === 'Established' && c.status === 'True',
+    );
+    const version = (crd.spec.versions ?? []).find((v: Obj) => v.served)?.name;
+    if (!established || !version) continue;
+    out.push({ group: crd.spec.group, version, plural: crd.spec.names.plural, namespaced: true });
+  }
+  return out;
+}
+
 export function start(ctx: ControllerContext): StartedController {
   const queue = new WorkQueue<string>({ name: 'namespace', clock: ctx.clock });
   const informer = ctx.informers.informerFor<Obj>(NAMESPACES);
@@ -32,7 +62,8 @@ export function start(ctx: ControllerContext): StartedController {
   /** Deletes what is left in the namespace (when `remove`); answers how many objects were there. */
   async function sweep(ns: string, remove: boolean): Promise<number> {
     let remaining = 0;
-    for (const def of kinds) {
+    const all: (ResourceRef & { verbs?: string[] })[] = [...kinds, ...(await customKinds(ctx))];
+    for (const def of all) {
       const rc = ctx.rest.resource<Obj>(def).in(ns);
       const verbs = def.verbs ?? DEFAULT_VERBS;
       let items: Obj[];

@@ -8,8 +8,8 @@ import { type PodNetwork, startPodNetwork } from '../network/index.js';
 import { type ServiceProxy, serviceProxyUnavailableReason, startServiceProxy } from '../proxy/index.js';
 import { DEFAULT_CONTAINERD } from '../runtime/containerd.js';
 import { type NodeRuntime, startNodeRuntime } from '../runtime/node-runtime.js';
-import { NodeDns } from './node-dns.js';
 import type { KubeletSettings } from './kubelet-flags.js';
+import { NodeDns } from './node-dns.js';
 
 /** Why no node can run here (with the fix), or undefined when one can. */
 export function nodeUnavailableReason(): string | undefined {

@@ -12,8 +12,8 @@ import type {
   PodSandboxConfig,
   PortMapping,
 } from '../runtime/cri/types.js';
-import { type ClusterDnsConfig, podDns } from './dns.js';
 import type { PodCgroupConfig } from './cgroups.js';
+import { type ClusterDnsConfig, podDns } from './dns.js';
 import type { ResolvConf } from './host.js';
 import {
   ANNOTATION_RESTART_COUNT,

@@ -15,6 +15,7 @@ import type { CriClient } from '../runtime/cri/client.js';
 import { type HostFacts, hostFacts, hostUsage } from './host.js';
 import { NodeLease } from './node-lease.js';
 import {
+  type EvictionReserve,
   initialNode,
   type NodeIdentity,
   nodeConditions,
@@ -22,7 +23,6 @@ import {
   nodeLabels,
   nodeStatusBase,
   nodeStatusChanged,
-  type EvictionReserve,
   type RuntimeHealth,
 } from './node-status.js';
 import { NODES, type Obj } from './refs.js';

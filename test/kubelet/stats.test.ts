@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { parseExposition } from '../../src/apiserver/resource-metrics/prom-text.js';
 import { pointsFromSamples } from '../../src/apiserver/resource-metrics/store.js';
 import { FakeClock } from '../../src/client/clock.js';
+import { diskUsage, hostStats } from '../../src/kubelet/eviction/stats.js';
 import {
   instrumentRuntime,
   KubeletMetrics,
@@ -18,7 +19,6 @@ import {
   resourceMetricsText,
 } from '../../src/kubelet/metrics.js';
 import { startKubeletServer } from '../../src/kubelet/server.js';
-import { diskUsage, hostStats } from '../../src/kubelet/eviction/stats.js';
 import { CgroupReader, StatsProvider, type StatsProviderOptions } from '../../src/kubelet/stats.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');

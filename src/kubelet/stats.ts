@@ -57,6 +57,20 @@ export interface Summary {
   pods: PodStats[];
 }
 
+/** memory.stat's names for what the Summary reports, per cgroup version. */
+const V2_MEMORY_KEYS = {
+  inactiveFile: 'inactive_file',
+  rss: 'anon',
+  pgfault: 'pgfault',
+  pgmajfault: 'pgmajfault',
+};
+const V1_MEMORY_KEYS = {
+  inactiveFile: 'total_inactive_file',
+  rss: 'total_rss',
+  pgfault: 'total_pgfault',
+  pgmajfault: 'total_pgmajfault',
+};
+
 /** Reads cgroup and /proc files; paths are parameters so tests point them at a fixture tree. */
 export class CgroupReader {
   readonly v2: boolean;
@@ -105,30 +119,20 @@ export class CgroupReader {
 
   /** Memory of a cgroup; the v2 root has no memory.current, so the node falls back to /proc/meminfo. */
   memory(cgroup: string): Omit<MemoryStats, 'time'> | undefined {
-    if (this.v2) {
-      const current = this.read(join(this.fsRoot, cgroup, 'memory.current'));
-      const stat = this.keyed(join(this.fsRoot, cgroup, 'memory.stat'));
-      if (current === undefined || !stat) return undefined;
-      const usage = Number(current.trim());
-      return {
-        usageBytes: usage,
-        workingSetBytes: Math.max(0, usage - (stat.get('inactive_file') ?? 0)),
-        rssBytes: stat.get('anon'),
-        pageFaults: stat.get('pgfault'),
-        majorPageFaults: stat.get('pgmajfault'),
-      };
-    }
-    const dir = join(this.fsRoot, 'memory', cgroup);
-    const current = this.read(join(dir, 'memory.usage_in_bytes'));
+    // The same figures under each version's names (v1: the hierarchical totals).
+    const [dir, usageFile, k] = this.v2
+      ? [join(this.fsRoot, cgroup), 'memory.current', V2_MEMORY_KEYS]
+      : [join(this.fsRoot, 'memory', cgroup), 'memory.usage_in_bytes', V1_MEMORY_KEYS];
+    const current = this.read(join(dir, usageFile));
     const stat = this.keyed(join(dir, 'memory.stat'));
     if (current === undefined || !stat) return undefined;
     const usage = Number(current.trim());
     return {
       usageBytes: usage,
-      workingSetBytes: Math.max(0, usage - (stat.get('total_inactive_file') ?? 0)),
-      rssBytes: stat.get('total_rss'),
-      pageFaults: stat.get('total_pgfault'),
-      majorPageFaults: stat.get('total_pgmajfault'),
+      workingSetBytes: Math.max(0, usage - (stat.get(k.inactiveFile) ?? 0)),
+      rssBytes: stat.get(k.rss),
+      pageFaults: stat.get(k.pgfault),
+      majorPageFaults: stat.get(k.pgmajfault),
     };
   }
 

@@ -39,6 +39,15 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
   const getPod = async (name: string): Promise<Obj> =>
     JSON.parse(await kubectl(['get', 'pod', name, '-o', 'json']));
   const apply = (o: Obj) => kubectl(['apply', '-f', '-'], JSON.stringify(o));
+  const failedPod = (name: string) =>
+    eventually(
+      `${name} Failed`,
+      async () => {
+        const p = await getPod(name);
+        return p.status?.phase === 'Failed' ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   const busybox = (name: string, command: string, resources: Obj, restartPolicy = 'Always'): Obj => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -162,14 +171,7 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
     await apply(busybox('oom-never', hog, limits, 'Never'));
     await apply(busybox('oom-always', hog, limits, 'Always'));
 
-    const failed = await eventually(
-      'oom-never Failed',
-      async () => {
-        const p = await getPod('oom-never');
-        return p.status?.phase === 'Failed' ? p : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    const failed = await failedPod('oom-never');
     const t = failed.status.containerStatuses[0].state.terminated;
     assert.equal(t.reason, 'OOMKilled');
     assert.equal(t.exitCode, 137);
@@ -213,14 +215,7 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
         ],
       },
     });
-    const evicted = await eventually(
-      'scratch-hog evicted',
-      async () => {
-        const p = await getPod('scratch-hog');
-        return p.status?.phase === 'Failed' ? p : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    const evicted = await failedPod('scratch-hog');
     assert.equal(evicted.status.reason, 'Evicted');
     assert.equal(evicted.status.message, 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
     await kubectl(['delete', 'pod', 'scratch-hog', '--wait=false']);

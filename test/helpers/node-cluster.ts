@@ -37,6 +37,20 @@ export interface NodeCluster {
   stop(): Promise<void>;
 }
 
+/** The server flags that keep a test node to itself (its bridge, cgroup root, name; any kubelet port). */
+export function nodeFlags(n: { bridge: string; cgroupRoot: string; nodeName: string }): string[] {
+  return [
+    '--cni-bridge',
+    n.bridge,
+    '--cgroup-root',
+    n.cgroupRoot,
+    '--kubelet-port',
+    '0',
+    '--node-name',
+    n.nodeName,
+  ];
+}
+
 export async function startNodeCluster(o: NodeClusterOptions): Promise<NodeCluster> {
   const bridge = o.bridge ?? testBridgeName();
   const cgroupRoot = `/k8ts-e2e-${o.name}-${process.pid}`;
@@ -46,18 +60,7 @@ export async function startNodeCluster(o: NodeClusterOptions): Promise<NodeClust
   const cidr = extra.includes('--cluster-cidr')
     ? []
     : ['--cluster-cidr', pickTestPodCidr(o.podCidrSlot ?? 0)];
-  const args = [
-    ...cidr,
-    '--cni-bridge',
-    bridge,
-    '--cgroup-root',
-    cgroupRoot,
-    '--kubelet-port',
-    '0',
-    '--node-name',
-    nodeName,
-    ...extra,
-  ];
+  const args = [...cidr, ...nodeFlags({ bridge, cgroupRoot, nodeName }), ...extra];
   const clean = async () => {
     await cleanupNodeDataDir(dataDir, bridge, cgroupRoot);
     assert.deepEqual(mountsUnder(dataDir), []);

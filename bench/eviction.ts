@@ -13,6 +13,7 @@ import { EvictionManager } from '../src/kubelet/eviction/manager.js';
 import { hostStats, type NodeStats, type PodUsage } from '../src/kubelet/eviction/stats.js';
 import { parseEvictionConfig } from '../src/kubelet/eviction/thresholds.js';
 import { ImageGCManager, type ImageRuntime } from '../src/kubelet/image-gc.js';
+import { StatsProvider } from '../src/kubelet/stats.js';
 import type { CriClient } from '../src/runtime/cri/client.js';
 
 type Obj = Record<string, any>;
@@ -34,7 +35,8 @@ async function time(label: string, runs: number, fn: () => Promise<unknown>): Pr
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-evict-'));
   try {
-    const stats = hostStats({ dataDir: dir, imageFsPath: dir, cri: {} as CriClient });
+    const resources = new StatsProvider({ cri: {} as CriClient, nodeName: 'bench' });
+    const stats = hostStats({ dataDir: dir, imageFsPath: dir, resources });
     await time('hostStats().node() (meminfo, 2x statfs, loadavg)', 500, () => stats.node());
 
     for (const n of [110, 5000]) {

@@ -14,6 +14,7 @@ import { RestClient } from '../src/client/rest.js';
 import { containerdPaths } from '../src/runtime/containerd-config.js';
 import { CriClient } from '../src/runtime/cri/client.js';
 import { cleanupNodeDataDir } from '../test/helpers/node-cleanup.js';
+import { nodeFlags } from '../test/helpers/node-cluster.js';
 import { pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../test/helpers/node-runtime.js';
 
 type Obj = Record<string, any>;
@@ -165,16 +166,7 @@ async function main(): Promise<void> {
   const nodeName = `bench-node-${process.pid}`;
   // The cluster CIDR is one /24, which the node gets whole: room for 250 pods.
   const cidr = pickTestPodCidr(2);
-  const nodeArgs = [
-    '--cni-bridge',
-    bridge,
-    '--cgroup-root',
-    cgroupRoot,
-    '--kubelet-port',
-    '0',
-    '--node-name',
-    nodeName,
-  ];
+  const nodeArgs = nodeFlags({ bridge, cgroupRoot, nodeName });
   const serverArgs = ['server', '--data-dir', dataDir, '--port', '0', '--cluster-cidr', cidr];
   const procs: Proc[] = [];
   console.log(

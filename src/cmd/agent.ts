@@ -1,7 +1,7 @@
 // `k8ts agent`: only the node (containerd under k8ts plus the kubelet), joined to a remote API server.
 import { mkdirSync } from 'node:fs';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
-import { KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
+import { clusterDnsSettings, KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
 import { defaultNodeName, nodeUnavailableReason, startNode } from './node.js';
 import { defaultDataDir } from './server.js';
 
@@ -14,11 +14,6 @@ export const AGENT_FLAGS: FlagSpec = {
   'kubelet-port': { type: 'number', default: 10250, help: 'the kubelet port (0 picks one)' },
   'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
   'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
-  'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the cluster DNS domain' },
-  'cluster-dns': {
-    type: 'string',
-    help: "pods' nameserver (default: the node's own DNS server on its pod bridge address)",
-  },
   ...KUBELET_FLAGS,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -46,8 +41,7 @@ export async function runAgent(args: string[]): Promise<void> {
     nodeIP: flags['node-ip'] as string | undefined,
     bridge: flags['cni-bridge'] as string,
     cgroupRoot: flags['cgroup-root'] as string,
-    clusterDomain: flags['cluster-domain'] as string,
-    clusterDNS: flags['cluster-dns'] as string | undefined,
+    ...clusterDnsSettings(flags),
     kubelet: kubeletSettings(flags),
   });
   console.log(`k8ts: node ${nodeName} started against ${server} (kubelet port ${node.kubelet.port})`);

@@ -1,12 +1,18 @@
-// The kubelet's resource flags, shared by `k8ts server` and `k8ts agent`, in upstream's syntax:
-// eviction thresholds and image GC thresholds.
+// The kubelet's node-level flags, shared by `k8ts server` and `k8ts agent`, in upstream's syntax: the pods'
+// cluster DNS, eviction thresholds and image GC thresholds.
 
 import { DEFAULT_EVICTION_HARD, parseDuration, parseEvictionConfig } from '../kubelet/eviction/thresholds.js';
 import { DEFAULT_IMAGE_GC_POLICY, validateImageGCPolicy } from '../kubelet/image-gc.js';
 import type { KubeletOptions } from '../kubelet/index.js';
 import type { FlagSpec, Flags } from './flags.js';
+import type { NodeOptions } from './node.js';
 
 export const KUBELET_FLAGS: FlagSpec = {
+  'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the cluster DNS domain' },
+  'cluster-dns': {
+    type: 'string',
+    help: "pods' nameserver (default: the node's own DNS server on its pod bridge address)",
+  },
   'eviction-hard': {
     type: 'string',
     default: DEFAULT_EVICTION_HARD,
@@ -71,5 +77,13 @@ export function kubeletSettings(flags: Flags): KubeletSettings {
       maxPodGracePeriodSeconds: flags['eviction-max-pod-grace-period'] as number,
     },
     imageGC,
+  };
+}
+
+/** The pods' cluster DNS from the flags (startNode refuses a --cluster-dns that is not an IP). */
+export function clusterDnsSettings(flags: Flags): Pick<NodeOptions, 'clusterDomain' | 'clusterDNS'> {
+  return {
+    clusterDomain: flags['cluster-domain'] as string,
+    clusterDNS: flags['cluster-dns'] as string | undefined,
   };
 }

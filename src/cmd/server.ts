@@ -14,7 +14,7 @@ import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
 import { runElected } from './elected.js';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
-import { KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
+import { clusterDnsSettings, KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
 import {
   defaultNodeName,
   nodeUnavailableReason,
@@ -91,11 +91,6 @@ export const SERVER_FLAGS: FlagSpec = {
   'kubelet-port': { type: 'number', default: 10250, help: "the local node's kubelet port (0 picks one)" },
   'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
   'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
-  'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the cluster DNS domain' },
-  'cluster-dns': {
-    type: 'string',
-    help: "pods' nameserver (default: the node's own DNS server on its pod bridge address)",
-  },
   ...KUBELET_FLAGS,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -210,8 +205,7 @@ export async function runServer(args: string[]): Promise<void> {
           nodeIP: flags['node-ip'] as string | undefined,
           bridge: flags['cni-bridge'] as string,
           cgroupRoot: flags['cgroup-root'] as string,
-          clusterDomain: flags['cluster-domain'] as string,
-          clusterDNS: flags['cluster-dns'] as string | undefined,
+          ...clusterDnsSettings(flags),
           kubelet,
         },
         runtimeStarting,

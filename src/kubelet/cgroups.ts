@@ -17,10 +17,10 @@ import { join } from 'node:path';
 const CGROUP_FS = '/sys/fs/cgroup';
 
 /** The mount points to look under: the v2 root, or every v1 hierarchy. */
-function hierarchies(): string[] {
+function hierarchies(fsRoot = CGROUP_FS): string[] {
   try {
-    if (statSync(join(CGROUP_FS, 'cgroup.controllers'), { throwIfNoEntry: false })) return [CGROUP_FS];
-    return readdirSync(CGROUP_FS).map((h) => join(CGROUP_FS, h));
+    if (statSync(join(fsRoot, 'cgroup.controllers'), { throwIfNoEntry: false })) return [fsRoot];
+    return readdirSync(fsRoot).map((h) => join(fsRoot, h));
   } catch {
     return [];
   }
@@ -49,8 +49,8 @@ export function removeCgroup(path: string): void {
   for (const h of hierarchies()) removeTree(join(h, path));
 }
 
-/** Pids of the processes in the cgroup path or below it (in the pids hierarchy, or v2's root). */
-export function cgroupPids(path: string): number[] {
+/** Pids of the processes in the cgroup path or below it (in every v1 hierarchy, or v2's root). */
+export function cgroupPids(path: string, fsRoot = CGROUP_FS): number[] {
   const out = new Set<number>();
   if (!path.startsWith('/') || path === '/') return [];
   const walk = (dir: string) => {
@@ -64,7 +64,7 @@ export function cgroupPids(path: string): number[] {
     }
     for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
   };
-  for (const h of hierarchies()) walk(join(h, path));
+  for (const h of hierarchies(fsRoot)) walk(join(h, path));
   return [...out];
 }
 

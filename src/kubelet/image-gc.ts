@@ -3,9 +3,10 @@
 // removed least recently used first until usage is back at low%; an image seen for less than the minimum
 // age is kept, and so are pinned images, the sandbox (pause) image and k8ts's built-in images, which have
 // no registry to come back from. The eviction manager calls deleteUnusedImages() under disk pressure.
-import type { Clock, EventRecorder, Logger, TimerHandle } from '../client/index.js';
+import type { Clock, EventRecorder, Logger } from '../client/index.js';
 import type { CriClient } from '../runtime/cri/client.js';
 import type { FsStats } from './eviction/stats.js';
+import { Periodic } from './periodic.js';
 
 export const IMAGE_GC_PERIOD_MS = 5 * 60_000;
 
@@ -62,14 +63,23 @@ interface ImageRecord {
 export class ImageGCManager {
   private readonly records = new Map<string, ImageRecord>();
   private readonly policy: ImageGCPolicy;
-  private timer: TimerHandle | undefined;
-  private stopped = false;
+  private readonly loop: Periodic;
   /** Images removed so far. */
   removed: string[] = [];
 
   constructor(private readonly o: ImageGCOptions) {
     this.policy = o.policy ?? DEFAULT_IMAGE_GC_POLICY;
     validateImageGCPolicy(this.policy);
+    this.loop = new Periodic(
+      o.clock,
+      IMAGE_GC_PERIOD_MS,
+      () => this.garbageCollect(),
+      (err) => {
+        o.log.warn('image GC failed', { error: err });
+        if (o.recorder && o.nodeRef)
+          o.recorder.event(o.nodeRef, 'Warning', 'ImageGCFailed', (err as Error).message);
+      },
+    );
   }
 
   /** Refreshes the records; answers the images not in use and not protected. */
@@ -164,23 +174,11 @@ export class ImageGCManager {
   }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.garbageCollect();
-      } catch (err) {
-        this.o.log.warn('image GC failed', { error: err });
-        if (this.o.recorder && this.o.nodeRef)
-          this.o.recorder.event(this.o.nodeRef, 'Warning', 'ImageGCFailed', (err as Error).message);
-      }
-      if (!this.stopped) this.timer = this.o.clock.setTimeout(loop, IMAGE_GC_PERIOD_MS);
-    };
     // The first pass records what exists now, so the minimum age counts from the kubelet's start.
-    this.timer = this.o.clock.setTimeout(loop, 0);
+    this.loop.start(0);
   }
 
   stop(): void {
-    this.stopped = true;
-    this.o.clock.clearTimeout(this.timer);
+    this.loop.stop();
   }
 }

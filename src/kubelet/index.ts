@@ -204,9 +204,14 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     opts.stats ??
     hostStats({
       dataDir: opts.dataDir,
-      cri: opts.cri,
       imageFsPath: containerdPaths(opts.dataDir).root,
-      cgroupRoot: opts.cgroupRoot,
+      // The same reader on the counted runtime: eviction's CRI calls show in /metrics, the scrapes' do not.
+      resources: new StatsProvider({
+        cri: opts.cri,
+        nodeName: opts.nodeName,
+        cgroupRoot: opts.cgroupRoot,
+        clock,
+      }),
     });
   const imageGC = new ImageGCManager({
     cri: opts.cri,

@@ -25,6 +25,7 @@ import {
   nodeStatusChanged,
   type RuntimeHealth,
 } from './node-status.js';
+import { Periodic } from './periodic.js';
 import { NODES, type Obj } from './refs.js';
 
 export const NODE_STATUS_UPDATE_MS = 10_000;
@@ -66,7 +67,7 @@ export class NodeAgent {
   readonly informer: SharedInformer<Obj>;
   private readonly facts: HostFacts;
   private readonly lease: NodeLease;
-  private timer: ReturnType<Clock['setTimeout']> | undefined;
+  private readonly statusLoop: Periodic;
   private stopped = false;
   private lastReport = 0;
   private podCIDR = '';
@@ -76,6 +77,12 @@ export class NodeAgent {
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.facts = hostFacts(opts.dataDir);
+    this.statusLoop = new Periodic(
+      opts.clock,
+      NODE_STATUS_UPDATE_MS,
+      () => this.updateStatus(),
+      (error) => opts.log.warn('node status update failed', { node: opts.identity.name, error }),
+    );
     this.informer = opts.informers.informerFor<Obj>(NODES, {
       fieldSelector: `metadata.name=${opts.identity.name}`,
     });
@@ -188,22 +195,13 @@ export class NodeAgent {
 
   start(): void {
     this.lease.start();
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.updateStatus();
-      } catch (err) {
-        this.opts.log.warn('node status update failed', { node: this.name, error: err });
-      }
-      if (!this.stopped) this.timer = this.opts.clock.setTimeout(loop, NODE_STATUS_UPDATE_MS);
-    };
-    this.timer = this.opts.clock.setTimeout(loop, NODE_STATUS_UPDATE_MS);
+    this.statusLoop.start(NODE_STATUS_UPDATE_MS);
   }
 
   stop(): void {
     this.stopped = true;
     this.lease.stop();
-    this.opts.clock.clearTimeout(this.timer);
+    this.statusLoop.stop();
     for (const r of this.readyResolvers.splice(0)) r();
   }
 }

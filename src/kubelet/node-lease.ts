@@ -8,6 +8,7 @@ import {
   type Logger,
   type RestClient,
 } from '../client/index.js';
+import { Periodic } from './periodic.js';
 import { LEASES, type Obj } from './refs.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -40,8 +41,7 @@ export function newNodeLease(nodeName: string, nodeUid: string | undefined, now:
 
 export class NodeLease {
   private lease: Obj | undefined;
-  private timer: ReturnType<Clock['setTimeout']> | undefined;
-  private stopped = false;
+  private readonly loop: Periodic;
   renewals = 0;
 
   constructor(
@@ -49,8 +49,15 @@ export class NodeLease {
     private readonly nodeName: string,
     private readonly nodeUid: () => string | undefined,
     private readonly clock: Clock,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.loop = new Periodic(
+      clock,
+      NODE_LEASE_RENEW_MS,
+      () => this.renew(),
+      (error) => log.warn('node lease renewal failed', { node: nodeName, error }),
+    );
+  }
 
   /** Creates or renews the lease once. */
   async renew(): Promise<void> {
@@ -91,20 +98,10 @@ export class NodeLease {
   }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.renew();
-      } catch (err) {
-        this.log.warn('node lease renewal failed', { node: this.nodeName, error: err });
-      }
-      if (!this.stopped) this.timer = this.clock.setTimeout(loop, NODE_LEASE_RENEW_MS);
-    };
-    void loop();
+    this.loop.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    this.clock.clearTimeout(this.timer);
+    this.loop.stop();
   }
 }

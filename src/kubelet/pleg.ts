@@ -4,21 +4,28 @@
 import type { Clock, Logger } from '../client/index.js';
 import type { CriClient } from '../runtime/cri/client.js';
 import { LABEL_MANAGED, LABEL_POD_UID } from './labels.js';
+import { Periodic } from './periodic.js';
 
 export const RELIST_MS = 1_000;
 
 export class Pleg {
   private states = new Map<string, string>();
-  private timer: ReturnType<Clock['setTimeout']> | undefined;
-  private stopped = false;
+  private readonly loop: Periodic;
   relists = 0;
 
   constructor(
     private readonly cri: CriClient,
     private readonly onChange: (uid: string) => void,
-    private readonly clock: Clock,
-    private readonly log: Logger,
-  ) {}
+    clock: Clock,
+    log: Logger,
+  ) {
+    this.loop = new Periodic(
+      clock,
+      RELIST_MS,
+      () => this.relist(),
+      (error) => log.warn('runtime relist failed', { error }),
+    );
+  }
 
   /** One relist: compares every container's and sandbox's state with the last one seen. */
   async relist(): Promise<void> {
@@ -43,20 +50,10 @@ export class Pleg {
   }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.relist();
-      } catch (err) {
-        this.log.warn('runtime relist failed', { error: err });
-      }
-      if (!this.stopped) this.timer = this.clock.setTimeout(loop, RELIST_MS);
-    };
-    void loop();
+    this.loop.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    this.clock.clearTimeout(this.timer);
+    this.loop.stop();
   }
 }

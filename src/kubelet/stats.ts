@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Clock, realClock } from '../client/clock.js';
 import type { CriClient } from '../runtime/cri/client.js';
 import type { ContainerStats } from '../runtime/cri/types.js';
+import { cgroupPids } from './cgroups.js';
 import { LABEL_MANAGED } from './labels.js';
 
 export interface CpuStats {
@@ -55,6 +56,20 @@ export interface Summary {
   node: NodeStats;
   pods: PodStats[];
 }
+
+/** memory.stat's names for what the Summary reports, per cgroup version. */
+const V2_MEMORY_KEYS = {
+  inactiveFile: 'inactive_file',
+  rss: 'anon',
+  pgfault: 'pgfault',
+  pgmajfault: 'pgmajfault',
+};
+const V1_MEMORY_KEYS = {
+  inactiveFile: 'total_inactive_file',
+  rss: 'total_rss',
+  pgfault: 'total_pgfault',
+  pgmajfault: 'total_pgmajfault',
+};
 
 /** Reads cgroup and /proc files; paths are parameters so tests point them at a fixture tree. */
 export class CgroupReader {
@@ -104,30 +119,20 @@ export class CgroupReader {
 
   /** Memory of a cgroup; the v2 root has no memory.current, so the node falls back to /proc/meminfo. */
   memory(cgroup: string): Omit<MemoryStats, 'time'> | undefined {
-    if (this.v2) {
-      const current = this.read(join(this.fsRoot, cgroup, 'memory.current'));
-      const stat = this.keyed(join(this.fsRoot, cgroup, 'memory.stat'));
-      if (current === undefined || !stat) return undefined;
-      const usage = Number(current.trim());
-      return {
-        usageBytes: usage,
-        workingSetBytes: Math.max(0, usage - (stat.get('inactive_file') ?? 0)),
-        rssBytes: stat.get('anon'),
-        pageFaults: stat.get('pgfault'),
-        majorPageFaults: stat.get('pgmajfault'),
-      };
-    }
-    const dir = join(this.fsRoot, 'memory', cgroup);
-    const current = this.read(join(dir, 'memory.usage_in_bytes'));
+    // The same figures under each version's names (v1: the hierarchical totals).
+    const [dir, usageFile, k] = this.v2
+      ? [join(this.fsRoot, cgroup), 'memory.current', V2_MEMORY_KEYS]
+      : [join(this.fsRoot, 'memory', cgroup), 'memory.usage_in_bytes', V1_MEMORY_KEYS];
+    const current = this.read(join(dir, usageFile));
     const stat = this.keyed(join(dir, 'memory.stat'));
     if (current === undefined || !stat) return undefined;
     const usage = Number(current.trim());
     return {
       usageBytes: usage,
-      workingSetBytes: Math.max(0, usage - (stat.get('total_inactive_file') ?? 0)),
-      rssBytes: stat.get('total_rss'),
-      pageFaults: stat.get('total_pgfault'),
-      majorPageFaults: stat.get('total_pgmajfault'),
+      workingSetBytes: Math.max(0, usage - (stat.get(k.inactiveFile) ?? 0)),
+      rssBytes: stat.get(k.rss),
+      pageFaults: stat.get(k.pgfault),
+      majorPageFaults: stat.get(k.pgmajfault),
     };
   }
 
@@ -141,6 +146,7 @@ export class CgroupReader {
     return busy * (1e9 / 100); // USER_HZ is 100 on every Linux we run on
   }
 
+  /** /proc/meminfo's fields, in bytes. */
   meminfo(): Map<string, number> {
     const out = new Map<string, number>();
     for (const line of (this.read(join(this.procRoot, 'meminfo')) ?? '').split('\n')) {
@@ -148,6 +154,40 @@ export class CgroupReader {
       if (m) out.set(m[1], Number(m[2]) * (line.includes('kB') ? 1024 : 1));
     }
     return out;
+  }
+
+  /**
+   * The whole machine's memory from /proc/meminfo, as cadvisor computes it for a root cgroup that has no
+   * memory files: used = total - free, working set = used - inactive file pages.
+   */
+  hostMemory(): { totalBytes: number; usageBytes: number; workingSetBytes: number } | undefined {
+    const m = this.meminfo();
+    const total = m.get('MemTotal');
+    if (total === undefined) return undefined;
+    const used = total - (m.get('MemFree') ?? 0);
+    return {
+      totalBytes: total,
+      usageBytes: used,
+      workingSetBytes: Math.max(0, used - (m.get('Inactive(file)') ?? 0)),
+    };
+  }
+
+  /**
+   * Processes and threads that exist (after the slash in /proc/loadavg's fourth field; sysinfo(2) truncates
+   * above 65535): what upstream counts against pid_max.
+   */
+  tasks(): number {
+    return Number(this.read(join(this.procRoot, 'loadavg'))?.split(/\s+/)[3]?.split('/')[1]) || 0;
+  }
+
+  /** The kernel's PID limit (/proc/sys/kernel/pid_max). */
+  pidMax(): number | undefined {
+    return Number(this.read(join(this.procRoot, 'sys/kernel/pid_max'))?.trim()) || undefined;
+  }
+
+  /** Pids of the processes in the cgroup or below it. */
+  pids(cgroup: string): number[] {
+    return cgroupPids(cgroup, this.fsRoot);
   }
 
   /** Seconds since the epoch at boot (btime in /proc/stat). */
@@ -169,6 +209,8 @@ export interface StatsProviderOptions {
 }
 
 const QOS_DIRS = ['', 'burstable', 'besteffort'];
+/** What this kubelet made (never another kubelet's sandboxes in the same runtime). */
+const MANAGED = { labelSelector: { [LABEL_MANAGED]: 'true' } };
 
 /** CRI timestamps are nanoseconds since the epoch, as decimal strings. */
 function nsToIso(ns: string | number | undefined): string {
@@ -209,17 +251,11 @@ export class StatsProvider {
     const ms = this.clock.now();
     const c = this.cgroups;
     const boot = c.bootTime();
-    const meminfo = c.meminfo();
-    const total = meminfo.get('MemTotal');
-    let memory = c.memory('/');
-    if (!memory && total !== undefined) {
-      // cadvisor's root on cgroup v2: used = total - free, minus inactive file pages.
-      const used = total - (meminfo.get('MemFree') ?? 0);
-      memory = {
-        usageBytes: used,
-        workingSetBytes: Math.max(0, used - (meminfo.get('Inactive(file)') ?? 0)),
-      };
-    }
+    const host = c.hostMemory();
+    const total = host?.totalBytes;
+    // The v2 root cgroup has no memory files: the machine's, as cadvisor does.
+    const memory =
+      c.memory('/') ?? (host && { usageBytes: host.usageBytes, workingSetBytes: host.workingSetBytes });
     return {
       nodeName: this.opts.nodeName,
       startTime: new Date((boot ?? 0) * 1000).toISOString(),
@@ -230,6 +266,16 @@ export class StatsProvider {
         availableBytes: total !== undefined ? Math.max(0, total - memory.workingSetBytes) : undefined,
       },
     };
+  }
+
+  /** The cgroup and /proc reader this provider reads from. */
+  get reader(): CgroupReader {
+    return this.cgroups;
+  }
+
+  /** CRI stats of the running and exited containers this kubelet made. */
+  containerStats(): Promise<ContainerStats[]> {
+    return this.opts.cri.listContainerStats(MANAGED);
   }
 
   /** The pod's cgroup, whatever its QoS class, if it exists. */
@@ -244,11 +290,10 @@ export class StatsProvider {
   /** The Summary API: the node and every running pod this kubelet made, with their running containers. */
   async summary(): Promise<Summary> {
     const cri = this.opts.cri;
-    const managed = { labelSelector: { [LABEL_MANAGED]: 'true' } };
     const [sandboxes, containers, stats] = await Promise.all([
-      cri.listPodSandbox({ state: { state: 'SANDBOX_READY' }, ...managed }),
-      cri.listContainers({ state: { state: 'CONTAINER_RUNNING' }, ...managed }),
-      cri.listContainerStats(managed),
+      cri.listPodSandbox({ state: { state: 'SANDBOX_READY' }, ...MANAGED }),
+      cri.listContainers({ state: { state: 'CONTAINER_RUNNING' }, ...MANAGED }),
+      this.containerStats(),
     ]);
     const seen = new Set<string>();
     const node = this.nodeStats(seen);

@@ -100,7 +100,8 @@ export function overlayWorks(dir: string): boolean {
   }
 }
 
-function processRunning(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0). */
+export function processRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

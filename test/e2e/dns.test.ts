@@ -6,14 +6,11 @@
 // bounds it.) Teardown stops the server by pid and removes pods, shims, mounts, the bridge, the cgroups
 // and the data dir.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Cluster, startCluster } from '../helpers/cluster.js';
+import type { Cluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
-import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
-import { mountsUnder, pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../helpers/node-runtime.js';
+import { type NodeCluster, startNodeCluster } from '../helpers/node-cluster.js';
+import { runtimeSkipReason } from '../helpers/node-runtime.js';
 
 const skip = runtimeSkipReason();
 if (skip) console.log(`# skipping DNS e2e: ${skip}`);
@@ -73,12 +70,10 @@ const manifests = {
 };
 
 describe('cluster DNS e2e: k8ts server with its node', { skip: skip ?? false, timeout: 300_000 }, () => {
+  let node: NodeCluster | undefined;
   let cluster: Cluster | undefined;
-  let dataDir = '';
   let gateway = '';
-  const bridge = testBridgeName();
-  const cgroupRoot = `/k8ts-dns-e2e-${process.pid}`;
-  const nodeName = `dns-e2e-node-${process.pid}`;
+  let nodeName = '';
 
   const kubectl = async (a: string[], input?: string) => {
     const r = await cluster!.kubectl('1.33', a, { input, timeoutMs: 60_000 });
@@ -90,23 +85,8 @@ describe('cluster DNS e2e: k8ts server with its node', { skip: skip ?? false, ti
   const podIPs = new Map<string, string>();
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-dns-e2e-'));
-    cluster = await startCluster({
-      agent: true,
-      dataDir,
-      args: [
-        '--cluster-cidr',
-        pickTestPodCidr(2),
-        '--cni-bridge',
-        bridge,
-        '--cgroup-root',
-        cgroupRoot,
-        '--kubelet-port',
-        '0',
-        '--node-name',
-        nodeName,
-      ],
-    });
+    node = await startNodeCluster({ name: 'dns', podCidrSlot: 2 });
+    ({ cluster, nodeName } = node);
     gateway = await eventually(
       'the node DNS server to listen',
       async () => /cluster DNS for cluster\.local listening on ([\d.]+):53/.exec(cluster!.output())?.[1],
@@ -128,15 +108,7 @@ describe('cluster DNS e2e: k8ts server with its node', { skip: skip ?? false, ti
   });
 
   after(async () => {
-    if (cluster) {
-      const pid = cluster.pid;
-      await cluster.stop();
-      assert.throws(() => process.kill(pid, 0), 'k8ts server still running');
-    }
-    if (!dataDir) return;
-    await cleanupNodeDataDir(dataDir, bridge, cgroupRoot);
-    assert.deepEqual(mountsUnder(dataDir), []);
-    rmSync(dataDir, { recursive: true, force: true });
+    await node?.stop();
   });
 
   it('gives pods the cluster nameserver, the namespace search path and ndots:5', async () => {

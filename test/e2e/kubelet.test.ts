@@ -23,6 +23,7 @@ import { CriClient } from '../../src/runtime/cri/client.js';
 import { type Cluster, KUBECTL_VERSIONS, kubectlPath, startCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
+import { nodeFlags } from '../helpers/node-cluster.js';
 import { mountsUnder, pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../helpers/node-runtime.js';
 
 const skip = runtimeSkipReason();
@@ -56,18 +57,7 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
   const bridge = testBridgeName();
   const cgroupRoot = `/k8ts-e2e-${process.pid}`;
   const nodeName = `e2e-node-${process.pid}`;
-  const args = () => [
-    '--cluster-cidr',
-    pickTestPodCidr(1),
-    '--cni-bridge',
-    bridge,
-    '--cgroup-root',
-    cgroupRoot,
-    '--kubelet-port',
-    '0',
-    '--node-name',
-    nodeName,
-  ];
+  const args = () => ['--cluster-cidr', pickTestPodCidr(1), ...nodeFlags({ bridge, cgroupRoot, nodeName })];
   let clusterArgs: string[] = [];
 
   const kubectl = async (a: string[], input?: string) => {

@@ -5,16 +5,13 @@
 // scrapes every 3 s (--metric-resolution) so the test waits seconds, not half a minute. Teardown stops every
 // process by pid and removes the pod, the node's runtime leftovers and the data dir.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { containerdPaths } from '../../src/runtime/containerd-config.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
-import { type Cluster, KUBECTL_VERSIONS, startCluster } from '../helpers/cluster.js';
+import { type Cluster, KUBECTL_VERSIONS } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
-import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
-import { mountsUnder, pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../helpers/node-runtime.js';
+import { type NodeCluster, startNodeCluster } from '../helpers/node-cluster.js';
+import { runtimeSkipReason } from '../helpers/node-runtime.js';
 
 const skip = runtimeSkipReason();
 if (skip) console.log(`# skipping metrics e2e: ${skip}`);
@@ -29,11 +26,10 @@ function usageOf(cpu: string, memory: string): { milli: number; mib: number } {
 }
 
 describe('metrics e2e: kubectl top and /metrics', { skip: skip ?? false, timeout: 240_000 }, () => {
+  let node: NodeCluster | undefined;
   let cluster: Cluster | undefined;
   let dataDir = '';
-  const bridge = testBridgeName();
-  const cgroupRoot = `/k8ts-e2e-metrics-${process.pid}`;
-  const nodeName = `e2e-metrics-${process.pid}`;
+  let nodeName = '';
   let kubeletPort = 0;
 
   const kubectl = async (a: string[], v: '1.27' | '1.33' = '1.33', input?: string) => {
@@ -43,36 +39,10 @@ describe('metrics e2e: kubectl top and /metrics', { skip: skip ?? false, timeout
   };
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-metrics-e2e-'));
-    cluster = await startCluster({
-      agent: true,
-      dataDir,
-      args: [
-        '--cluster-cidr',
-        pickTestPodCidr(2),
-        '--cni-bridge',
-        bridge,
-        '--cgroup-root',
-        cgroupRoot,
-        '--kubelet-port',
-        '0',
-        '--node-name',
-        nodeName,
-        '--metric-resolution',
-        '3',
-      ],
-    });
-    const node = await eventually(
-      'the node to be Ready',
-      async () => {
-        const r = await cluster!.kubectl('1.33', ['get', 'node', nodeName, '-o', 'json']);
-        if (r.code !== 0) return undefined;
-        const n: Obj = JSON.parse(r.stdout);
-        return n.status?.conditions?.find((c: Obj) => c.type === 'Ready')?.status === 'True' ? n : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-    kubeletPort = node.status.daemonEndpoints.kubeletEndpoint.Port;
+    node = await startNodeCluster({ name: 'metrics', podCidrSlot: 2, args: ['--metric-resolution', '3'] });
+    ({ cluster, dataDir, nodeName } = node);
+    const ready = await node.nodeReady();
+    kubeletPort = ready.status.daemonEndpoints.kubeletEndpoint.Port;
     await kubectl(
       ['apply', '-f', '-'],
       '1.33',
@@ -102,16 +72,8 @@ describe('metrics e2e: kubectl top and /metrics', { skip: skip ?? false, timeout
   });
 
   after(async () => {
-    if (cluster) {
-      await cluster.kubectl('1.33', ['delete', 'pod', 'burn', '--wait=true', '--timeout=20s']);
-      const pid = cluster.pid;
-      await cluster.stop();
-      assert.throws(() => process.kill(pid, 0), 'k8ts server still running');
-    }
-    if (!dataDir) return;
-    await cleanupNodeDataDir(dataDir, bridge, cgroupRoot);
-    assert.deepEqual(mountsUnder(dataDir), []);
-    rmSync(dataDir, { recursive: true, force: true });
+    await cluster?.kubectl('1.33', ['delete', 'pod', 'burn', '--wait=true', '--timeout=20s']);
+    await node?.stop();
   });
 
   for (const v of KUBECTL_VERSIONS) {

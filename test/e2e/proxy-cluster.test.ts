@@ -7,15 +7,12 @@
 // of its own so that its cluster IPs cannot collide with another test cluster's on this host.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { proxyTableFor } from '../../src/proxy/index.js';
-import { type Cluster, startCluster } from '../helpers/cluster.js';
+import type { Cluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
-import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
+import { type NodeCluster, startNodeCluster } from '../helpers/node-cluster.js';
 import { pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../helpers/node-runtime.js';
 
 type Obj = Record<string, any>;
@@ -37,12 +34,10 @@ function httpGet(url: string): Promise<{ body?: string; err?: string }> {
 }
 
 describe('kube-proxy e2e: k8ts server with its node', { skip: skip ?? false, timeout: 300_000 }, () => {
+  let node: NodeCluster | undefined;
   let cluster: Cluster | undefined;
-  let dataDir = '';
   const bridge = testBridgeName();
   const table = proxyTableFor(bridge);
-  const cgroupRoot = `/k8ts-e2e-proxy-${process.pid}`;
-  const nodeName = `e2e-proxy-${process.pid}`;
   const podCidr = pickTestPodCidr(0);
   const bridgeIP = podCidr.replace(/\.0\/24$/, '.1');
   const serviceCidr = `10.43.${200 + (process.pid % 50)}.0/24`;
@@ -88,45 +83,17 @@ describe('kube-proxy e2e: k8ts server with its node', { skip: skip ?? false, tim
   };
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-proxy-e2e-'));
-    cluster = await startCluster({
-      agent: true,
-      dataDir,
-      args: [
-        '--cluster-cidr',
-        podCidr,
-        '--service-cidr',
-        serviceCidr,
-        '--cni-bridge',
-        bridge,
-        '--cgroup-root',
-        cgroupRoot,
-        '--kubelet-port',
-        '0',
-        '--node-name',
-        nodeName,
-      ],
+    node = await startNodeCluster({
+      name: 'proxy',
+      bridge,
+      args: ['--cluster-cidr', podCidr, '--service-cidr', serviceCidr],
     });
-    await eventually(
-      'the node to be Ready',
-      async () => {
-        const r = await cluster!.kubectl('1.33', ['get', 'node', nodeName, '-o', 'json']);
-        if (r.code !== 0) return undefined;
-        const node = JSON.parse(r.stdout);
-        return node.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')
-          ? true
-          : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    cluster = node.cluster;
+    await node.nodeReady(60_000);
   });
 
   after(async () => {
-    if (cluster) await cluster.stop();
-    if (dataDir) {
-      await cleanupNodeDataDir(dataDir, bridge, cgroupRoot);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    await node?.stop();
     // Only if the server died without its clean stop (the test below checks that the stop removed it).
     spawnSync('nft', ['delete', 'table', 'ip', table]);
   });

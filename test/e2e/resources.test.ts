@@ -6,18 +6,17 @@
 // sizeLimit is evicted. Teardown stops every process by pid and removes pods, shims, mounts, the bridge, the
 // cgroups and the data dir.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isCgroupV2 } from '../../src/kubelet/cgroups.js';
 import { containerdPaths } from '../../src/runtime/containerd-config.js';
 import { CriClient } from '../../src/runtime/cri/client.js';
 import { BUSYBOX_IMAGE, buildOciArchive, busyboxLayer, PAUSE_IMAGE } from '../../src/runtime/images.js';
-import { type Cluster, KUBECTL_VERSIONS, startCluster } from '../helpers/cluster.js';
+import { type Cluster, KUBECTL_VERSIONS } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
-import { cleanupNodeDataDir } from '../helpers/node-cleanup.js';
-import { mountsUnder, pickTestPodCidr, runtimeSkipReason, testBridgeName } from '../helpers/node-runtime.js';
+import { type NodeCluster, startNodeCluster } from '../helpers/node-cluster.js';
+import { runtimeSkipReason, testBridgeName } from '../helpers/node-runtime.js';
 
 const skip = runtimeSkipReason();
 if (skip) console.log(`# skipping resources e2e: ${skip}`);
@@ -27,11 +26,9 @@ const MiB = 2 ** 20;
 const GC_TEST_IMAGE = 'example.com/k8ts-gc-test:1';
 
 describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, timeout: 240_000 }, () => {
+  let node: NodeCluster | undefined;
   let cluster: Cluster | undefined;
-  let dataDir = '';
-  const bridge = testBridgeName();
   const cgroupRoot = `/k8ts-e2e-res-${process.pid}`;
-  const nodeName = `e2e-res-${process.pid}`;
   const v2 = isCgroupV2();
 
   const kubectl = async (a: string[], input?: string) => {
@@ -42,6 +39,15 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
   const getPod = async (name: string): Promise<Obj> =>
     JSON.parse(await kubectl(['get', 'pod', name, '-o', 'json']));
   const apply = (o: Obj) => kubectl(['apply', '-f', '-'], JSON.stringify(o));
+  const failedPod = (name: string) =>
+    eventually(
+      `${name} Failed`,
+      async () => {
+        const p = await getPod(name);
+        return p.status?.phase === 'Failed' ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   const busybox = (name: string, command: string, resources: Obj, restartPolicy = 'Always'): Obj => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -64,42 +70,13 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
     ).trim();
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-resources-e2e-'));
-    const args = [
-      '--cluster-cidr',
-      pickTestPodCidr(0),
-      '--cni-bridge',
-      bridge,
-      '--cgroup-root',
-      cgroupRoot,
-      '--kubelet-port',
-      '0',
-      '--node-name',
-      nodeName,
-    ];
-    cluster = await startCluster({ agent: true, dataDir, args });
-    await eventually(
-      'the node to be Ready',
-      async () => {
-        const r = await cluster!.kubectl('1.33', ['get', 'node', nodeName, '-o', 'json']);
-        if (r.code !== 0) return undefined;
-        const ready = JSON.parse(r.stdout).status?.conditions?.find((c: Obj) => c.type === 'Ready');
-        return ready?.status === 'True' ? true : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
+    node = await startNodeCluster({ name: 'res' });
+    cluster = node.cluster;
+    await node.nodeReady();
   });
 
   after(async () => {
-    if (cluster) {
-      const pid = cluster.pid;
-      await cluster.stop();
-      assert.throws(() => process.kill(pid, 0), 'k8ts server still running');
-    }
-    if (!dataDir) return;
-    await cleanupNodeDataDir(dataDir, bridge, cgroupRoot);
-    assert.deepEqual(mountsUnder(dataDir), []);
-    rmSync(dataDir, { recursive: true, force: true });
+    await node?.stop();
     assert.equal(existsSync(join('/sys/fs/cgroup', v2 ? '' : 'memory', cgroupRoot)), false);
   });
 
@@ -194,14 +171,7 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
     await apply(busybox('oom-never', hog, limits, 'Never'));
     await apply(busybox('oom-always', hog, limits, 'Always'));
 
-    const failed = await eventually(
-      'oom-never Failed',
-      async () => {
-        const p = await getPod('oom-never');
-        return p.status?.phase === 'Failed' ? p : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    const failed = await failedPod('oom-never');
     const t = failed.status.containerStatuses[0].state.terminated;
     assert.equal(t.reason, 'OOMKilled');
     assert.equal(t.exitCode, 137);
@@ -245,14 +215,7 @@ describe('resources e2e: cgroups, QoS and OOMKilled', { skip: skip ?? false, tim
         ],
       },
     });
-    const evicted = await eventually(
-      'scratch-hog evicted',
-      async () => {
-        const p = await getPod('scratch-hog');
-        return p.status?.phase === 'Failed' ? p : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    const evicted = await failedPod('scratch-hog');
     assert.equal(evicted.status.reason, 'Evicted');
     assert.equal(evicted.status.message, 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
     await kubectl(['delete', 'pod', 'scratch-hog', '--wait=false']);
@@ -267,11 +230,10 @@ describe('resources e2e: node-pressure eviction and image GC', {
   skip: skip ?? false,
   timeout: 180_000,
 }, () => {
+  let node: NodeCluster | undefined;
   let cluster: Cluster | undefined;
   let dataDir = '';
-  const bridge = `${testBridgeName().slice(0, 13)}e`;
-  const cgroupRoot = `/k8ts-e2e-evict-${process.pid}`;
-  const nodeName = `e2e-evict-${process.pid}`;
+  let nodeName = '';
 
   const kubectl = async (a: string[], input?: string) => {
     const r = await cluster!.kubectl('1.33', a, { input });
@@ -281,53 +243,41 @@ describe('resources e2e: node-pressure eviction and image GC', {
   const getJson = async (a: string[]): Promise<Obj> => JSON.parse(await kubectl([...a, '-o', 'json']));
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-eviction-e2e-'));
-    // An image nothing uses, imported at start from <data-dir>/images/ (its own config: its own image ID).
-    mkdirSync(join(dataDir, 'images'));
-    const layer = await busyboxLayer();
-    writeFileSync(
-      join(dataDir, 'images', 'gc-test.tar'),
-      buildOciArchive([
-        {
-          ref: GC_TEST_IMAGE,
-          layers: [layer],
-          config: { Cmd: ['sh'], Labels: { 'io.k8ts.test': 'image-gc' } },
-        },
-      ]),
-    );
-    const args = [
-      '--cluster-cidr',
-      pickTestPodCidr(2),
-      '--cni-bridge',
-      bridge,
-      '--cgroup-root',
-      cgroupRoot,
-      '--kubelet-port',
-      '0',
-      '--node-name',
-      nodeName,
-      '--eviction-hard',
-      'memory.available<1000Gi',
-      '--image-gc-high-threshold',
-      '0',
-      '--image-gc-low-threshold',
-      '0',
-      '--image-minimum-gc-age',
-      '0s',
-    ];
-    cluster = await startCluster({ agent: true, dataDir, args });
+    node = await startNodeCluster({
+      name: 'evict',
+      podCidrSlot: 2,
+      bridge: `${testBridgeName().slice(0, 13)}e`,
+      args: [
+        '--eviction-hard',
+        'memory.available<1000Gi',
+        '--image-gc-high-threshold',
+        '0',
+        '--image-gc-low-threshold',
+        '0',
+        '--image-minimum-gc-age',
+        '0s',
+      ],
+      async prepare(dir) {
+        // An image nothing uses, imported at start from <data-dir>/images/ (its own config: its own image ID).
+        mkdirSync(join(dir, 'images'));
+        const layer = await busyboxLayer();
+        writeFileSync(
+          join(dir, 'images', 'gc-test.tar'),
+          buildOciArchive([
+            {
+              ref: GC_TEST_IMAGE,
+              layers: [layer],
+              config: { Cmd: ['sh'], Labels: { 'io.k8ts.test': 'image-gc' } },
+            },
+          ]),
+        );
+      },
+    });
+    ({ cluster, dataDir, nodeName } = node);
   });
 
   after(async () => {
-    if (cluster) {
-      const pid = cluster.pid;
-      await cluster.stop();
-      assert.throws(() => process.kill(pid, 0), 'k8ts server still running');
-    }
-    if (!dataDir) return;
-    await cleanupNodeDataDir(dataDir, bridge, cgroupRoot);
-    assert.deepEqual(mountsUnder(dataDir), []);
-    rmSync(dataDir, { recursive: true, force: true });
+    await node?.stop();
   });
 
   it('reports MemoryPressure with its taint, refuses BestEffort pods and evicts a running one', async () => {

@@ -27,6 +27,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cgroupPids, removeCgroup } from '../../src/kubelet/cgroups.js';
+import { processRunning } from '../../src/runtime/containerd.js';
 import { type Cluster, K8TS_BIN, type KubectlResult, type KubectlVersion, startCluster } from './cluster.js';
 import { eventually } from './eventually.js';
 import { mountsUnder, runtimeSkipReason } from './node-runtime.js';
@@ -123,15 +124,6 @@ function quiet(cmd: string, args: string[]): void {
   spawnSync(cmd, args, { stdio: 'ignore' });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function killPid(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
@@ -188,7 +180,7 @@ export async function startMultiNode(opts: MultiNodeOptions = {}): Promise<Multi
       // Agents, containerds and shims name the node's data dir; the pods' processes sit in its cgroups
       // (a `runc init` whose shim is gone among them). Repeat: a dying shim may leave a child behind.
       for (let round = 0; round < 20; round++) {
-        const pids = [...pidsMentioning(n.dataDir), ...cgroupPids(n.cgroupRoot)].filter(alive);
+        const pids = [...pidsMentioning(n.dataDir), ...cgroupPids(n.cgroupRoot)].filter(processRunning);
         if (pids.length === 0) break;
         for (const pid of pids) killPid(pid);
         sleepSync(50);

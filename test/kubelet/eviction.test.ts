@@ -26,13 +26,13 @@ import {
   parseEvictionConfig,
   parseThresholdStatements,
 } from '../../src/kubelet/eviction/thresholds.js';
-import { PodSyncer } from '../../src/kubelet/pod-sync.js';
+import type { PodSyncer } from '../../src/kubelet/pod-sync.js';
 import { PODS } from '../../src/kubelet/refs.js';
-import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
 import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
+import { unitPodSyncer } from './unit-syncer.js';
 
 type Obj = Record<string, any>;
 const Mi = 2 ** 20;
@@ -531,18 +531,13 @@ describe('the pod worker fails evicted and refused pods', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'k8ts-evict-'));
     cri = new FakeCri(() => clock.now());
     recorder = capturingKubeletRecorder(events);
-    syncer = new PodSyncer({
+    syncer = unitPodSyncer({
       cri: cri.asClient(),
       rest,
       recorder,
-      status: new StatusManager(rest, silentLogger),
       clock,
-      log: silentLogger,
       dataDir,
-      dns: { servers: [], searches: [], options: [] },
       cgroupRoot: `/k8ts-unit-${process.pid}`,
-      hostIPs: () => ['192.0.2.1'],
-      nodeAllocatable: () => ({ cpu: '2', memory: '4Gi' }),
       admit: () => verdict,
     });
     await createNamespaceBasics(rest, 'default');

@@ -9,15 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
 import type { EventRecorder } from '../../src/client/events.js';
-import { silentLogger } from '../../src/client/log.js';
 import { RestClient } from '../../src/client/rest.js';
-import { PodSyncer, Semaphore } from '../../src/kubelet/pod-sync.js';
+import { type PodSyncer, Semaphore } from '../../src/kubelet/pod-sync.js';
 import { PODS } from '../../src/kubelet/refs.js';
-import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
 import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
+import { unitPodSyncer } from './unit-syncer.js';
 
 type Obj = Record<string, any>;
 
@@ -37,18 +36,13 @@ describe('PodSyncer over a fake CRI', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'k8ts-sync-'));
     cri = new FakeCri(() => clock.now());
     recorder = capturingKubeletRecorder(events);
-    syncer = new PodSyncer({
+    syncer = unitPodSyncer({
       cri: cri.asClient(),
       rest,
       recorder,
-      status: new StatusManager(rest, silentLogger),
       clock,
-      log: silentLogger,
       dataDir,
-      dns: { servers: [], searches: [], options: [] },
       cgroupRoot: `/k8ts-unit-${process.pid}`,
-      hostIPs: () => ['192.0.2.1'],
-      nodeAllocatable: () => ({ cpu: '2', memory: '4Gi' }),
     });
     await createNamespaceBasics(rest, 'default');
   });

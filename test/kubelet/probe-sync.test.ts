@@ -9,17 +9,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
 import type { EventRecorder } from '../../src/client/events.js';
-import { silentLogger } from '../../src/client/log.js';
 import { RestClient } from '../../src/client/rest.js';
-import { PodSyncer } from '../../src/kubelet/pod-sync.js';
+import type { PodSyncer } from '../../src/kubelet/pod-sync.js';
 import { ProbeManager } from '../../src/kubelet/prober/manager.js';
 import type { ProbeResult } from '../../src/kubelet/prober/probe.js';
 import { PODS } from '../../src/kubelet/refs.js';
-import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
 import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
+import { unitPodSyncer } from './unit-syncer.js';
 
 type Obj = Record<string, any>;
 
@@ -69,18 +68,13 @@ describe('probes and hooks through the pod sync', () => {
         return { result: answers[kind], output: `${kind} said ${answers[kind]}` };
       },
     });
-    syncer = new PodSyncer({
+    syncer = unitPodSyncer({
       cri: cri.asClient(),
       rest,
       recorder,
-      status: new StatusManager(rest, silentLogger),
       clock,
-      log: silentLogger,
       dataDir,
-      dns: { servers: [], searches: [], options: [] },
       cgroupRoot: `/k8ts-unit-probes-${process.pid}`,
-      hostIPs: () => ['192.0.2.1'],
-      nodeAllocatable: () => ({ cpu: '2', memory: '4Gi' }),
       probes,
     });
   });

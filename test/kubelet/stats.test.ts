@@ -1,7 +1,7 @@
 // The kubelet's stats and metrics: cgroup v1 and v2 readers over fixture trees, the Summary built from CRI
-// container stats with the cgroup fallback, usageNanoCores between readings on a FakeClock, the
-// /metrics/resource text (read back by the API server's reader), CRI operation metrics, pod start latency
-// and the server routes.
+// container stats with the cgroup fallback, usageNanoCores between readings on a FakeClock, eviction's
+// hostStats over the same reader, the /metrics/resource text (read back by the API server's reader), CRI
+// operation metrics, pod start latency and the server routes.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { parseExposition } from '../../src/apiserver/resource-metrics/prom-text.js';
 import { pointsFromSamples } from '../../src/apiserver/resource-metrics/store.js';
 import { FakeClock } from '../../src/client/clock.js';
+import { diskUsage, hostStats } from '../../src/kubelet/eviction/stats.js';
 import {
   instrumentRuntime,
   KubeletMetrics,
@@ -18,7 +19,7 @@ import {
   resourceMetricsText,
 } from '../../src/kubelet/metrics.js';
 import { startKubeletServer } from '../../src/kubelet/server.js';
-import { CgroupReader, StatsProvider } from '../../src/kubelet/stats.js';
+import { CgroupReader, StatsProvider, type StatsProviderOptions } from '../../src/kubelet/stats.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const dirs: string[] = [];
@@ -155,18 +156,22 @@ function fakeCri(cpuNanos: () => number, withMemory = true) {
   };
 }
 
+/** The provider over a fixture tree, pods under /kp. */
+function provider(root: string, cri: StatsProviderOptions['cri'], clock = new FakeClock(T0)): StatsProvider {
+  const cgroups = new CgroupReader(join(root, 'cg'), join(root, 'proc'));
+  return new StatsProvider({ cri, nodeName: 'n1', cgroupRoot: '/kp', cgroups, clock });
+}
+
 describe('StatsProvider', () => {
   it('builds the Summary from CRI stats, the pod cgroup and the root cgroup', async () => {
     const root = v1Tree();
     const clock = new FakeClock(T0);
     let cpu = 1_000_000_000;
-    const p = new StatsProvider({
-      cri: fakeCri(() => cpu),
-      nodeName: 'n1',
-      cgroupRoot: '/kp',
-      cgroups: new CgroupReader(join(root, 'cg'), join(root, 'proc')),
+    const p = provider(
+      root,
+      fakeCri(() => cpu),
       clock,
-    });
+    );
     const s = await p.summary();
     assert.deepEqual(s.node, {
       nodeName: 'n1',
@@ -205,25 +210,19 @@ describe('StatsProvider', () => {
 
   it('reads the container cgroup when CRI has no memory, and sums containers when the pod has no cgroup', async () => {
     const root = v1Tree();
-    const p = new StatsProvider({
-      cri: fakeCri(() => 2e9, false),
-      nodeName: 'n1',
-      cgroupRoot: '/kp',
-      cgroups: new CgroupReader(join(root, 'cg'), join(root, 'proc')),
-      clock: new FakeClock(T0),
-    });
+    const p = provider(
+      root,
+      fakeCri(() => 2e9, false),
+    );
     const c = (await p.summary()).pods[0].containers[0];
     assert.equal(c.memory?.workingSetBytes, 20_000_000);
     assert.equal(c.memory?.rssBytes, 15_000_000);
 
     const bare = tree(PROC);
-    const q = new StatsProvider({
-      cri: fakeCri(() => 2e9),
-      nodeName: 'n1',
-      cgroupRoot: '/kp',
-      cgroups: new CgroupReader(join(bare, 'cg'), join(bare, 'proc')),
-      clock: new FakeClock(T0),
-    });
+    const q = provider(
+      bare,
+      fakeCri(() => 2e9),
+    );
     const s = await q.summary();
     assert.equal(s.pods[0].cpu?.usageCoreNanoSeconds, 2e9);
     assert.equal(s.pods[0].memory?.workingSetBytes, 12_000_000);
@@ -234,13 +233,10 @@ describe('StatsProvider', () => {
 
   it('writes /metrics/resource that the API server reads back into points', async () => {
     const root = v1Tree();
-    const p = new StatsProvider({
-      cri: fakeCri(() => 1_500_000_000),
-      nodeName: 'n1',
-      cgroupRoot: '/kp',
-      cgroups: new CgroupReader(join(root, 'cg'), join(root, 'proc')),
-      clock: new FakeClock(T0),
-    });
+    const p = provider(
+      root,
+      fakeCri(() => 1_500_000_000),
+    );
     const text = resourceMetricsText(await p.summary());
     assert.match(text, /^# HELP container_cpu_usage_seconds_total \[STABLE\]/);
     assert.match(
@@ -261,6 +257,93 @@ describe('StatsProvider', () => {
       memoryBytes: 12_000_000,
       startMs: T0 - 50_000,
     });
+  });
+});
+
+describe('hostStats (what eviction reads, through the same provider)', () => {
+  const labels = {
+    'io.kubernetes.k8ts.managed': 'true',
+    'io.kubernetes.pod.uid': 'u1',
+    'io.kubernetes.pod.name': 'web',
+    'io.kubernetes.pod.namespace': 'default',
+  };
+  let filter: unknown;
+  const cri = {
+    listPodSandbox: async () => [],
+    listContainers: async () => [],
+    listContainerStats: async (f?: unknown) => {
+      filter = f;
+      return [
+        {
+          attributes: { id: 'c1', metadata: { name: 'app', attempt: 0 }, labels },
+          cpu: null,
+          memory: {
+            timestamp: '0',
+            workingSetBytes: u64(12_000_000),
+            availableBytes: null,
+            usageBytes: null,
+            rssBytes: null,
+            pageFaults: null,
+            majorPageFaults: null,
+          },
+          writableLayer: { timestamp: '0', fsId: null, usedBytes: u64(4096), inodesUsed: u64(3) },
+        },
+      ];
+    },
+  };
+
+  it('reads node memory from /proc/meminfo, PIDs from /proc, pod processes from its cgroup', async () => {
+    const root = v1Tree({
+      'proc/loadavg': '0.50 0.40 0.30 7/912 4242\n',
+      'proc/sys/kernel/pid_max': '4194304\n',
+      'cg/pids/kp/burstable/podu1/cgroup.procs': '10\n11\n',
+      'cg/memory/kp/burstable/podu1/cgroup.procs': '',
+      'cg/memory/kp/burstable/podu1/c1/cgroup.procs': '11\n12\n',
+    });
+    const data = tree({});
+    const stats = hostStats({ dataDir: data, imageFsPath: data, resources: provider(root, cri) });
+    const node = await stats.node();
+    // /proc, not the root cgroup: usage minus free minus inactive file pages.
+    assert.deepEqual(node.memory, {
+      capacityBytes: 8000000 * 1024,
+      workingSetBytes: (8000000 - 1000000 - 500000) * 1024,
+    });
+    assert.deepEqual(node.pids, { max: 4194304, running: 912 });
+    assert.equal(node.nodeFs.capacityBytes > 0, true);
+    assert.deepEqual(await stats.pods(), [
+      {
+        uid: 'u1',
+        memoryWorkingSetBytes: 12_000_000,
+        processes: 3,
+        containers: [{ name: 'app', memoryWorkingSetBytes: 12_000_000, ephemeralBytes: 4096 }],
+      },
+    ]);
+    // Only what this kubelet made.
+    assert.deepEqual(filter, { labelSelector: { 'io.kubernetes.k8ts.managed': 'true' } });
+
+    // Without /proc files: no memory, the default pid_max, nothing running; no pod cgroup: no processes.
+    const bare = tree({});
+    const none = hostStats({ dataDir: data, imageFsPath: data, resources: provider(bare, cri) });
+    const n = await none.node();
+    assert.deepEqual(n.memory, { capacityBytes: 0, workingSetBytes: 0 });
+    assert.deepEqual(n.pids, { max: 32768, running: 0 });
+    assert.equal((await none.pods())[0].processes, 0);
+  });
+
+  it("adds the pod's logs and emptyDir volumes to its ephemeral storage when disk usage is asked for", async () => {
+    const data = tree({
+      'pods/default_web_u1/app/0.log': 'x'.repeat(10_000),
+      'pods/u1/volumes/kubernetes.io~empty-dir/scratch/f': 'y'.repeat(20_000),
+    });
+    const stats = hostStats({ dataDir: data, imageFsPath: data, resources: provider(tree(PROC), cri) });
+    const [pod] = await stats.pods({ disk: true });
+    const logs = diskUsage(join(data, 'pods/default_web_u1/app'));
+    const scratch = diskUsage(join(data, 'pods/u1/volumes/kubernetes.io~empty-dir/scratch'));
+    assert.ok(logs.bytes >= 10_000 && scratch.bytes >= 20_000);
+    assert.deepEqual(pod.volumes, { scratch: scratch.bytes });
+    assert.equal(pod.containers[0].ephemeralBytes, 4096 + logs.bytes);
+    assert.equal(pod.ephemeralBytes, 4096 + logs.bytes + scratch.bytes);
+    assert.equal(pod.inodes, 3 + logs.inodes + scratch.inodes);
   });
 });
 

@@ -6,7 +6,8 @@
 // ranks them. While under pressure it also refuses new pods (BestEffort ones under memory pressure alone).
 
 import { computePodQOS } from '../../api/qos.js';
-import type { Clock, Logger, TimerHandle } from '../../client/index.js';
+import type { Clock, Logger } from '../../client/index.js';
+import { Periodic } from '../periodic.js';
 import type { Obj } from '../refs.js';
 import {
   evictionMessage,
@@ -94,12 +95,18 @@ export class EvictionManager {
   private firstObserved = new Map<Threshold, number>();
   private conditionLastObserved = new Map<NodeCondition, number>();
   private current: NodeCondition[] = [];
-  private timer: TimerHandle | undefined;
-  private stopped = false;
+  private readonly loop: Periodic;
   /** Pods evicted so far (for tests and stats). */
   evictions = 0;
 
-  constructor(private readonly o: EvictionManagerOptions) {}
+  constructor(private readonly o: EvictionManagerOptions) {
+    this.loop = new Periodic(
+      o.clock,
+      EVICTION_MONITORING_MS,
+      () => this.synchronize(),
+      (error) => o.log.warn('eviction manager: pass failed', { error }),
+    );
+  }
 
   /** The pressure conditions to report True on the Node. */
   conditions(): NodeCondition[] {
@@ -250,20 +257,10 @@ export class EvictionManager {
   }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.synchronize();
-      } catch (err) {
-        this.o.log.warn('eviction manager: pass failed', { error: err });
-      }
-      if (!this.stopped) this.timer = this.o.clock.setTimeout(loop, EVICTION_MONITORING_MS);
-    };
-    this.timer = this.o.clock.setTimeout(loop, 0);
+    this.loop.start(0);
   }
 
   stop(): void {
-    this.stopped = true;
-    this.o.clock.clearTimeout(this.timer);
+    this.loop.stop();
   }
 }

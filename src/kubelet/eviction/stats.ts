@@ -1,12 +1,12 @@
-// What the eviction manager measures, behind a small interface so tests (and a later stats summary) can
-// supply it: the node's memory, filesystems and PIDs, and each pod's memory, disk and process usage.
-// hostStats() reads them from the host: /proc/meminfo, statfs of the data dir and of containerd's root,
-// /proc/loadavg, CRI container stats, the pods' log and emptyDir directories and their cgroups.
-import { type Dirent, lstatSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
+// What the eviction manager measures, behind a small interface so tests can supply it: the node's memory,
+// filesystems and PIDs, and each pod's memory, disk and process usage. hostStats() reads them through the
+// kubelet's stats provider (../stats.ts: its /proc and cgroup reader, its CRI container stats, its pod
+// cgroups) plus what only eviction needs: statfs of the data dir and of containerd's root, and the pods'
+// log and emptyDir directories.
+import { type Dirent, lstatSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CriClient } from '../../runtime/cri/client.js';
-import { cgroupPids } from '../cgroups.js';
 import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../labels.js';
+import type { StatsProvider as ResourceStats } from '../stats.js';
 
 export interface FsStats {
   capacityBytes: number;
@@ -48,19 +48,6 @@ export interface StatsProvider {
   pods(opts?: { disk?: boolean }): Promise<PodUsage[]>;
 }
 
-function read(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function meminfo(text: string, field: string): number {
-  const m = new RegExp(`^${field.replace(/[()]/g, '\\$&')}:\\s+(\\d+) kB`, 'm').exec(text);
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 export function fsStats(path: string): FsStats {
   const s = statfsSync(path);
   return {
@@ -100,32 +87,28 @@ export function diskUsage(dir: string): { bytes: number; inodes: number } {
 
 export interface HostStatsOptions {
   dataDir: string;
-  cri: CriClient;
   /** containerd's root (the image filesystem). */
   imageFsPath: string;
-  /** Parent of the pods' cgroups (default /kubepods). */
-  cgroupRoot?: string;
+  /** Where memory, PIDs, container stats and pod cgroups are read. */
+  resources: ResourceStats;
 }
 
 export function hostStats(o: HostStatsOptions): StatsProvider {
-  const root = o.cgroupRoot ?? '/kubepods';
+  const host = o.resources.reader;
   return {
     async node() {
-      const mem = read('/proc/meminfo');
-      const total = meminfo(mem, 'MemTotal');
-      // The working set as cadvisor computes it for the root cgroup: usage minus inactive page cache.
-      const workingSet = Math.max(0, total - meminfo(mem, 'MemFree') - meminfo(mem, 'Inactive(file)'));
-      const running = Number(read('/proc/loadavg').split(/\s+/)[3]?.split('/')[1]) || 0;
+      // The machine's working set from /proc/meminfo (usage minus inactive page cache, as cadvisor's root).
+      const mem = host.hostMemory();
       return {
-        memory: { capacityBytes: total, workingSetBytes: workingSet },
+        memory: { capacityBytes: mem?.totalBytes ?? 0, workingSetBytes: mem?.workingSetBytes ?? 0 },
         nodeFs: fsStats(o.dataDir),
         imageFs: fsStats(o.imageFsPath),
-        pids: { max: Number(read('/proc/sys/kernel/pid_max').trim()) || 32768, running },
+        pids: { max: host.pidMax() ?? 32768, running: host.tasks() },
       };
     },
     async pods(opts = {}) {
       const byPod = new Map<string, PodUsage & { name: string; namespace: string }>();
-      for (const s of await o.cri.listContainerStats()) {
+      for (const s of await o.resources.containerStats()) {
         const labels = s.attributes?.labels ?? {};
         const uid = labels[LABEL_POD_UID];
         if (!uid) continue;
@@ -153,10 +136,8 @@ export function hostStats(o: HostStatsOptions): StatsProvider {
         }
       }
       for (const pod of byPod.values()) {
-        const pids = new Set<number>();
-        for (const parent of [root, `${root}/burstable`, `${root}/besteffort`])
-          for (const pid of cgroupPids(`${parent}/pod${pod.uid}`)) pids.add(pid);
-        pod.processes = pids.size;
+        const cgroup = o.resources.podCgroup(pod.uid);
+        pod.processes = cgroup ? host.pids(cgroup).length : 0;
         if (!opts.disk) continue;
         // Logs and emptyDir volumes count against the pod's ephemeral storage, as upstream's local storage.
         const logDir = join(o.dataDir, 'pods', `${pod.namespace}_${pod.name}_${pod.uid}`);

@@ -13,6 +13,15 @@ export const AGENT_FLAGS: FlagSpec = {
   'kubelet-port': { type: 'number', default: 10250, help: 'the kubelet port (0 picks one)' },
   'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
   'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
+  'pod-manifest-path': {
+    type: 'string',
+    help: 'static pod manifests the kubelet runs without the API server (default: <data-dir>/manifests)',
+  },
+  'file-check-frequency': {
+    type: 'number',
+    default: 20,
+    help: 'seconds between reads of the manifest directory (it is also watched)',
+  },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -39,6 +48,8 @@ export async function runAgent(args: string[]): Promise<void> {
     nodeIP: flags['node-ip'] as string | undefined,
     bridge: flags['cni-bridge'] as string,
     cgroupRoot: flags['cgroup-root'] as string,
+    podManifestPath: flags['pod-manifest-path'] as string | undefined,
+    fileCheckFrequencySeconds: flags['file-check-frequency'] as number,
   });
   console.log(`k8ts: node ${nodeName} started against ${server} (kubelet port ${node.kubelet.port})`);
   void node.kubelet.ready.then(() =>

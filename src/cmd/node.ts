@@ -40,6 +40,9 @@ export interface NodeOptions {
   /** CNI bridge (default k8ts0); the network is named after it. */
   bridge?: string;
   cgroupRoot?: string;
+  /** Static pod manifests (default `<dataDir>/manifests`) and how often they are read (seconds). */
+  podManifestPath?: string;
+  fileCheckFrequencySeconds?: number;
 }
 
 /** containerd and the images, which need no API server: `k8ts server` starts them while it opens its store. */
@@ -69,6 +72,9 @@ export async function startNode(
       port: opts.kubeletPort,
       nodeIP: opts.nodeIP,
       cgroupRoot: opts.cgroupRoot,
+      podManifestPath: opts.podManifestPath,
+      fileCheckFrequencyMs:
+        opts.fileCheckFrequencySeconds !== undefined ? opts.fileCheckFrequencySeconds * 1000 : undefined,
       parallelStarts: Number(process.env.K8TS_PARALLEL_POD_STARTS) || undefined,
     });
   } catch (err) {

@@ -12,6 +12,7 @@ import {
   restEventSink,
   SharedInformerFactory,
 } from '../client/index.js';
+import { join } from 'node:path';
 import type { CriClient } from '../runtime/cri/client.js';
 import { hostFacts, hostResolvConf, internalIP } from './host.js';
 import { logResolver } from './logs.js';
@@ -24,6 +25,9 @@ import { ProbeManager } from './prober/manager.js';
 import { type Obj, PODS } from './refs.js';
 import { listRuntimePods } from './runtime-state.js';
 import { startKubeletServer } from './server.js';
+import { StaticPodSource } from './static/file-source.js';
+import { isMirrorPod, podFullName } from './static/manifest.js';
+import { MirrorPods } from './static/mirror.js';
 import { StatusManager } from './status-manager.js';
 import { streamResolver } from './streams.js';
 
@@ -49,6 +53,10 @@ export interface KubeletOptions {
   workers?: number;
   /** Pods started at once (default 8: on a busy runtime, fewer at once start the first ones sooner). */
   parallelStarts?: number;
+  /** Static pod manifests (default `<dataDir>/manifests`; '' turns static pods off). */
+  podManifestPath?: string;
+  /** How often the manifest directory is read again besides watching it (default 20 s, as upstream). */
+  fileCheckFrequencyMs?: number;
   clock?: Clock;
   log?: Logger;
 }
@@ -59,7 +67,13 @@ export interface Kubelet {
   readonly rest: RestClient;
   /** Resolves once the Node exists and its pod network is configured. */
   readonly ready: Promise<void>;
-  stats(): { syncs: number; statusWrites: number; relists: number };
+  stats(): {
+    syncs: number;
+    statusWrites: number;
+    relists: number;
+    staticPods: number;
+    mirrorCreates: number;
+  };
   stop(): Promise<void>;
 }
 
@@ -86,7 +100,11 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   const facts = hostFacts(opts.dataDir);
 
   const podInformer = informers.informerFor<Obj>(PODS, { fieldSelector: `spec.nodeName=${opts.nodeName}` });
-  const findPod = (ns: string, name: string) => podInformer.store.getByName(ns, name);
+  // logs, exec and port-forward name the mirror pod; the containers belong to its static pod.
+  const findPod = (ns: string, name: string) => {
+    const pod = podInformer.store.getByName(ns, name);
+    return pod && isMirrorPod(pod) ? workers.staticPod(podFullName(pod)) : pod;
+  };
   const server = await startKubeletServer({
     host: opts.bindAddress ?? '0.0.0.0',
     port: opts.port ?? DEFAULT_KUBELET_PORT,
@@ -110,6 +128,14 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     onPodCIDR: (cidr) => opts.setPodCIDR(cidr),
   });
   const status = new StatusManager(rest, log);
+  const mirrors = new MirrorPods({
+    rest,
+    nodeName: opts.nodeName,
+    log,
+    lookup: (ns, name) => podInformer.store.getByName(ns, name),
+  });
+  mirrors.watch(podInformer);
+  let networkUp = false;
   // A changed probe result syncs its pod (readiness into status, a failed liveness probe kills).
   const probes = new ProbeManager({
     clock,
@@ -133,10 +159,43 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     parallelStarts: opts.parallelStarts,
     probes,
     memoryBackedSecrets: true,
+    mirrors,
+    networkReady: () => networkUp,
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);
-  const pleg = new Pleg(opts.cri, (uid) => workers.enqueue(uid), clock, log);
+  workers.onOrphanMirror = (mirror) => {
+    mirrors
+      .remove(mirror)
+      .catch((err) => log.warn('orphaned mirror pod not deleted', { pod: podFullName(mirror), error: err }));
+  };
+  const manifestDir = opts.podManifestPath ?? join(opts.dataDir, 'manifests');
+  const staticPods = manifestDir
+    ? new StaticPodSource({
+        dir: manifestDir,
+        nodeName: opts.nodeName,
+        clock,
+        log,
+        periodMs: opts.fileCheckFrequencyMs,
+        onUpdate: (pods) => workers.setStaticPods(pods),
+      })
+    : undefined;
+  // Until the API server's pods are known, the runtime wakes only pods we know (static ones): an unknown
+  // uid then is not a leftover yet, just a pod the informer has not delivered.
+  let apiSynced = false;
+  const pleg = new Pleg(
+    opts.cri,
+    (uid) => {
+      if (apiSynced || workers.get(uid)) workers.enqueue(uid);
+    },
+    clock,
+    log,
+  );
+  // Static pods need no API server: they start now, before the node is even registered.
+  staticPods?.start();
+  workers.start();
+  pleg.start();
+  syncer.volumes.start();
 
   let stopped = false;
   const run = (async () => {
@@ -154,14 +213,12 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     agent.start();
     informers.start();
     if (!(await informers.waitForSync()) || stopped) return;
+    apiSynced = true;
     // Pods deleted while the kubelet was down: their sandboxes are still in the runtime.
     for (const ref of await listRuntimePods(opts.cri)) if (!workers.get(ref.uid)) workers.enqueue(ref.uid);
-    // Pods need the pod network: hold the workers until the podCIDR is known.
+    // Pods off the host network need the pod network: they wait until the podCIDR is known.
     await agent.waitForPodCIDR();
-    if (stopped) return;
-    workers.start();
-    pleg.start();
-    syncer.volumes.start();
+    networkUp = true;
   })();
   run.catch((err) => log.error('kubelet failed to start', { node: opts.nodeName, error: err }));
   const ready = run.then(() => agent.waitForPodCIDR());
@@ -171,9 +228,16 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     port: server.port,
     rest,
     ready,
-    stats: () => ({ syncs: workers.syncs, statusWrites: status.writes, relists: pleg.relists }),
+    stats: () => ({
+      syncs: workers.syncs,
+      statusWrites: status.writes,
+      relists: pleg.relists,
+      staticPods: staticPods?.pods().length ?? 0,
+      mirrorCreates: mirrors.creates,
+    }),
     async stop() {
       stopped = true;
+      staticPods?.stop();
       pleg.stop();
       probes.stop();
       syncer.volumes.stop();

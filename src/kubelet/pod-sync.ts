@@ -25,6 +25,8 @@ import { runHook, runPreStop } from './prober/hooks.js';
 import type { ProbeManager } from './prober/manager.js';
 import { CONFIGMAPS, type Obj, PODS, SECRETS } from './refs.js';
 import { type ContainerRecord, type PodRuntime, readPodRuntime } from './runtime-state.js';
+import { isStaticPod } from './static/manifest.js';
+import type { MirrorPods } from './static/mirror.js';
 import type { StatusManager } from './status-manager.js';
 import { VolumeManager } from './volumes/manager.js';
 import { prepareVolumes } from './volumes/sync.js';
@@ -48,7 +50,16 @@ export interface PodSyncDeps {
   probes?: ProbeManager;
   /** Secret and projected volumes on tmpfs (the kubelet; unit tests write them to disk). */
   memoryBackedSecrets?: boolean;
+  /** Mirror pods of static pods (without: static pods run but are not shown in the API server). */
+  mirrors?: MirrorPods;
+  /** Whether the pod network is configured (without: always); pods not on the host network wait for it. */
+  networkReady?(): boolean;
 }
+
+/** How soon a static pod whose mirror pod could not be made (the API server is away) tries again. */
+export const MIRROR_RETRY_MS = 5_000;
+/** How soon a pod waiting for the pod network looks again. */
+export const NETWORK_WAIT_MS = 1_000;
 
 export interface SyncOutcome {
   requeueAfterMs?: number;
@@ -160,10 +171,14 @@ export class PodSyncer {
     traceStep(uid, 'read');
     const step = terminationStep(pod, pod?.status?.phase);
     if (step === 'remove-and-forget') {
-      await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
+      // An API pod already had its grace period during its graceful deletion; a static pod whose file went
+      // away gets its whole grace period now.
+      const grace = terminationGracePeriod(lastKnown);
+      await this.killPod(lastKnown, rt, isStaticPod(lastKnown) ? grace : Math.min(grace, 2));
       await this.removePod(rt);
       this.cleanupPodFiles(lastKnown);
       await this.volumes.tearDown(uid);
+      if (isStaticPod(lastKnown) && this.d.mirrors) await this.d.mirrors.removeFor(lastKnown!);
       this.forget(uid);
       return { finished: true };
     }
@@ -210,6 +225,17 @@ export class PodSyncer {
     const note = (ms: number | undefined) => {
       if (ms !== undefined) requeue = Math.min(requeue ?? ms, ms);
     };
+    if (isStaticPod(p) && this.d.mirrors) {
+      try {
+        await this.d.mirrors.ensure(p);
+      } catch (err) {
+        this.d.log.warn('mirror pod not created', {
+          pod: `${p.metadata.namespace}/${p.metadata.name}`,
+          error: err,
+        });
+        note(MIRROR_RETRY_MS);
+      }
+    }
     for (const [name, w] of waiting) {
       if (w.reason === 'CrashLoopBackOff')
         this.d.recorder.event(
@@ -225,7 +251,17 @@ export class PodSyncer {
     for (const u of actions.unhealthy)
       await this.stopContainer(p, u.container, probeGracePeriod(p, u.container.name), u.message);
 
-    const starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    let starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    // A static pod may come before the pod network (upstream: "network is not ready"); host network pods do not wait.
+    if (
+      starts &&
+      actions.createSandbox &&
+      p.spec?.hostNetwork !== true &&
+      this.d.networkReady?.() === false
+    ) {
+      starts = false;
+      note(NETWORK_WAIT_MS);
+    }
     // Volumes first: a pod whose volumes cannot be set up stays ContainerCreating (FailedMount events).
     const volumesReady = await prepareVolumes(this.volumes, p, starts, this.d.recorder, note);
     // Starting pods is what loads the runtime: a few at a time; stopping and status are not limited.
@@ -315,6 +351,13 @@ export class PodSyncer {
         ready: (name, id) => this.d.probes!.ready(pod.metadata.uid, name, id),
       },
     });
+    if (isStaticPod(pod)) {
+      // The static pod keeps its own status (conditions, start time); the API server sees it on the mirror pod.
+      pod.status = status;
+      const mirror = this.d.mirrors?.current(pod);
+      if (mirror) await this.d.status.set(mirror, status, pod.metadata.uid);
+      return status;
+    }
     await this.d.status.set(pod, status);
     return status;
   }

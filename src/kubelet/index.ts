@@ -12,6 +12,7 @@ import {
   restEventSink,
   SharedInformerFactory,
 } from '../client/index.js';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CriClient } from '../runtime/cri/client.js';
 import { hostFacts, hostResolvConf, internalIP } from './host.js';
@@ -170,6 +171,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       .catch((err) => log.warn('orphaned mirror pod not deleted', { pod: podFullName(mirror), error: err }));
   };
   const manifestDir = opts.podManifestPath ?? join(opts.dataDir, 'manifests');
+  // The default directory is made so it can be watched from the start (a named one is the admin's).
+  if (opts.podManifestPath === undefined) mkdirSync(manifestDir, { recursive: true });
   const staticPods = manifestDir
     ? new StaticPodSource({
         dir: manifestDir,

@@ -3,7 +3,8 @@
 // pod backs off; a failing liveness probe restarts its container; a readiness probe holds Ready back until
 // it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its containers;
 // volumes (configMap with an edit reaching the file, a missing one holding the pod with FailedMount, a
-// shared emptyDir and tmpfs, the service account token passing a TokenReview); kill -9 of the server and a
+// shared emptyDir and tmpfs, the service account token passing a TokenReview); a static pod from
+// <data-dir>/manifests with its mirror pod (deleted and made again, changed, removed); kill -9 of the server and a
 // restart keep the running containers; exec (exit codes, stdin, a TTY), cp, attach and port-forward with
 // kubectl 1.27 (SPDY) and 1.33 (websocket v5, SPDY tunnelled in a websocket) and client-node. Teardown stops
 // every process by pid and removes pods, shims, mounts, the bridge, the cgroups and the data dir.
@@ -949,6 +950,103 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /got one\ngot two\nbye\n$/);
     await kubectl(['delete', 'pod', 'talker', '--grace-period=1']);
+  });
+
+  it('runs a static pod from <data-dir>/manifests and mirrors it; a deleted mirror comes back', async () => {
+    const file = join(dataDir, 'manifests', 'static-web.yaml');
+    const name = `static-web-${nodeName}`;
+    const manifest = (word: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: static-web
+  labels: {tier: static}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: k8ts.local/busybox:latest
+    command: [sh, -c, 'echo ${word}; exec sleep 3600']
+`;
+    const running = async () =>
+      (
+        await cri.listContainers({
+          labelSelector: { 'io.kubernetes.pod.name': name },
+          state: { state: 'CONTAINER_RUNNING' },
+        })
+      ).map((c) => c.id);
+    const mirror = async (): Promise<Obj | undefined> => {
+      const r = await cluster!.kubectl('1.33', ['get', 'pod', name, '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    };
+    const runningMirror = (not?: Obj) => async () => {
+      const m = await mirror();
+      return m?.status?.phase === 'Running' &&
+        !m.metadata.deletionTimestamp &&
+        m.metadata.uid !== not?.metadata?.uid
+        ? m
+        : undefined;
+    };
+    writeFileSync(file, manifest('one'));
+    const m1 = await eventually('the mirror pod Running', runningMirror(), { timeoutMs: 60_000 });
+    const hash = m1.metadata.annotations['kubernetes.io/config.mirror'];
+    assert.match(hash, /^[0-9a-f]{32}$/);
+    assert.equal(m1.metadata.annotations['kubernetes.io/config.hash'], hash);
+    assert.equal(m1.metadata.annotations['kubernetes.io/config.source'], 'file');
+    assert.ok(m1.metadata.annotations['kubernetes.io/config.seen']);
+    assert.equal(m1.metadata.ownerReferences[0].kind, 'Node');
+    assert.equal(m1.metadata.ownerReferences[0].name, nodeName);
+    assert.equal(m1.status.containerStatuses[0].ready, true);
+    const [container] = await running();
+    assert.ok(container);
+    // logs and exec name the mirror pod and reach the static pod's container.
+    assert.equal(await kubectl(['logs', name]), 'one\n');
+    assert.equal(await kubectl(['exec', name, '--', 'cat', '/proc/1/comm']), 'sleep\n');
+
+    // kubectl delete: the kubelet makes the mirror pod again, the container keeps running.
+    await kubectl(['delete', 'pod', name, '--wait=false']);
+    const m2 = await eventually(
+      'a new mirror pod',
+      async () => {
+        const m = await mirror();
+        return m && m.metadata.uid !== m1.metadata.uid && !m.metadata.deletionTimestamp ? m : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(m2.metadata.annotations['kubernetes.io/config.mirror'], hash);
+    await eventually('the new mirror Running', runningMirror(m1), { timeoutMs: 30_000 });
+    assert.deepEqual(await running(), [container]);
+
+    // A changed manifest: a new pod (new hash) with a new container.
+    writeFileSync(file, manifest('two'));
+    const m3 = await eventually(
+      'the changed pod Running',
+      async () => {
+        const m = await mirror();
+        return m?.status?.phase === 'Running' &&
+          m.metadata.annotations['kubernetes.io/config.mirror'] !== hash
+          ? m
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.notEqual(m3.metadata.uid, m2.metadata.uid);
+    const now = await running();
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], container);
+    assert.equal(await kubectl(['logs', name]), 'two\n');
+
+    // The file removed: the pod stops and its mirror pod goes.
+    rmSync(file);
+    await eventually('the mirror pod gone', async () => ((await mirror()) ? undefined : true), {
+      timeoutMs: 30_000,
+    });
+    await eventually(
+      'the container stopped',
+      async () => ((await running()).length === 0 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
   });
 
   it('keeps running containers across kill -9 of the server and a restart, then catches up', async () => {

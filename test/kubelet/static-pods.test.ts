@@ -396,6 +396,59 @@ describe('static pods through the pod workers, a fake CRI and an in-process API 
   });
 });
 
+describe('static pods without an API server', () => {
+  it('start while the API server cannot be reached, and retry the mirror pod every 5 s', async () => {
+    const clock = new FakeClock();
+    const cri = new FakeCri(() => clock.now());
+    const dataDir = mkdtempSync(join(tmpdir(), 'k8ts-static-noapi-'));
+    const rest = new RestClient({ baseUrl: 'http://127.0.0.1:9' }); // nothing listens on the discard port
+    const events: Obj[] = [];
+    const recorder = capturingKubeletRecorder(events);
+    const mirrors = new MirrorPods({ rest, nodeName: 'n1', log: silentLogger, lookup: () => undefined });
+    const syncer = new PodSyncer({
+      cri: cri.asClient(),
+      rest,
+      recorder,
+      status: new StatusManager(rest, silentLogger),
+      clock,
+      log: silentLogger,
+      dataDir,
+      dns: { servers: [], searches: [], options: [] },
+      cgroupRoot: `/k8ts-unit-${process.pid}`,
+      hostIPs: () => ['192.0.2.1'],
+      nodeAllocatable: () => ({ cpu: '2', memory: '4Gi' }),
+      mirrors,
+      networkReady: () => false,
+    });
+    try {
+      // Host network: it need not wait for the pod network either.
+      const pod = staticPodFromManifest(
+        WEB.replace('spec:\n', 'spec:\n  hostNetwork: true\n'),
+        '/m/web.yaml',
+        'n1',
+      );
+      const out = await syncer.sync(pod.metadata.uid, pod, pod);
+      assert.equal(out.requeueAfterMs, 5_000);
+      assert.deepEqual(cri.calls.slice(0, 3), [
+        'RunPodSandbox web-n1 attempt=0',
+        'CreateContainer c attempt=0',
+        'StartContainer c',
+      ]);
+      assert.equal(pod.status.phase, 'Running', 'the static pod keeps its own status');
+      assert.equal(mirrors.creates, 0);
+      // A pod on the pod network waits for it.
+      const other = staticPodFromManifest(WEB.replace('name: web', 'name: net'), '/m/net.yaml', 'n1');
+      const held = await syncer.sync(other.metadata.uid, other, other);
+      assert.equal(held.requeueAfterMs, 1_000);
+      assert.ok(!cri.calls.some((c) => c.startsWith('RunPodSandbox net-n1')));
+    } finally {
+      await recorder.close();
+      rest.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the API server and mirror pods', () => {
   let api: TestApi;
   before(async () => {

@@ -2,6 +2,9 @@
 // to it (spec.nodeName field selector), turning pod specs into CRI sandboxes and containers and their
 // state back into pod status. Everything it knows about running pods it reads back from CRI labels, so a
 // restarted kubelet adopts the containers it left running instead of starting them again.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type Clock,
   consoleLogger,
@@ -12,8 +15,6 @@ import {
   restEventSink,
   SharedInformerFactory,
 } from '../client/index.js';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CriClient } from '../runtime/cri/client.js';
 import { hostFacts, hostResolvConf, internalIP } from './host.js';
 import { logResolver } from './logs.js';
@@ -162,6 +163,10 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     memoryBackedSecrets: true,
     mirrors,
     networkReady: () => networkUp,
+    // A pod held by a missing ConfigMap or Secret starts as soon as it appears.
+    onObjectChange: (uids) => {
+      for (const uid of uids) workers.enqueue(uid);
+    },
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);
@@ -244,6 +249,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       pleg.stop();
       probes.stop();
       syncer.volumes.stop();
+      await syncer.objects.stop();
       agent.stop();
       // A sync in the middle of a graceful stop can take its grace period; do not hold shutdown for it.
       await Promise.race([workers.stop(), new Promise((r) => setTimeout(r, 2_000).unref())]);

@@ -23,12 +23,13 @@ import {
 import { computePodStatus, isTerminalPhase, rfc3339, type WaitingReason } from './pod-status.js';
 import { runHook, runPreStop } from './prober/hooks.js';
 import type { ProbeManager } from './prober/manager.js';
-import { CONFIGMAPS, type Obj, PODS, SECRETS } from './refs.js';
+import { type Obj, PODS } from './refs.js';
 import { type ContainerRecord, type PodRuntime, readPodRuntime } from './runtime-state.js';
 import { isStaticPod } from './static/manifest.js';
 import type { MirrorPods } from './static/mirror.js';
 import type { StatusManager } from './status-manager.js';
 import { VolumeManager } from './volumes/manager.js';
+import { ObjectWatcher } from './volumes/object-watcher.js';
 import { prepareVolumes } from './volumes/sync.js';
 import { TokenManager } from './volumes/tokens.js';
 
@@ -54,6 +55,8 @@ export interface PodSyncDeps {
   mirrors?: MirrorPods;
   /** Whether the pod network is configured (without: always); pods not on the host network wait for it. */
   networkReady?(): boolean;
+  /** A ConfigMap or Secret these pods use changed (their volumes are being rewritten; a held start may go). */
+  onObjectChange?(uids: string[]): void;
 }
 
 /** How soon a static pod whose mirror pod could not be made (the API server is away) tries again. */
@@ -116,20 +119,27 @@ export class PodSyncer {
   private readonly firstSeen = new Map<string, string>();
   /** Pod volumes: set up before containers start, refreshed, torn down with the pod. */
   readonly volumes: VolumeManager;
+  /** The ConfigMaps and Secrets the pods use, each watched while some pod uses it. */
+  readonly objects: ObjectWatcher;
 
   constructor(private readonly d: PodSyncDeps) {
     this.crashBackoff = new Backoff(d.clock);
     this.startSlots = new Semaphore(d.parallelStarts ?? DEFAULT_PARALLEL_STARTS);
     this.images = new ImagePuller(d.cri, d.recorder, d.clock);
-    const get = (ref: typeof CONFIGMAPS) => async (ns: string, name: string) => {
-      try {
-        return await d.rest.resource<Obj>(ref).in(ns).get(name);
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+    // ConfigMaps and Secrets come from a watch per referenced object: an edit rewrites the volumes at once.
+    this.objects = new ObjectWatcher({
+      rest: d.rest,
+      clock: d.clock,
+      log: d.log,
+      onChange: (_key, uids) => {
+        void this.volumes.refreshPods(uids);
+        d.onObjectChange?.(uids);
+      },
+    });
+    this.env = {
+      configMap: (ns, name) => this.objects.get('configmap', ns, name),
+      secret: (ns, name) => this.objects.get('secret', ns, name),
     };
-    this.env = { configMap: get(CONFIGMAPS), secret: get(SECRETS) };
     const tokens = new TokenManager(d.rest, d.clock);
     this.volumes = new VolumeManager({
       dataDir: d.dataDir,
@@ -206,10 +216,12 @@ export class PodSyncer {
       await this.killPod(p, rt, terminationGracePeriod(p), false);
       // A finished pod's volumes go once its containers are stopped (upstream unmounts them too).
       await this.volumes.tearDown(uid);
+      this.objects.unregisterPod(uid);
       await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
       return {};
     }
 
+    this.objects.registerPod(p);
     const waiting = new Map<string, WaitingReason>();
     const probes = this.d.probes;
     const actions = computePodActions(
@@ -334,6 +346,7 @@ export class PodSyncer {
     if (isTerminalPhase(status.phase)) {
       await this.killPod(p, after, terminationGracePeriod(p), false);
       await this.volumes.tearDown(uid);
+      this.objects.unregisterPod(uid);
       return {};
     }
     return { requeueAfterMs: requeue ?? RESYNC_MS };
@@ -532,6 +545,7 @@ export class PodSyncer {
   }
 
   forget(uid: string): void {
+    this.objects.unregisterPod(uid);
     this.d.probes?.removePod(uid);
     this.reasons.delete(uid);
     this.firstSeen.delete(uid);

@@ -3,8 +3,9 @@
 // removed by an update) and the ServiceAccount admission plugin's limits (a mirror pod may not reference a
 // service account, secrets, or service account token projections: the kubelet could not run those without
 // the API server, and the spec must stay what the manifest says).
-import { list } from '../guards.js';
+
 import { forbidden, invalid } from '../field.js';
+import { list } from '../guards.js';
 import type { FieldError, Obj } from '../types.js';
 
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';

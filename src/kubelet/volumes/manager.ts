@@ -1,9 +1,11 @@
 // The kubelet's volume manager: before a pod's containers start, each of its volumes is set up under
 // `<dataDir>/pods/<uid>/volumes/kubernetes.io~<plugin>/<name>` (hostPath volumes stay where they are);
 // each container's volumeMounts become CRI mounts (subPath, subPathExpr, readOnly, propagation). API data
-// volumes (configMap, secret, downwardAPI, projected) are written again every refresh period from the
-// latest objects, so edits reach the files and tokens are renewed. When the pod is gone its tmpfs mounts
-// are unmounted and the directory removed. One pod's setups never overlap (a chain per pod uid).
+// volumes (configMap, secret, downwardAPI, projected) are rewritten as soon as what they show changes (the
+// caller reports watched ConfigMap and Secret edits through refreshPods; a label or annotation change of the
+// pod rewrites its downward API files) and every refresh period (upstream's sync period, 1 min) from the
+// cached objects, which renews tokens. When the pod is gone its tmpfs mounts are unmounted and the
+// directory removed. One pod's setups never overlap (a chain per pod uid).
 import { chmodSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseQuantity, quantityToNumber } from '../../api/quantity.js';
@@ -17,8 +19,8 @@ import { cleanPath, VolumeSetupError } from './paths.js';
 import { apiDataPayload, type VolumeSources } from './sources.js';
 import { isMountPoint, mountsBelow, mountTmpfs, unmount } from './tmpfs.js';
 
-/** How often API data volumes are rewritten from the API server (upstream: the sync period, ~1 min). */
-export const DEFAULT_REFRESH_MS = 10_000;
+/** How often API data volumes are rewritten anyway (upstream: the sync period, 1 min); edits come sooner. */
+export const DEFAULT_REFRESH_MS = 60_000;
 
 /** One volume that could not be set up, with upstream's wording of why. */
 export interface MountFailure {
@@ -152,9 +154,14 @@ export class VolumeManager {
     return this.pods.has(uid);
   }
 
-  /** Records the latest pod object (labels and annotations feed downwardAPI files on refresh). */
+  /** Records the latest pod object; changed labels or annotations rewrite its downward API files. */
   observe(pod: Obj): void {
-    if (this.pods.has(pod.metadata.uid)) this.pods.set(pod.metadata.uid, pod);
+    const uid = pod.metadata.uid;
+    const prev = this.pods.get(uid);
+    if (!prev) return;
+    this.pods.set(uid, pod);
+    const shown = (p: Obj) => JSON.stringify([p.metadata?.labels ?? {}, p.metadata?.annotations ?? {}]);
+    if (shown(prev) !== shown(pod)) void this.refreshPods([uid]);
   }
 
   /**
@@ -206,13 +213,20 @@ export class VolumeManager {
   }
 
   /** Rewrites the API data volumes of every set-up pod; failures keep the previous files. */
-  async refreshAll(): Promise<void> {
+  refreshAll(): Promise<void> {
+    return this.refreshPods([...this.pods.keys()]);
+  }
+
+  /** Rewrites the API data volumes of these pods (an object they use changed); failures keep the files. */
+  async refreshPods(uids: Iterable<string>): Promise<void> {
     await Promise.all(
-      [...this.pods.values()].map(async (pod) => {
+      [...new Set(uids)].map(async (uid) => {
+        const pod = this.pods.get(uid);
+        if (!pod) return;
         const volumes = ((pod.spec?.volumes ?? []) as Obj[]).filter(isApiDataVolume);
         if (volumes.length === 0) return;
-        await this.serialized(pod.metadata.uid, async () => {
-          const latest = this.pods.get(pod.metadata.uid);
+        await this.serialized(uid, async () => {
+          const latest = this.pods.get(uid);
           if (!latest || this.stopped) return;
           for (const v of volumes) {
             try {

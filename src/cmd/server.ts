@@ -1,7 +1,7 @@
 // `k8ts server`: the control plane (API server over the embedded store or etcd), ready for kubectl.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/index.js';
@@ -149,6 +149,7 @@ export async function runServer(args: string[]): Promise<void> {
         config: {
           tokenSigner,
           clusterCidr: flags['cluster-cidr'] as string,
+          localPathDir: resolve(dataDir, 'storage'),
           nodeLifecycle: {
             nodeMonitorPeriodMs: (flags['node-monitor-period'] as number) * 1000,
             nodeMonitorGracePeriodMs: (flags['node-monitor-grace-period'] as number) * 1000,

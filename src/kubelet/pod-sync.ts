@@ -23,7 +23,7 @@ import {
 import { computePodStatus, isTerminalPhase, rfc3339, type WaitingReason } from './pod-status.js';
 import { runHook, runPreStop } from './prober/hooks.js';
 import type { ProbeManager } from './prober/manager.js';
-import { type Obj, PODS } from './refs.js';
+import { type Obj, PODS, PVCS, PVS } from './refs.js';
 import { type ContainerRecord, type PodRuntime, readPodRuntime } from './runtime-state.js';
 import { isStaticPod } from './static/manifest.js';
 import type { MirrorPods } from './static/mirror.js';
@@ -151,6 +151,8 @@ export class PodSyncer {
         token: (pod, audience, seconds) => tokens.token(pod, audience, seconds),
         nodeAllocatable: () => d.nodeAllocatable(),
         forget: (uid) => tokens.forget(uid),
+        persistentVolumeClaim: (ns, name) => getOrUndefined(d.rest.resource<Obj>(PVCS).in(ns).get(name)),
+        persistentVolume: (name) => getOrUndefined(d.rest.resource<Obj>(PVS).get(name)),
       },
     });
   }
@@ -551,6 +553,15 @@ export class PodSyncer {
     this.firstSeen.delete(uid);
     this.crashBackoff.forgetPrefix(`${uid}/`);
     this.d.status.forget(uid);
+  }
+}
+
+async function getOrUndefined(p: Promise<Obj>): Promise<Obj | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }
 

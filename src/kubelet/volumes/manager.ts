@@ -34,6 +34,19 @@ export class VolumeSetupFailed extends Error {
   }
 }
 
+/** PersistentVolume spec fields that are not a volume source. */
+const NON_SOURCE_PV_FIELDS = new Set([
+  'capacity',
+  'accessModes',
+  'claimRef',
+  'persistentVolumeReclaimPolicy',
+  'storageClassName',
+  'mountOptions',
+  'volumeMode',
+  'nodeAffinity',
+  'volumeAttributesClassName',
+]);
+
 const API_DATA_KINDS = ['configMap', 'secret', 'downwardAPI', 'projected'] as const;
 
 function pluginOf(volume: Obj): string | undefined {
@@ -71,6 +84,8 @@ export class VolumeManager {
   /** The latest pod object of every pod whose volumes are set up. */
   private readonly pods = new Map<string, Obj>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** `<pod uid>/<volume>` -> the node path of the PersistentVolume its claim is bound to. */
+  private readonly claimPaths = new Map<string, string>();
   private timer: ReturnType<Clock['setTimeout']> | undefined;
   private stopped = false;
 
@@ -83,6 +98,7 @@ export class VolumeManager {
   /** Where a volume's files are on the node. */
   volumePath(pod: Obj, volume: Obj): string {
     if (volume.hostPath) return volume.hostPath.path;
+    if (volume.persistentVolumeClaim) return this.claimPaths.get(`${pod.metadata.uid}/${volume.name}`) ?? '';
     const plugin = pluginOf(volume) ?? 'unsupported';
     return join(this.podDir(pod.metadata.uid), 'volumes', `kubernetes.io~${plugin}`, volume.name);
   }
@@ -123,6 +139,10 @@ export class VolumeManager {
       checkHostPathType(volume.hostPath.path, volume.hostPath.type);
       return;
     }
+    if (volume.persistentVolumeClaim) {
+      this.claimPaths.set(`${pod.metadata.uid}/${volume.name}`, await this.claimPath(pod, volume));
+      return;
+    }
     if (volume.emptyDir) {
       const medium = volume.emptyDir.medium ?? '';
       if (medium !== '' && medium !== 'Memory')
@@ -148,6 +168,37 @@ export class VolumeManager {
     }
     const kind = Object.keys(volume).find((k) => k !== 'name') ?? 'unknown';
     throw new VolumeSetupError(`volume type ${kind} is not supported by this kubelet`);
+  }
+
+  /** The node path behind a persistentVolumeClaim volume: its bound volume's hostPath or local path. */
+  private async claimPath(pod: Obj, volume: Obj): Promise<string> {
+    const ns: string = pod.metadata.namespace;
+    const claimName = String(volume.persistentVolumeClaim.claimName ?? '');
+    const s = this.d.sources;
+    if (!s.persistentVolumeClaim || !s.persistentVolume)
+      throw new VolumeSetupError('persistentVolumeClaim volumes are not supported by this kubelet');
+    const pvc = await s.persistentVolumeClaim(ns, claimName);
+    if (!pvc) throw new VolumeSetupError(`persistentvolumeclaim "${claimName}" not found`);
+    const pvName: string | undefined = pvc.spec?.volumeName;
+    if (!pvName || pvc.status?.phase !== 'Bound')
+      throw new VolumeSetupError(`error processing PVC ${ns}/${claimName}: PVC is not bound`);
+    const pv = await s.persistentVolume(pvName);
+    if (!pv)
+      throw new VolumeSetupError(
+        `error processing PVC ${ns}/${claimName}: failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`,
+      );
+    if (pv.spec?.hostPath?.path) {
+      checkHostPathType(pv.spec.hostPath.path, pv.spec.hostPath.type);
+      return pv.spec.hostPath.path;
+    }
+    if (pv.spec?.local?.path) {
+      checkHostPathType(pv.spec.local.path, 'Directory');
+      return pv.spec.local.path;
+    }
+    const kind = Object.keys(pv.spec ?? {}).find((k) => !NON_SOURCE_PV_FIELDS.has(k)) ?? 'unknown';
+    throw new VolumeSetupError(
+      `volume type ${kind} of PersistentVolume ${pvName} is not supported by this kubelet`,
+    );
   }
 
   knows(uid: string): boolean {
@@ -204,7 +255,8 @@ export class VolumeManager {
         containerPath: vm.mountPath,
         hostPath,
         // API data volumes are always read-only in the container (upstream since 1.10).
-        readonly: vm.readOnly === true || isApiDataVolume(volume),
+        readonly:
+          vm.readOnly === true || isApiDataVolume(volume) || volume.persistentVolumeClaim?.readOnly === true,
         selinuxRelabel: false,
         propagation: propagationOf(vm.mountPropagation),
       });
@@ -249,6 +301,7 @@ export class VolumeManager {
   tearDown(uid: string): Promise<void> {
     return this.serialized(uid, async () => {
       this.pods.delete(uid);
+      for (const key of this.claimPaths.keys()) if (key.startsWith(`${uid}/`)) this.claimPaths.delete(key);
       this.d.sources.forget?.(uid);
       const dir = this.podDir(uid);
       for (const point of mountsBelow(dir)) unmount(point);

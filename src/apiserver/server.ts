@@ -90,6 +90,8 @@ export class ApiServer {
       pods: this.registry.lookup('', 'v1', 'pods'),
       priorityClasses: this.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses'),
       serviceAccounts: this.registry.lookup('', 'v1', 'serviceaccounts'),
+      persistentVolumeClaims: this.registry.lookup('', 'v1', 'persistentvolumeclaims'),
+      storageClasses: this.registry.lookup('storage.k8s.io', 'v1', 'storageclasses'),
     };
     const services = this.registry.lookup('', 'v1', 'services');
     if (services) {

@@ -3,7 +3,7 @@
 // node and binds it in the background, so the next decision never waits for the round trip.
 
 import { isNotFound } from '../client/apierror.js';
-import { type Clock, realClock } from '../client/clock.js';
+import { type Clock, realClock, sleep } from '../client/clock.js';
 import { EventRecorder, restEventSink } from '../client/events.js';
 import type { SharedInformer } from '../client/informer.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
@@ -201,8 +201,11 @@ export class Scheduler {
     this.pods = this.rest.resource<Pod>(PODS);
     this.binder =
       opts.binder ??
-      volumeBinder(defaultBinder(this.pods), volumes, async (ns, name, annotations) => {
-        await this.rest.resource(PVCS).in(ns).patch(name, { metadata: { annotations } });
+      volumeBinder(defaultBinder(this.pods), volumes, {
+        patchClaim: async (ns, name, annotations) => {
+          await this.rest.resource(PVCS).in(ns).patch(name, { metadata: { annotations } });
+        },
+        sleep: (ms) => sleep(this.clock, ms),
       });
     this.recorder = new EventRecorder({
       sink: restEventSink(this.rest),

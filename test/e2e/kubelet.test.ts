@@ -4,7 +4,8 @@
 // it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its containers;
 // volumes (configMap with an edit reaching the file, a missing one holding the pod with FailedMount, a
 // shared emptyDir and tmpfs, the service account token passing a TokenReview); a static pod from
-// <data-dir>/manifests with its mirror pod (deleted and made again, changed, removed); kill -9 of the server and a
+// <data-dir>/manifests with its mirror pod (deleted and made again, changed, removed); a local-path
+// PersistentVolumeClaim provisioned, bound, mounted and reclaimed; kill -9 of the server and a
 // restart keep the running containers; exec (exit codes, stdin, a TTY), cp, attach and port-forward with
 // kubectl 1.27 (SPDY) and 1.33 (websocket v5, SPDY tunnelled in a websocket) and client-node. Teardown stops
 // every process by pid and removes pods, shims, mounts, the bridge, the cgroups and the data dir.
@@ -951,6 +952,72 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /got one\ngot two\nbye\n$/);
     await kubectl(['delete', 'pod', 'talker', '--grace-period=1']);
+  });
+
+  it('runs a pod on a local-path PersistentVolumeClaim: provisioned on its node, bound, removed with the claim', async () => {
+    await eventually('the default local-path StorageClass', async () => {
+      const r = await cluster!.kubectl('1.33', ['get', 'storageclass']);
+      return /local-path \(default\)\s+rancher\.io\/local-path\s+Delete\s+WaitForFirstConsumer/.test(r.stdout)
+        ? true
+        : undefined;
+    });
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } },
+      }),
+    );
+    const pending = await getJson(['get', 'pvc', 'data']);
+    assert.equal(pending.spec.storageClassName, 'local-path', 'the default class');
+    assert.equal(pending.status.phase, 'Pending');
+    await runPod({
+      metadata: { name: 'pvc-writer' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'w',
+            image: 'k8ts.local/busybox:latest',
+            command: ['sh', '-c', 'echo kept > /data/file; exec sleep 3600'],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+        ],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+    });
+    await eventually('pvc-writer to run', podRunning('pvc-writer'), { timeoutMs: 60_000 });
+    const pvc = await getJson(['get', 'pvc', 'data']);
+    assert.equal(pvc.status.phase, 'Bound');
+    assert.equal(pvc.metadata.annotations['volume.kubernetes.io/selected-node'], nodeName);
+    assert.equal(pvc.status.capacity.storage, '64Mi');
+    const pv = await getJson(['get', 'pv', pvc.spec.volumeName]);
+    assert.equal(pv.status.phase, 'Bound');
+    assert.equal(pv.spec.claimRef.uid, pvc.metadata.uid);
+    assert.equal(pv.metadata.annotations['pv.kubernetes.io/provisioned-by'], 'rancher.io/local-path');
+    assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values, [
+      nodeName,
+    ]);
+    const path: string = pv.spec.hostPath.path;
+    assert.ok(path.startsWith(`${join(dataDir, 'storage')}/pvc-`), path);
+    await eventually('the file on the node', async () =>
+      existsSync(join(path, 'file')) && readFileSync(join(path, 'file'), 'utf8') === 'kept\n'
+        ? true
+        : undefined,
+    );
+    // The claim deleted after its pod: the helper pod empties the directory and the volume goes.
+    await kubectl(['delete', 'pod', 'pvc-writer', '--grace-period=1']);
+    await kubectl(['delete', 'pvc', 'data']);
+    await eventually(
+      'the volume and its directory gone',
+      async () => {
+        const r = await cluster!.kubectl('1.33', ['get', 'pv', pv.metadata.name]);
+        return r.code !== 0 && !existsSync(path) ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   });
 
   it('runs a static pod from <data-dir>/manifests and mirrors it; a deleted mirror comes back', async () => {

@@ -91,7 +91,7 @@ export function start(ctx: ControllerContext): StartedController {
   const recorder = ctx.recorderFor('persistentvolume-controller');
   const pvcClient = ctx.rest.resource<Obj>(PVCS);
   const pvClient = ctx.rest.resource<Obj>(PVS);
-  claims.addEventHandler(enqueueObject(queue, (k) => `claim:${k}`));
+  claims.addEventHandler(enqueueObject(queue, (c) => `claim:${c.metadata.namespace}/${c.metadata.name}`));
   const onVolume = (pv: Obj) => {
     queue.add(`volume:${pv.metadata.name}`);
     const ref = pv.spec?.claimRef;

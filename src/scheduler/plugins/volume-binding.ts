@@ -2,8 +2,8 @@
 // must name claims that exist and are not being deleted; a claim still unbound must have a
 // WaitForFirstConsumer class (an unbound Immediate claim waits for its binder); a bound claim's volume must
 // allow the node (its nodeAffinity). The binder step (volumeBinder) records the chosen node on the pod's
-// unbound delayed claims (volume.kubernetes.io/selected-node) before binding the pod, so their provisioner
-// makes the volume on that node; the kubelet waits until they are bound.
+// unbound delayed claims (volume.kubernetes.io/selected-node), so their provisioner makes the volume on that
+// node, and binds the pod once they are bound.
 import type { Binder, Obj, Plugin, Pod } from '../types.js';
 import { Status } from '../types.js';
 import { termMatches } from './node-affinity.js';
@@ -86,18 +86,45 @@ export type ClaimPatcher = (
   annotations: Record<string, string>,
 ) => Promise<void>;
 
-/** Records the chosen node on the pod's delayed claims, then binds the pod with the inner binder. */
-export function volumeBinder(inner: Binder, lookup: VolumeLookup, patchClaim: ClaimPatcher): Binder {
+/** How long the binder waits for the pod's delayed claims to be bound (upstream's bind timeout: 10 min). */
+export const VOLUME_BIND_TIMEOUT_MS = 600_000;
+const VOLUME_BIND_POLL_MS = 100;
+
+export interface VolumeBinderOptions {
+  patchClaim: ClaimPatcher;
+  /** Resolves after ms (the scheduler's clock). */
+  sleep(ms: number): Promise<void>;
+  timeoutMs?: number;
+}
+
+/**
+ * Records the chosen node on the pod's delayed claims, waits until their provisioner and binder have bound
+ * them (upstream's PreBind), then binds the pod with the inner binder.
+ */
+export function volumeBinder(inner: Binder, lookup: VolumeLookup, o: VolumeBinderOptions): Binder {
   return {
     name: inner.name,
     async bind(pod, nodeName) {
-      for (const pvc of delayedClaims(pod, lookup)) {
+      const delayed = delayedClaims(pod, lookup);
+      for (const pvc of delayed) {
         if (pvc.metadata.annotations?.[ANN_SELECTED_NODE] === nodeName) continue;
         try {
-          await patchClaim(pvc.metadata.namespace, pvc.metadata.name, { [ANN_SELECTED_NODE]: nodeName });
+          await o.patchClaim(pvc.metadata.namespace, pvc.metadata.name, { [ANN_SELECTED_NODE]: nodeName });
         } catch (err) {
           return Status.error(`binding volumes: ${(err as Error).message}`);
         }
+      }
+      const timeout = o.timeoutMs ?? VOLUME_BIND_TIMEOUT_MS;
+      for (let waited = 0; delayed.length > 0; waited += VOLUME_BIND_POLL_MS) {
+        const unbound = delayed.filter(
+          (c) => !lookup.claim(c.metadata.namespace, c.metadata.name)?.spec?.volumeName,
+        );
+        if (unbound.length === 0) break;
+        if (waited >= timeout)
+          return Status.error(
+            `binding volumes: timed out waiting for the condition (claims ${unbound.map((c) => c.metadata.name).join(', ')} not bound)`,
+          );
+        await o.sleep(VOLUME_BIND_POLL_MS);
       }
       return inner.bind(pod, nodeName);
     },

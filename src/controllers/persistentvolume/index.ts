@@ -92,6 +92,12 @@ export function start(ctx: ControllerContext): StartedController {
   const pvcClient = ctx.rest.resource<Obj>(PVCS);
   const pvClient = ctx.rest.resource<Obj>(PVS);
   claims.addEventHandler(enqueueObject(queue, (c) => `claim:${c.metadata.namespace}/${c.metadata.name}`));
+  // A claim that goes releases its volume.
+  claims.addEventHandler({
+    onDelete: (c) => {
+      if (c.spec?.volumeName) queue.add(`volume:${c.spec.volumeName}`);
+    },
+  });
   const onVolume = (pv: Obj) => {
     queue.add(`volume:${pv.metadata.name}`);
     const ref = pv.spec?.claimRef;

@@ -988,7 +988,9 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
         volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
       },
     });
+    const created = Date.now();
     await eventually('pvc-writer to run', podRunning('pvc-writer'), { timeoutMs: 60_000 });
+    console.log(`# pod with a new local-path claim Running in ${Date.now() - created} ms`);
     const pvc = await getJson(['get', 'pvc', 'data']);
     assert.equal(pvc.status.phase, 'Bound');
     assert.equal(pvc.metadata.annotations['volume.kubernetes.io/selected-node'], nodeName);
@@ -1054,8 +1056,10 @@ spec:
         ? m
         : undefined;
     };
+    const written = Date.now();
     writeFileSync(file, manifest('one'));
     const m1 = await eventually('the mirror pod Running', runningMirror(), { timeoutMs: 60_000 });
+    console.log(`# static pod file to mirror pod Running in ${Date.now() - written} ms`);
     const hash = m1.metadata.annotations['kubernetes.io/config.mirror'];
     assert.match(hash, /^[0-9a-f]{32}$/);
     assert.equal(m1.metadata.annotations['kubernetes.io/config.hash'], hash);

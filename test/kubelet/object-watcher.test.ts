@@ -125,6 +125,17 @@ describe('ObjectWatcher against an in-process API server', () => {
     assert.equal((await w.get('configmap', 'default', 'shared'))?.data.k, 'v2');
     assert.equal(await w.get('configmap', 'default', 'absent'), undefined);
     assert.equal(w.gets, 2);
+
+    // An immutable object: read from the cache, its watch stopped.
+    await rest
+      .resource<Obj>(CONFIGMAPS)
+      .in('default')
+      .create({ metadata: { name: 'frozen' }, data: { k: 'ice' }, immutable: true });
+    w.registerPod(podUsing('p3', { volumes: [{ name: 'v', configMap: { name: 'frozen' } }] }));
+    assert.equal((await w.get('configmap', 'default', 'frozen'))?.data.k, 'ice');
+    assert.equal(w.gets, 2);
+    assert.deepEqual(w.frozen(), ['configmap/default/frozen']);
+    assert.deepEqual(w.watched(), []);
     await w.stop();
   });
 });

@@ -3,8 +3,8 @@
 // pod references (volumes, projected sources, env, envFrom) gets an informer on its namespace with
 // `metadata.name=<name>`, shared by every pod that references it (a reference count) and stopped when the
 // last of them goes. Reads come from that cache, so the API server is not polled; a change is reported at
-// once so the volumes holding the object are rewritten within moments. An object not registered (or whose
-// cache has not filled in time) is read with one GET.
+// once so the volumes holding the object are rewritten within moments. An immutable object's watch stops
+// once it is cached. An object not registered (or whose cache has not filled in time) is read with one GET.
 import type { Clock, Logger, ResourceRef, RestClient } from '../../client/index.js';
 import { isNotFound, restListerWatcher, SharedInformer } from '../../client/index.js';
 import { CONFIGMAPS, type Obj, SECRETS } from '../refs.js';
@@ -74,6 +74,8 @@ export interface ObjectWatcherOptions {
 interface Entry {
   informer: SharedInformer<Obj>;
   pods: Set<string>;
+  /** The object is immutable: cached, no longer watched. */
+  frozen?: boolean;
 }
 
 export class ObjectWatcher {
@@ -109,13 +111,25 @@ export class ObjectWatcher {
       if (!entry) {
         const [kind, namespace, name] = key.split('/') as [ObjectKind, string, string];
         const informer = this.makeInformer(kind, namespace, name);
-        entry = { informer, pods: new Set() };
+        const fresh: Entry = { informer, pods: new Set() };
+        entry = fresh;
         const changed = () => this.changed(key);
+        // An immutable object never changes again: its watch stops, its cache stays (as upstream).
+        const freeze = (o: Obj) => {
+          if (o?.immutable !== true || fresh.frozen) return;
+          fresh.frozen = true;
+          // After the informer finished delivering this list (it marks itself synced first).
+          queueMicrotask(() => void informer.stop());
+        };
         informer.addEventHandler({
-          onAdd: (_o, initial) => {
+          onAdd: (o, initial) => {
+            freeze(o);
             if (!initial) changed();
           },
-          onUpdate: changed,
+          onUpdate: (_old, o) => {
+            freeze(o);
+            changed();
+          },
           onDelete: changed,
         });
         this.entries.set(key, entry);
@@ -149,13 +163,19 @@ export class ObjectWatcher {
 
   /** Objects being watched now (one watch each). */
   watched(): ObjectKey[] {
-    return [...this.entries.keys()];
+    return [...this.entries].filter(([, e]) => !e.frozen).map(([k]) => k);
+  }
+
+  /** Immutable objects kept from their last watch. */
+  frozen(): ObjectKey[] {
+    return [...this.entries].filter(([, e]) => e.frozen).map(([k]) => k);
   }
 
   /** The object, or undefined when it does not exist. */
   async get(kind: ObjectKind, namespace: string, name: string): Promise<Obj | undefined> {
     const entry = this.entries.get(objectKey(kind, namespace, name));
-    if (entry && (await this.synced(entry.informer))) return entry.informer.store.getByName(namespace, name);
+    if (entry && (entry.frozen || (await this.synced(entry.informer))))
+      return entry.informer.store.getByName(namespace, name);
     this.gets++;
     try {
       return await this.o.rest.resource<Obj>(RESOURCES[kind]).in(namespace).get(name);

@@ -1,8 +1,30 @@
 // Discovery documents (/api, /apis, /api/v1, /apis/G/V), derived from the registry.
 
 import { createHash } from 'node:crypto';
-import { apiVersionOf, type Registry } from '../api/registry.js';
+import { apiVersionOf, type GroupVersion, type Registry } from '../api/registry.js';
 import type { ResourceDef, SubresourceName } from '../api/types.js';
+
+/** What discovery is derived from: the resource registry, plus any groups the server answers itself. */
+export type DiscoverySource = Pick<Registry, 'groupVersions' | 'inGroupVersion'>;
+
+/**
+ * The registry with groups whose kinds are computed rather than stored (metrics.k8s.io) listed after its
+ * own, as upstream lists aggregated groups after the built-in ones. Read through on every call, so kinds
+ * added to the registry later show up.
+ */
+export function withServedGroups(reg: DiscoverySource, served: readonly ResourceDef[]): DiscoverySource {
+  const extra: GroupVersion[] = [];
+  for (const d of served)
+    if (!extra.some((gv) => gv.group === d.group && gv.version === d.version))
+      extra.push({ group: d.group, version: d.version });
+  return {
+    groupVersions: () => [...reg.groupVersions(), ...extra],
+    inGroupVersion: (group, version) => {
+      const own = served.filter((d) => d.group === group && d.version === version);
+      return own.length ? own : reg.inGroupVersion(group, version);
+    },
+  };
+}
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -34,7 +56,7 @@ function storageVersionHash(def: ResourceDef): string {
   return createHash('sha256').update(`${def.group}/${def.version}/${def.kind}`).digest('base64').slice(0, 11);
 }
 
-export function apiResourceList(reg: Registry, group: string, version: string): object {
+export function apiResourceList(reg: DiscoverySource, group: string, version: string): object {
   const resources: object[] = [];
   for (const def of reg.inGroupVersion(group, version)) {
     const main: Record<string, unknown> = {
@@ -80,7 +102,7 @@ export function apiVersions(serverAddress: string): object {
   };
 }
 
-function groupEntry(reg: Registry, group: string): object {
+function groupEntry(reg: DiscoverySource, group: string): object {
   const versions = reg
     .groupVersions()
     .filter((gv) => gv.group === group)
@@ -88,14 +110,14 @@ function groupEntry(reg: Registry, group: string): object {
   return { name: group, versions, preferredVersion: versions[0] };
 }
 
-export function apiGroupList(reg: Registry): object {
+export function apiGroupList(reg: DiscoverySource): object {
   const groups: string[] = [];
   for (const gv of reg.groupVersions())
     if (gv.group !== '' && !groups.includes(gv.group)) groups.push(gv.group);
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => groupEntry(reg, g)) };
 }
 
-export function apiGroup(reg: Registry, group: string): object | undefined {
+export function apiGroup(reg: DiscoverySource, group: string): object | undefined {
   if (!reg.groupVersions().some((gv) => gv.group === group)) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(reg, group) };
 }
@@ -137,7 +159,11 @@ function discoveryResource(def: ResourceDef): object {
 }
 
 /** The aggregated form of /api (core only) or /apis (every group), in one document. */
-export function aggregatedDiscovery(reg: Registry, legacy: boolean, version: 'v2' | 'v2beta1'): object {
+export function aggregatedDiscovery(
+  reg: DiscoverySource,
+  legacy: boolean,
+  version: 'v2' | 'v2beta1',
+): object {
   const groups: string[] = [];
   for (const gv of reg.groupVersions()) {
     if ((gv.group === '') === legacy && !groups.includes(gv.group)) groups.push(gv.group);

@@ -16,6 +16,11 @@ export class InflightLimiter {
 
   constructor(private readonly limits: InflightLimits = DEFAULT_INFLIGHT) {}
 
+  /** Requests holding a slot now (apiserver_current_inflight_requests). */
+  inflight(): { readOnly: number; mutating: number } {
+    return { readOnly: this.readOnly, mutating: this.mutating };
+  }
+
   /** Reserves a slot or throws TooManyRequests; call the returned function when the request ends. */
   acquire(isMutating: boolean): () => void {
     if (isMutating ? this.mutating >= this.limits.mutating : this.readOnly >= this.limits.readOnly) {

@@ -19,6 +19,8 @@ import {
   apiGroupList,
   apiResourceList,
   apiVersions,
+  type DiscoverySource,
+  withServedGroups,
 } from './discovery.js';
 import { evictPod } from './eviction.js';
 import { checkFields, duplicatesIn, fieldValidationMode } from './fieldcheck.js';
@@ -35,14 +37,19 @@ import {
 } from './handlers.js';
 import { attachWarnings, decodeBody, mediaType, readBody, sendError, sendJson } from './http.js';
 import { InflightLimiter, type InflightLimits } from './inflight.js';
+import { resourcePrefix } from './keys.js';
+import { ApiServerMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
+import { proxyToNode } from './nodeproxy.js';
 import { ObjectStore, qualifiedResource } from './objectstore.js';
 import { applyPatch, type PatchRequest, patchDocument } from './patch.js';
 import { servePodLog } from './podlogs.js';
 import { type PodStream, servePodStream } from './podstreams.js';
 import { parseRequest, type ResourceRequest } from './requestinfo.js';
+import { METRICS_GROUP, METRICS_RESOURCES, serveResourceMetrics } from './resource-metrics/api.js';
+import { MetricsScraper, type ScrapeClock } from './resource-metrics/scraper.js';
 import { applyScale, scaleOf } from './scale.js';
 import { listJson, objectJson } from './serialized.js';
-import { ServiceAccountTokens } from './serviceaccounttoken.js';
+import { ServiceAccountTokens, type TokenLifetimePolicy } from './serviceaccounttoken.js';
 import { ServiceAllocator } from './serviceips.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
@@ -61,6 +68,12 @@ export interface ApiServerOptions {
   version?: Record<string, string>;
   /** Signs and checks service-account tokens; default: a key generated in memory on first use. */
   tokenSigner?: TokenSigner;
+  /** Lifetime rules for issued tokens (extension of the kubelet's tokens, a maximum). */
+  tokenLifetime?: TokenLifetimePolicy;
+  /** How often the kubelets' resource metrics are scraped for metrics.k8s.io (default 15 s). */
+  metricResolutionMs?: number;
+  /** Drives the metrics scrape period (tests: a FakeClock). */
+  clock?: ScrapeClock;
 }
 
 export const KUBE_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-k8ts' };
@@ -74,12 +87,21 @@ export class ApiServer {
   private readonly minRequestTimeout: number;
   private readonly versionInfo: object;
   private readonly tokens: ServiceAccountTokens;
+  readonly metrics: ApiServerMetrics;
+  /** Scrapes the kubelets' resource metrics for metrics.k8s.io (kubectl top). */
+  readonly resourceMetrics: MetricsScraper;
+  private readonly discovery: DiscoverySource;
 
   constructor(opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
     this.store = new ObjectStore(opts.backend);
     this.inflight = new InflightLimiter(opts.inflight);
+    this.metrics = new ApiServerMetrics({
+      inflight: this.inflight,
+      storage: { counts: () => storedObjectCounts(this.registry, opts.backend) },
+    });
     this.minRequestTimeout = opts.minRequestTimeoutSeconds ?? 1800;
+    this.discovery = withServedGroups(this.registry, METRICS_RESOURCES);
     const namespaces = this.registry.lookup('', 'v1', 'namespaces');
     if (!namespaces) throw new Error('the registry has no namespaces resource');
     this.ctx = {
@@ -93,6 +115,13 @@ export class ApiServer {
       persistentVolumeClaims: this.registry.lookup('', 'v1', 'persistentvolumeclaims'),
       storageClasses: this.registry.lookup('storage.k8s.io', 'v1', 'storageclasses'),
     };
+    const nodes = this.registry.lookup('', 'v1', 'nodes');
+    this.resourceMetrics = new MetricsScraper({
+      clock: opts.clock ?? { setTimeout, clearTimeout },
+      intervalMs: opts.metricResolutionMs,
+      listNodes: async () =>
+        nodes ? (await listObjects(this.ctx, { def: nodes }, new URLSearchParams())).items : [],
+    });
     const services = this.registry.lookup('', 'v1', 'services');
     if (services) {
       this.ctx.serviceIps = {
@@ -106,6 +135,7 @@ export class ApiServer {
       this.registry,
       () => (signer ??= new TokenSigner(generateSigningKeys())),
       [signer?.issuer ?? DEFAULT_ISSUER],
+      opts.tokenLifetime,
     );
     this.versionInfo = {
       ...KUBE_VERSION,
@@ -140,6 +170,7 @@ export class ApiServer {
       this.server!.listen(port, host, () => resolve());
     });
     const addr = this.server.address() as AddressInfo;
+    this.resourceMetrics.start();
     const advertise = advertiseAddress(addr.address);
     if (this.ctx.serviceIps) {
       await bootstrapKubernetesService(
@@ -155,6 +186,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    await this.resourceMetrics.stop();
     this.store.stop();
     if (this.server) {
       this.server.closeAllConnections();
@@ -170,7 +202,24 @@ export class ApiServer {
         this.serveOther(req, res, url);
         return;
       }
-      if (info.verb === 'watch' || LONG_RUNNING_SUBRESOURCES.has(info.subresource ?? '')) {
+      const started = performance.now();
+      const contentType = req.headers['content-type'];
+      const longRunning = info.verb === 'watch' || LONG_RUNNING_SUBRESOURCES.has(info.subresource ?? '');
+      const endLongRunning = longRunning ? this.metrics.longRunningStarted(info, contentType) : undefined;
+      res.once('close', () => {
+        endLongRunning?.();
+        const dryRun = url.search.includes('dryRun=');
+        const served = res.statusCode !== 404 || this.serves(info);
+        this.metrics.observe(
+          info,
+          contentType,
+          dryRun,
+          res.statusCode,
+          (performance.now() - started) / 1000,
+          served,
+        );
+      });
+      if (longRunning) {
         // Long-running requests do not hold an in-flight slot (upstream's longRunningRequestCheck).
         await this.serveResource(req, res, info, url.searchParams);
         return;
@@ -187,12 +236,27 @@ export class ApiServer {
     }
   }
 
+  /** Whether the request names a resource this server has (else its metrics labels are blanked). */
+  private serves(info: ResourceRequest): boolean {
+    if (this.registry.lookup(info.group, info.version, info.resource)) return true;
+    return METRICS_RESOURCES.some(
+      (d) => d.group === info.group && d.version === info.version && d.plural === info.resource,
+    );
+  }
+
   private serveOther(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const parts = path.split('/').filter(Boolean);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundPath(path);
     if (path === '/version') {
       sendJson(res, 200, this.versionInfo);
+      return;
+    }
+    if (path === '/metrics') {
+      void this.metrics.text().then((text) => {
+        res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE });
+        res.end(text);
+      });
       return;
     }
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
@@ -221,7 +285,7 @@ export class ApiServer {
     const aggregated =
       (path === '/api' || path === '/apis') && aggregatedDiscoveryVersion(req.headers.accept);
     if (aggregated) {
-      const body = aggregatedDiscovery(this.registry, path === '/api', aggregated);
+      const body = aggregatedDiscovery(this.discovery, path === '/api', aggregated);
       sendJson(res, 200, body, {
         'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`,
         Vary: 'Accept',
@@ -233,26 +297,26 @@ export class ApiServer {
       return;
     }
     if (path === '/apis') {
-      sendJson(res, 200, apiGroupList(this.registry));
+      sendJson(res, 200, apiGroupList(this.discovery));
       return;
     }
     if (parts[0] === 'api' && parts.length === 2) {
-      if (!this.registry.groupVersions().some((gv) => gv.group === '' && gv.version === parts[1]))
+      if (!this.discovery.groupVersions().some((gv) => gv.group === '' && gv.version === parts[1]))
         throw notFoundPath(path);
-      sendJson(res, 200, apiResourceList(this.registry, '', parts[1]));
+      sendJson(res, 200, apiResourceList(this.discovery, '', parts[1]));
       return;
     }
     if (parts[0] === 'apis' && parts.length === 2) {
-      const g = apiGroup(this.registry, parts[1]);
+      const g = apiGroup(this.discovery, parts[1]);
       if (!g) throw notFoundPath(path);
       sendJson(res, 200, g);
       return;
     }
     if (parts[0] === 'apis' && parts.length === 3) {
-      if (!this.registry.groupVersions().some((gv) => gv.group === parts[1] && gv.version === parts[2])) {
+      if (!this.discovery.groupVersions().some((gv) => gv.group === parts[1] && gv.version === parts[2])) {
         throw notFoundPath(path);
       }
-      sendJson(res, 200, apiResourceList(this.registry, parts[1], parts[2]));
+      sendJson(res, 200, apiResourceList(this.discovery, parts[1], parts[2]));
       return;
     }
     throw notFoundPath(path);
@@ -265,6 +329,12 @@ export class ApiServer {
     query: URLSearchParams,
   ): Promise<void> {
     const def = this.registry.lookup(info.group, info.version, info.resource);
+    if (!def && info.group === METRICS_GROUP && this.ctx.pods) {
+      const nodes = this.registry.lookup('', 'v1', 'nodes')!;
+      const src = { ctx: this.ctx, nodes, pods: this.ctx.pods, store: this.resourceMetrics.store };
+      sendJson(res, 200, await serveResourceMetrics(src, info, query));
+      return;
+    }
     if (!def) throw notFoundPath(new URL(req.url ?? '/', 'http://x').pathname);
     const t: Target = { def, namespace: def.namespaced ? info.namespace : undefined, name: info.name };
     if (def.namespaced && info.namespace === undefined && info.verb !== 'list' && info.verb !== 'watch') {
@@ -455,7 +525,10 @@ export class ApiServer {
     }
     if (sub === 'token' && info.verb === 'create' && def.kind === 'ServiceAccount') {
       const body = decodeBody(await readBody(req), req.headers['content-type']);
-      sendJson(res, 201, await this.tokens.request(t.namespace!, t.name, body));
+      const warnings: string[] = [];
+      const issued = await this.tokens.request(t.namespace!, t.name, body, warnings);
+      if (warnings.length > 0) attachWarnings(res, warnings);
+      sendJson(res, 201, issued);
       return;
     }
     if (sub === 'binding' && info.verb === 'create') {
@@ -468,6 +541,10 @@ export class ApiServer {
         status: 'Success',
         code: 201,
       });
+      return;
+    }
+    if (def.kind === 'Node' && sub === 'proxy') {
+      await proxyToNode(ctx, def, t.name, info.rest, req, res);
       return;
     }
     if (def.kind === 'Pod' && sub === 'log' && info.verb === 'get') {
@@ -579,6 +656,17 @@ const NODE_STREAMS = new Set(['exec', 'attach', 'portforward']);
 
 /** Subresources whose requests may stay open indefinitely. */
 const LONG_RUNNING_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+
+/** apiserver_storage_objects: how many objects each stored resource holds, as upstream names them. */
+async function storedObjectCounts(reg: Registry, backend: Backend): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const def of reg.resources) {
+    if (def.sharedStorage || (def.verbs && !def.verbs.includes('list'))) continue;
+    const { count } = await backend.list(resourcePrefix(def), { limit: 1 });
+    out.set(def.group ? `${def.plural}.${def.group}` : def.plural, count);
+  }
+  return out;
+}
 
 function notFoundPath(path: string): K8tsError {
   return new K8tsError('NotFound', `the server could not find the requested resource (${path})`);

@@ -18,6 +18,27 @@ const MAX_EXPIRATION_SECONDS = 2 ** 32;
 const DEFAULT_EXPIRATION_SECONDS = 3600;
 /** A pod being deleted keeps its tokens valid this long past its deletionTimestamp (upstream: 60 s). */
 const DELETED_POD_GRACE_MS = 60_000;
+/**
+ * The lifetime the kubelet asks for its projected tokens (upstream: 1 h 7 s). A pod-bound token asked for
+ * with exactly this lifetime is really issued for EXTENDED_TOKEN_SECONDS, with a `warnafter` claim at the
+ * requested expiry: upstream's safe rollout of bound tokens, so clients that never reread the file keep working.
+ */
+export const WARN_ONLY_BOUND_TOKEN_SECONDS = 3607;
+export const EXTENDED_TOKEN_SECONDS = 365 * 24 * 3600;
+
+/** Upstream's --service-account-extend-token-expiration and --service-account-max-token-expiration. */
+export interface TokenLifetimePolicy {
+  /** Extend pod-bound tokens of the kubelet's lifetime (default true). */
+  extendExpiration?: boolean;
+  /** Requests for longer tokens are shortened to this many seconds (default: no cap). */
+  maxExpirationSeconds?: number;
+}
+
+/** Checks a --service-account-max-token-expiration value as upstream does: between 1 h and 2^32 s. */
+export function checkMaxTokenExpiration(seconds: number): void {
+  if (!(seconds >= 3600 && seconds <= MAX_EXPIRATION_SECONDS))
+    throw new Error('the service-account-max-token-expiration must be between 1 hour and 2^32 seconds');
+}
 
 export class ServiceAccountTokens {
   private readonly defs: Record<'serviceAccounts' | 'pods' | 'secrets' | 'nodes', ResourceDef>;
@@ -29,6 +50,7 @@ export class ServiceAccountTokens {
     private readonly signerOf: () => TokenSigner,
     /** The API server's own audiences (upstream's --api-audiences, defaulting to the issuer). */
     readonly apiAudiences: string[],
+    private readonly lifetime: TokenLifetimePolicy = {},
   ) {
     const need = (plural: string) => {
       const d = registry.lookup('', 'v1', plural);
@@ -43,36 +65,52 @@ export class ServiceAccountTokens {
     };
   }
 
-  /** POST serviceaccounts/NAME/token: a signed, bound token for an existing service account. */
-  async request(namespace: string, name: string, body: unknown): Promise<Obj> {
+  /**
+   * POST serviceaccounts/NAME/token: a signed, bound token for an existing service account. A request over
+   * the maximum lifetime is shortened, with a message pushed to `warnings`.
+   */
+  async request(namespace: string, name: string, body: unknown, warnings: string[] = []): Promise<Obj> {
     const req = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Obj;
     if (req.kind && req.kind !== 'TokenRequest')
       throw new K8tsError('BadRequest', `expected a TokenRequest, not a ${req.kind}`);
     const spec: Obj = req.spec ?? {};
-    const expirationSeconds = spec.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
+    let expirationSeconds = spec.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
     validateTokenRequest(name, spec, expirationSeconds);
+    const max = this.lifetime.maxExpirationSeconds;
+    if (max && expirationSeconds > max) {
+      warnings.push(`requested expiration of ${expirationSeconds} seconds shortened to ${max} seconds`);
+      expirationSeconds = max;
+    }
     const sa = await this.ctx.store.get(this.defs.serviceAccounts, namespace, name);
     const saRef = refOf(sa);
     const bound = await this.boundObject(namespace, name, spec.boundObjectRef);
     const audiences: string[] =
       Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences : this.apiAudiences;
     const now = this.ctx.now();
-    const { token, expiresAt } = await this.signerOf().issueBound({
+    const extend =
+      (this.lifetime.extendExpiration ?? true) &&
+      bound.pod !== undefined &&
+      expirationSeconds === WARN_ONLY_BOUND_TOKEN_SECONDS &&
+      audiences.every((a) => this.apiAudiences.includes(a));
+    const { token } = await this.signerOf().issueBound({
       namespace,
       serviceAccount: saRef,
       ...bound,
       audiences,
-      expirationSeconds,
+      expirationSeconds: extend ? EXTENDED_TOKEN_SECONDS : expirationSeconds,
+      warnAfterSeconds: extend ? expirationSeconds : undefined,
       now: now.getTime(),
     });
     const outSpec: Obj = { audiences, expirationSeconds };
     if (spec.boundObjectRef) outSpec.boundObjectRef = spec.boundObjectRef;
+    // The status reports the lifetime asked for (so the kubelet refreshes on time), even when extended.
+    const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + expirationSeconds * 1000);
     return {
       kind: 'TokenRequest',
       apiVersion: 'authentication.k8s.io/v1',
       metadata: { name, namespace, creationTimestamp: timestamp(now) },
       spec: outSpec,
-      status: { token, expirationTimestamp: timestamp(new Date(expiresAt)) },
+      status: { token, expirationTimestamp: timestamp(expiresAt) },
     };
   }
 

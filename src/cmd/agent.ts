@@ -1,6 +1,7 @@
 // `k8ts agent`: only the node (containerd under k8ts plus the kubelet), joined to a remote API server.
 import { mkdirSync } from 'node:fs';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
+import { KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
 import { defaultNodeName, nodeUnavailableReason, startNode } from './node.js';
 import { defaultDataDir } from './server.js';
 
@@ -13,15 +14,12 @@ export const AGENT_FLAGS: FlagSpec = {
   'kubelet-port': { type: 'number', default: 10250, help: 'the kubelet port (0 picks one)' },
   'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
   'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
-  'pod-manifest-path': {
+  'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the cluster DNS domain' },
+  'cluster-dns': {
     type: 'string',
-    help: 'static pod manifests the kubelet runs without the API server (default: <data-dir>/manifests)',
+    help: "pods' nameserver (default: the node's own DNS server on its pod bridge address)",
   },
-  'file-check-frequency': {
-    type: 'number',
-    default: 20,
-    help: 'seconds between reads of the manifest directory (it is also watched)',
-  },
+  ...KUBELET_FLAGS,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -48,8 +46,9 @@ export async function runAgent(args: string[]): Promise<void> {
     nodeIP: flags['node-ip'] as string | undefined,
     bridge: flags['cni-bridge'] as string,
     cgroupRoot: flags['cgroup-root'] as string,
-    podManifestPath: flags['pod-manifest-path'] as string | undefined,
-    fileCheckFrequencySeconds: flags['file-check-frequency'] as number,
+    clusterDomain: flags['cluster-domain'] as string,
+    clusterDNS: flags['cluster-dns'] as string | undefined,
+    kubelet: kubeletSettings(flags),
   });
   console.log(`k8ts: node ${nodeName} started against ${server} (kubelet port ${node.kubelet.port})`);
   void node.kubelet.ready.then(() =>

@@ -2,7 +2,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseDuration } from '../api/protobuf/timefmt.js';
 import { ApiServer } from '../apiserver/server.js';
+import { checkMaxTokenExpiration } from '../apiserver/serviceaccounttoken.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/index.js';
 import { loadOrCreateSigningKeys } from '../serviceaccount/keys.js';
@@ -12,6 +14,7 @@ import { startCompactor } from '../storage/compactor.js';
 import { openBackend } from '../storage/index.js';
 import { runElected } from './elected.js';
 import { type FlagSpec, parseFlags, usage } from './flags.js';
+import { KUBELET_FLAGS, kubeletSettings } from './kubelet-flags.js';
 import {
   defaultNodeName,
   nodeUnavailableReason,
@@ -30,10 +33,25 @@ export const SERVER_FLAGS: FlagSpec = {
     help: 'empty: SQLite in the data dir; etcd://host:port[,host:port]',
   },
   'service-cidr': { type: 'string', default: '10.43.0.0/16', help: 'IPv4 range for Service cluster IPs' },
+  'service-account-extend-token-expiration': {
+    type: 'boolean',
+    default: true,
+    help: "issue the kubelet's pod-bound tokens for a year, with a warnafter claim at the asked expiry",
+  },
+  'service-account-max-token-expiration': {
+    type: 'string',
+    default: '',
+    help: 'longest token lifetime issued, a duration such as 48h (empty: no cap)',
+  },
   'min-request-timeout': {
     type: 'number',
     default: 1800,
     help: 'watches end after 1x..2x this many seconds',
+  },
+  'metric-resolution': {
+    type: 'number',
+    default: 15,
+    help: 'seconds between scrapes of the kubelets for metrics.k8s.io (kubectl top)',
   },
   'node-monitor-period': { type: 'number', default: 5, help: 'seconds between node health checks' },
   'node-monitor-grace-period': {
@@ -73,15 +91,12 @@ export const SERVER_FLAGS: FlagSpec = {
   'kubelet-port': { type: 'number', default: 10250, help: "the local node's kubelet port (0 picks one)" },
   'cni-bridge': { type: 'string', default: 'k8ts0', help: 'the Linux bridge pods attach to' },
   'cgroup-root': { type: 'string', default: '/kubepods', help: "parent cgroup of the pods' cgroups" },
-  'pod-manifest-path': {
+  'cluster-domain': { type: 'string', default: 'cluster.local', help: 'the cluster DNS domain' },
+  'cluster-dns': {
     type: 'string',
-    help: 'static pod manifests the kubelet runs without the API server (default: <data-dir>/manifests)',
+    help: "pods' nameserver (default: the node's own DNS server on its pod bridge address)",
   },
-  'file-check-frequency': {
-    type: 'number',
-    default: 20,
-    help: 'seconds between reads of the manifest directory (it is also watched)',
-  },
+  ...KUBELET_FLAGS,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -110,11 +125,14 @@ current-context: k8ts
 
 export async function runServer(args: string[]): Promise<void> {
   const flags = parseFlags(args, SERVER_FLAGS);
+  const maxTokenSeconds = maxTokenExpirationSeconds(flags['service-account-max-token-expiration'] as string);
   if (flags.help) {
     console.log(`usage: k8ts server [flags]\n${usage(SERVER_FLAGS)}`);
     return;
   }
   const dataDir = (flags['data-dir'] as string | undefined) ?? defaultDataDir();
+  // Bad eviction or image GC flags stop the start here, before anything runs.
+  const kubelet = kubeletSettings(flags);
   mkdirSync(dataDir, { recursive: true });
   const endpoint = (flags['datastore-endpoint'] as string) || `sqlite://${join(dataDir, 'state.db')}`;
   const started = Date.now();
@@ -134,6 +152,11 @@ export async function runServer(args: string[]): Promise<void> {
     tokenSigner,
     minRequestTimeoutSeconds: flags['min-request-timeout'] as number,
     serviceCidr: flags['service-cidr'] as string,
+    tokenLifetime: {
+      extendExpiration: flags['service-account-extend-token-expiration'] as boolean,
+      maxExpirationSeconds: maxTokenSeconds,
+    },
+    metricResolutionMs: (flags['metric-resolution'] as number) * 1000,
   });
   const addr = await api.listen(flags.port as number, flags['bind-address'] as string);
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
@@ -188,8 +211,9 @@ export async function runServer(args: string[]): Promise<void> {
           nodeIP: flags['node-ip'] as string | undefined,
           bridge: flags['cni-bridge'] as string,
           cgroupRoot: flags['cgroup-root'] as string,
-          podManifestPath: flags['pod-manifest-path'] as string | undefined,
-          fileCheckFrequencySeconds: flags['file-check-frequency'] as number,
+          clusterDomain: flags['cluster-domain'] as string,
+          clusterDNS: flags['cluster-dns'] as string | undefined,
+          kubelet,
         },
         runtimeStarting,
       ).then(
@@ -223,4 +247,19 @@ export async function runServer(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** --service-account-max-token-expiration as seconds (undefined when unset); a bad value stops the start. */
+function maxTokenExpirationSeconds(flag: string): number | undefined {
+  if (!flag) return undefined;
+  let seconds: number;
+  try {
+    seconds = Number(parseDuration(flag) / 1_000_000_000n);
+  } catch {
+    throw new Error(
+      `--service-account-max-token-expiration: ${JSON.stringify(flag)} is not a duration such as 48h`,
+    );
+  }
+  checkMaxTokenExpiration(seconds);
+  return seconds;
 }

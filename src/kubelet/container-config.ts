@@ -12,6 +12,8 @@ import type {
   PodSandboxConfig,
   PortMapping,
 } from '../runtime/cri/types.js';
+import type { PodCgroupConfig } from './cgroups.js';
+import { type ClusterDnsConfig, podDns } from './dns.js';
 import type { ResolvConf } from './host.js';
 import {
   ANNOTATION_RESTART_COUNT,
@@ -48,21 +50,46 @@ export function podCgroupParent(pod: Obj, root = '/kubepods'): string {
   return `${root}/${qos.toLowerCase()}/${leaf}`;
 }
 
-/** DNS for the sandbox: the host's resolv.conf (no cluster DNS yet), or the pod's own with dnsPolicy None. */
+function sumOrInitMax(pod: Obj, kind: 'requests' | 'limits', resource: string): number {
+  let sum = 0;
+  for (const c of pod.spec?.containers ?? []) sum += quantity(c.resources?.[kind]?.[resource]) ?? 0;
+  for (const c of pod.spec?.initContainers ?? [])
+    sum = Math.max(sum, quantity(c.resources?.[kind]?.[resource]) ?? 0);
+  return sum + (quantity(pod.spec?.overhead?.[resource]) ?? 0);
+}
+
+/**
+ * The pod cgroup's own limits, as upstream's ResourceConfigForPod: cpu shares from the summed requests
+ * (2 for BestEffort); a CFS quota and a memory limit from the summed limits when every container declares
+ * one (always for Guaranteed).
+ */
+export function podCgroupConfig(pod: Obj): PodCgroupConfig {
+  const qos = computePodQOS(pod);
+  if (qos === 'BestEffort') return { cpuShares: MIN_SHARES };
+  const containers: Obj[] = pod.spec?.containers ?? [];
+  const cpuReq = Math.round(sumOrInitMax(pod, 'requests', 'cpu') * 1000);
+  const cpuLim = Math.round(sumOrInitMax(pod, 'limits', 'cpu') * 1000);
+  const memLim = Math.floor(sumOrInitMax(pod, 'limits', 'memory'));
+  const cpuDeclared = containers.every((c) => (quantity(c.resources?.limits?.cpu) ?? 0) > 0);
+  const memDeclared = containers.every((c) => (quantity(c.resources?.limits?.memory) ?? 0) > 0);
+  const shares = Math.min(MAX_SHARES, Math.max(MIN_SHARES, Math.floor((cpuReq * 1024) / 1000)));
+  const out: PodCgroupConfig = { cpuShares: shares };
+  if (qos === 'Guaranteed' || cpuDeclared) {
+    out.cpuPeriodUs = CPU_PERIOD_US;
+    out.cpuQuotaUs = Math.max(MIN_QUOTA_US, Math.floor((cpuLim * CPU_PERIOD_US) / 1000));
+  }
+  if (qos === 'Guaranteed' || memDeclared) out.memoryLimitBytes = memLim;
+  return out;
+}
+
+/** DNS for the sandbox, by dnsPolicy (see dns.ts; the events it asks for are the pod syncer's). */
 export function podDnsConfig(
   pod: Obj,
   host: ResolvConf,
+  cluster?: ClusterDnsConfig,
 ): { servers: string[]; searches: string[]; options: string[] } {
-  const spec = pod.spec ?? {};
-  const custom = spec.dnsConfig ?? {};
-  const base = spec.dnsPolicy === 'None' ? { servers: [], searches: [], options: [] } : host;
-  const options = [...base.options];
-  for (const o of custom.options ?? []) options.push(o.value !== undefined ? `${o.name}:${o.value}` : o.name);
-  return {
-    servers: [...base.servers, ...(custom.nameservers ?? [])],
-    searches: [...base.searches, ...(custom.searches ?? [])],
-    options,
-  };
+  const { servers, searches, options } = podDns(pod, host, cluster);
+  return { servers, searches, options };
 }
 
 export function portMappings(pod: Obj): PortMapping[] {
@@ -84,7 +111,10 @@ export function portMappings(pod: Obj): PortMapping[] {
 export interface SandboxOptions {
   dataDir: string;
   attempt: number;
+  /** The host's resolv.conf (dnsPolicy Default). */
   dns: ResolvConf;
+  /** The cluster DNS (dnsPolicy ClusterFirst); without it those pods get the host's. */
+  clusterDns?: ClusterDnsConfig;
   cgroupRoot?: string;
 }
 
@@ -98,7 +128,7 @@ export function sandboxConfig(pod: Obj, o: SandboxOptions): PodSandboxConfig {
     metadata: { name: m.name, uid: m.uid, namespace: m.namespace, attempt: o.attempt },
     hostname,
     logDirectory: podLogDir(o.dataDir, pod),
-    dnsConfig: podDnsConfig(pod, o.dns),
+    dnsConfig: podDnsConfig(pod, o.dns, o.clusterDns),
     portMappings: portMappings(pod),
     labels: {
       ...(m.labels ?? {}),
@@ -130,8 +160,40 @@ function quantity(v: unknown): number | undefined {
   return q ? quantityToNumber(q) : undefined;
 }
 
-/** cpu shares from the request, CFS quota from the limit, memory limit in bytes (upstream's cgroupfs mapping). */
-export function linuxResources(container: Obj): LinuxContainerResources {
+/** How the node's cgroups keep containers from swapping past their memory limit. */
+export type SwapControl = 'none' | 'memsw' | 'unified';
+
+export interface ResourceOptions {
+  /** The node's memory capacity in bytes (the Burstable OOM score adjustment is relative to it). */
+  memoryCapacity?: number;
+  /** 'memsw': cgroup v1 with swap accounting; 'unified': cgroup v2 with memory.swap.max. */
+  swap?: SwapControl;
+}
+
+const GUARANTEED_OOM_SCORE_ADJ = -997;
+const BEST_EFFORT_OOM_SCORE_ADJ = 1000;
+
+/**
+ * upstream's GetContainerOOMScoreAdjust: Guaranteed last, BestEffort first, Burstable in between by the
+ * share of the node's memory the container requests (2..999).
+ */
+export function oomScoreAdj(pod: Obj, container: Obj, memoryCapacity: number): number {
+  const qos = computePodQOS(pod);
+  if (qos === 'Guaranteed') return GUARANTEED_OOM_SCORE_ADJ;
+  if (qos === 'BestEffort') return BEST_EFFORT_OOM_SCORE_ADJ;
+  const request = quantity(container.resources?.requests?.memory) ?? 0;
+  const adj = memoryCapacity > 0 ? 1000 - Math.trunc((1000 * request) / memoryCapacity) : 1000;
+  if (adj < 1000 + GUARANTEED_OOM_SCORE_ADJ) return 1000 + GUARANTEED_OOM_SCORE_ADJ;
+  if (adj === BEST_EFFORT_OOM_SCORE_ADJ) return adj - 1;
+  return adj;
+}
+
+/**
+ * cpu shares from the request, CFS quota from the limit, memory limit in bytes (upstream's cgroupfs
+ * mapping; runc turns shares into cpu.weight on cgroup v2). With swap off, as upstream runs, a memory
+ * limit also caps swap: memory+swap equal to the limit on v1, memory.swap.max 0 on v2.
+ */
+export function linuxResources(container: Obj, o: ResourceOptions = {}): LinuxContainerResources {
   const req = container.resources?.requests ?? {};
   const lim = container.resources?.limits ?? {};
   const cpuReq = quantity(req.cpu ?? lim.cpu);
@@ -143,7 +205,11 @@ export function linuxResources(container: Obj): LinuxContainerResources {
   const out: LinuxContainerResources = { cpuShares: shares, cpuPeriod: CPU_PERIOD_US };
   if (cpuLim !== undefined)
     out.cpuQuota = Math.max(MIN_QUOTA_US, Math.floor((milli(cpuLim) * CPU_PERIOD_US) / 1000));
-  if (memLim !== undefined) out.memoryLimitInBytes = Math.floor(memLim);
+  if (memLim !== undefined) {
+    out.memoryLimitInBytes = Math.floor(memLim);
+    if (o.swap === 'memsw') out.memorySwapLimitInBytes = out.memoryLimitInBytes;
+  }
+  if (o.swap === 'unified') out.unified = { 'memory.swap.max': '0' };
   return out;
 }
 
@@ -183,6 +249,8 @@ export interface ContainerOptions {
   image: string;
   /** The container's volume mounts (src/kubelet/volumes). */
   mounts?: Mount[];
+  /** Memory capacity and swap control for the cgroup values. */
+  resources?: ResourceOptions;
 }
 
 export function containerConfig(pod: Obj, container: Obj, o: ContainerOptions): ContainerConfig {
@@ -212,6 +280,14 @@ export function containerConfig(pod: Obj, container: Obj, o: ContainerOptions): 
     stdin: container.stdin === true,
     stdinOnce: container.stdinOnce === true,
     tty: container.tty === true,
-    linux: { resources: linuxResources(container), securityContext: containerSecurity(pod, container) },
+    linux: {
+      resources: {
+        ...linuxResources(container, o.resources),
+        ...(o.resources?.memoryCapacity
+          ? { oomScoreAdj: oomScoreAdj(pod, container, o.resources.memoryCapacity) }
+          : {}),
+      },
+      securityContext: containerSecurity(pod, container),
+    },
   };
 }

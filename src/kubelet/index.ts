@@ -15,9 +15,18 @@ import {
   restEventSink,
   SharedInformerFactory,
 } from '../client/index.js';
+import { containerdPaths } from '../runtime/containerd-config.js';
 import type { CriClient } from '../runtime/cri/client.js';
+import { BUSYBOX_IMAGE, PAUSE_IMAGE } from '../runtime/images.js';
+import { swapControl } from './cgroups.js';
+import { EvictionManager } from './eviction/manager.js';
+import { type StatsProvider as EvictionStatsProvider, hostStats } from './eviction/stats.js';
+import { hardEvictionReserve, parseEvictionConfig, type Threshold } from './eviction/thresholds.js';
 import { hostFacts, hostResolvConf, internalIP } from './host.js';
+import { ImageGCManager, type ImageGCPolicy } from './image-gc.js';
+import { LABEL_MANAGED } from './labels.js';
 import { logResolver } from './logs.js';
+import { instrumentRuntime, KubeletMetrics, PodStartTracker, resourceMetricsText } from './metrics.js';
 import { NodeAgent } from './node-agent.js';
 import { allocatable } from './node-status.js';
 import { Pleg } from './pleg.js';
@@ -30,6 +39,7 @@ import { startKubeletServer } from './server.js';
 import { StaticPodSource } from './static/file-source.js';
 import { isMirrorPod, podFullName } from './static/manifest.js';
 import { MirrorPods } from './static/mirror.js';
+import { StatsProvider } from './stats.js';
 import { StatusManager } from './status-manager.js';
 import { streamResolver } from './streams.js';
 
@@ -49,12 +59,29 @@ export interface KubeletOptions {
   /** The kubelet server's port (default 10250; 0 picks one) and bind address (default 0.0.0.0). */
   port?: number;
   bindAddress?: string;
+  /** The cluster domain pods' search paths end with (default cluster.local). */
+  clusterDomain?: string;
+  /**
+   * The nameservers of pods with dnsPolicy ClusterFirst, asked at each sandbox creation (a node learns its
+   * DNS address with its podCIDR). Empty: those pods get the host's DNS, as upstream without clusterDNS.
+   */
+  clusterDNS?(): string[];
   /** Parent of the pods' cgroups (default /kubepods). */
   cgroupRoot?: string;
   /** Pods synced in parallel (default 64; a pod waiting out its grace period holds one). */
   workers?: number;
   /** Pods started at once (default 8: on a busy runtime, fewer at once start the first ones sooner). */
   parallelStarts?: number;
+  /** Node-pressure eviction: thresholds (default upstream's hard ones), transition period, soft grace cap. */
+  eviction?: {
+    thresholds?: Threshold[];
+    pressureTransitionPeriodMs?: number;
+    maxPodGracePeriodSeconds?: number;
+  };
+  /** Image GC thresholds (default 85% / 80%, 2 minutes). */
+  imageGC?: ImageGCPolicy;
+  /** Node and pod usage (default: read from the host, CRI and cgroups). */
+  stats?: EvictionStatsProvider;
   /** Static pod manifests (default `<dataDir>/manifests`; '' turns static pods off). */
   podManifestPath?: string;
   /** How often the manifest directory is read again besides watching it (default 20 s, as upstream). */
@@ -73,9 +100,13 @@ export interface Kubelet {
     syncs: number;
     statusWrites: number;
     relists: number;
+    evictions: number;
+    imagesRemoved: number;
     staticPods: number;
     mirrorCreates: number;
   };
+  /** Node, pod and container usage (the Summary API); for node-pressure checks too. */
+  readonly resourceStats: StatsProvider;
   stop(): Promise<void>;
 }
 
@@ -98,6 +129,20 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     log,
   });
   const nodeIP = opts.nodeIP ?? internalIP();
+  // Every CRI call below is counted and timed for /metrics; the scrapes themselves use the plain client.
+  const rawCri = opts.cri;
+  const metrics = new KubeletMetrics(runningCounts(rawCri));
+  const cri = instrumentRuntime(rawCri, metrics);
+  opts = { ...opts, cri };
+  const resourceStats = new StatsProvider({
+    cri: rawCri,
+    nodeName: opts.nodeName,
+    cgroupRoot: opts.cgroupRoot,
+    clock,
+  });
+  const podStarts = new PodStartTracker(metrics, () => clock.now());
+  const thresholds = opts.eviction?.thresholds ?? parseEvictionConfig({});
+  const reserve = hardEvictionReserve(thresholds);
   const version = await opts.cri.version();
   const facts = hostFacts(opts.dataDir);
 
@@ -112,6 +157,16 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     port: opts.port ?? DEFAULT_KUBELET_PORT,
     logs: logResolver(opts.cri, findPod),
     streams: streamResolver(opts.cri, findPod),
+    metrics: {
+      metrics: () => metrics.text(),
+      resourceMetrics: async () => resourceMetricsText(await resourceStats.summary()),
+      summary: () => resourceStats.summary(),
+    },
+  });
+  podInformer.addEventHandler({
+    onAdd: (p) => podStarts.seen(p.metadata.uid),
+    onUpdate: () => {},
+    onDelete: (p) => podStarts.forget(p.metadata.uid),
   });
 
   const agent = new NodeAgent({
@@ -128,8 +183,10 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     clock,
     log,
     onPodCIDR: (cidr) => opts.setPodCIDR(cidr),
+    pressure: () => eviction.conditions(),
+    evictionReserve: reserve,
   });
-  const status = new StatusManager(rest, log);
+  const status = new StatusManager(rest, log, (uid, st) => podStarts.statusWritten(uid, st.phase));
   const mirrors = new MirrorPods({
     rest,
     nodeName: opts.nodeName,
@@ -155,12 +212,19 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     log,
     dataDir: opts.dataDir,
     dns: hostResolvConf(),
+    clusterDns: () => {
+      const servers = opts.clusterDNS?.() ?? [];
+      return servers.length > 0 ? { domain: opts.clusterDomain ?? 'cluster.local', servers } : undefined;
+    },
     cgroupRoot: opts.cgroupRoot,
     hostIPs: () => [nodeIP],
-    nodeAllocatable: () => allocatable(facts),
+    nodeAllocatable: () => allocatable(facts, reserve),
     parallelStarts: opts.parallelStarts,
     probes,
     memoryBackedSecrets: true,
+    resources: { memoryCapacity: facts.memoryBytes, swap: swapControl() },
+    admit: (pod) => eviction.admit(pod),
+    podCgroups: true,
     mirrors,
     networkReady: () => networkUp,
     // A pod held by a missing ConfigMap or Secret starts as soon as it appears.
@@ -199,6 +263,50 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     clock,
     log,
   );
+
+  const stats =
+    opts.stats ??
+    hostStats({
+      dataDir: opts.dataDir,
+      cri: opts.cri,
+      imageFsPath: containerdPaths(opts.dataDir).root,
+      cgroupRoot: opts.cgroupRoot,
+    });
+  const imageGC = new ImageGCManager({
+    cri: opts.cri,
+    clock,
+    log,
+    imageFs: async () => (await stats.node()).imageFs,
+    policy: opts.imageGC,
+    protectedImages: [PAUSE_IMAGE, BUSYBOX_IMAGE],
+    recorder,
+    nodeRef: { kind: 'Node', name: opts.nodeName },
+  });
+  const eviction = new EvictionManager({
+    clock,
+    log,
+    stats,
+    thresholds,
+    pressureTransitionPeriodMs: opts.eviction?.pressureTransitionPeriodMs,
+    maxPodGracePeriodSeconds: opts.eviction?.maxPodGracePeriodSeconds,
+    activePods: () =>
+      podInformer.store
+        .list()
+        .filter(
+          (p) =>
+            p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp,
+        ),
+    async evict({ pod, status, message, gracePeriodSeconds }) {
+      recorder.event(pod, 'Warning', 'Evicted', message);
+      syncer.failPod(pod.metadata.uid, status, gracePeriodSeconds);
+      workers.enqueue(pod.metadata.uid);
+    },
+    reclaimImages: async () => {
+      await imageGC.deleteUnusedImages();
+    },
+    onConditionsChanged: () => void agent.updateStatus().catch(() => {}),
+  });
+
   // Static pods need no API server: they start now, before the node is even registered.
   staticPods?.start();
   workers.start();
@@ -227,6 +335,9 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     // Pods off the host network need the pod network: they wait until the podCIDR is known.
     await agent.waitForPodCIDR();
     networkUp = true;
+    if (stopped) return;
+    eviction.start();
+    imageGC.start();
   })();
   run.catch((err) => log.error('kubelet failed to start', { node: opts.nodeName, error: err }));
   const ready = run.then(() => agent.waitForPodCIDR());
@@ -236,10 +347,13 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     port: server.port,
     rest,
     ready,
+    resourceStats,
     stats: () => ({
       syncs: workers.syncs,
       statusWrites: status.writes,
       relists: pleg.relists,
+      evictions: eviction.evictions,
+      imagesRemoved: imageGC.removed.length,
       staticPods: staticPods?.pods().length ?? 0,
       mirrorCreates: mirrors.creates,
     }),
@@ -247,6 +361,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       stopped = true;
       staticPods?.stop();
       pleg.stop();
+      eviction.stop();
+      imageGC.stop();
       probes.stop();
       syncer.volumes.stop();
       await syncer.objects.stop();
@@ -258,6 +374,23 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       await server.close();
       await Promise.race([recorder.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
       rest.close();
+    },
+  };
+}
+
+/** What kubelet_running_pods and kubelet_running_containers read at scrape time, from the runtime. */
+function runningCounts(cri: CriClient) {
+  const labelSelector = { [LABEL_MANAGED]: 'true' };
+  return {
+    pods: async () =>
+      (await cri.listPodSandbox({ state: { state: 'SANDBOX_READY' as const }, labelSelector })).length,
+    containers: async () => {
+      const out = new Map<string, number>();
+      for (const c of await cri.listContainers({ labelSelector })) {
+        const state = c.state.replace('CONTAINER_', '').toLowerCase();
+        out.set(state, (out.get(state) ?? 0) + 1);
+      }
+      return out;
     },
   };
 }

@@ -15,6 +15,7 @@ import type { CriClient } from '../runtime/cri/client.js';
 import { type HostFacts, hostFacts, hostUsage } from './host.js';
 import { NodeLease } from './node-lease.js';
 import {
+  type EvictionReserve,
   initialNode,
   type NodeIdentity,
   nodeConditions,
@@ -40,6 +41,10 @@ export interface NodeAgentOptions {
   log: Logger;
   /** Called once with the node's podCIDR when it is first seen. */
   onPodCIDR(podCIDR: string): void;
+  /** The pressure conditions that are True (the eviction manager's); without: judged from host usage. */
+  pressure?(): string[];
+  /** What the hard eviction thresholds hold back from allocatable (default: upstream's defaults). */
+  evictionReserve?: EvictionReserve;
 }
 
 export async function runtimeHealth(cri: CriClient): Promise<RuntimeHealth> {
@@ -128,7 +133,15 @@ export class NodeAgent {
     const health = await runtimeHealth(this.opts.cri);
     const now = new Date(this.opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const usage = hostUsage(this.opts.dataDir);
-    const node = initialNode(this.opts.identity, this.facts, usage, health, now);
+    const node = initialNode(
+      this.opts.identity,
+      this.facts,
+      usage,
+      health,
+      now,
+      this.opts.pressure?.(),
+      this.opts.evictionReserve,
+    );
     let saved: Obj;
     try {
       saved = await nodes.create(node);
@@ -147,9 +160,10 @@ export class NodeAgent {
     const now = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const usage = hostUsage(this.opts.dataDir);
     const previous: Obj[] = stored.status?.conditions ?? [];
-    const ours = nodeConditions(previous, nodeConditionTexts(usage, health), now);
+    const ours = nodeConditions(previous, nodeConditionTexts(usage, health, this.opts.pressure?.()), now);
     const others = previous.filter((c) => !KUBELET_CONDITIONS.has(c?.type));
-    const status = { ...nodeStatusBase(this.opts.identity, this.facts), conditions: [...ours, ...others] };
+    const base = nodeStatusBase(this.opts.identity, this.facts, this.opts.evictionReserve);
+    const status = { ...base, conditions: [...ours, ...others] };
     if (!nodeStatusChanged(stored.status, status) && nowMs - this.lastReport < NODE_STATUS_REPORT_MS) return;
     await this.opts.rest.resource<Obj>(NODES).patch(this.name, { status }, { subresource: 'status' });
     this.lastReport = nowMs;

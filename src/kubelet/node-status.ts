@@ -1,7 +1,8 @@
 // The Node object the kubelet registers and the status it reports, computed from host facts and the
-// runtime's health (pure functions; node-agent.ts writes them). Allocatable is capacity minus upstream's
-// default hard eviction thresholds (memory.available 100Mi, nodefs.available 10%); the pressure
-// conditions use the same thresholds.
+// runtime's health (pure functions; node-agent.ts writes them). Allocatable is capacity minus the hard
+// eviction thresholds for memory.available and nodefs.available (upstream's defaults 100Mi and 10% unless
+// --eviction-hard says otherwise); the pressure conditions come from the eviction manager (without one,
+// from the same default thresholds).
 import type { HostFacts, HostUsage } from './host.js';
 import type { Obj } from './refs.js';
 
@@ -45,11 +46,22 @@ export function capacity(facts: HostFacts): Record<string, string> {
   };
 }
 
-export function allocatable(facts: HostFacts): Record<string, string> {
+/** What a hard eviction threshold holds back from allocatable, for a signal of the given capacity. */
+export type EvictionReserve = (signal: 'memory.available' | 'nodefs.available', capacity: number) => number;
+
+export const DEFAULT_EVICTION_RESERVE: EvictionReserve = (signal, capacity) =>
+  signal === 'memory.available' ? EVICTION_MEMORY_BYTES : Math.trunc(capacity * EVICTION_DISK_FRACTION);
+
+export function allocatable(
+  facts: HostFacts,
+  reserve: EvictionReserve = DEFAULT_EVICTION_RESERVE,
+): Record<string, string> {
+  const memory = Math.max(0, facts.memoryBytes - reserve('memory.available', facts.memoryBytes));
+  const disk = Math.max(0, facts.diskBytes - reserve('nodefs.available', facts.diskBytes));
   return {
     cpu: String(facts.cpus),
-    memory: `${Math.floor(Math.max(0, facts.memoryBytes - EVICTION_MEMORY_BYTES) / 1024)}Ki`,
-    'ephemeral-storage': String(Math.floor(facts.diskBytes * (1 - EVICTION_DISK_FRACTION))),
+    memory: `${Math.floor(memory / 1024)}Ki`,
+    'ephemeral-storage': String(Math.floor(disk)),
     pods: String(MAX_PODS),
   };
 }
@@ -61,11 +73,24 @@ interface ConditionText {
   message: string;
 }
 
-/** The four conditions upstream's kubelet owns, with its reasons and messages. */
-export function nodeConditionTexts(usage: HostUsage, health: RuntimeHealth): ConditionText[] {
-  const memoryPressure = usage.memoryAvailableBytes < EVICTION_MEMORY_BYTES;
-  const diskPressure = usage.diskAvailableBytes < usage.diskBytes * EVICTION_DISK_FRACTION;
-  const pidPressure = usage.pidMax - usage.pidsUsed < usage.pidMax * EVICTION_PID_FRACTION;
+/**
+ * The four conditions upstream's kubelet owns, with its reasons and messages. `pressure` lists the pressure
+ * conditions that are True (the eviction manager's view); without it they are judged from host usage.
+ */
+export function nodeConditionTexts(
+  usage: HostUsage,
+  health: RuntimeHealth,
+  pressure?: string[],
+): ConditionText[] {
+  const memoryPressure = pressure
+    ? pressure.includes('MemoryPressure')
+    : usage.memoryAvailableBytes < EVICTION_MEMORY_BYTES;
+  const diskPressure = pressure
+    ? pressure.includes('DiskPressure')
+    : usage.diskAvailableBytes < usage.diskBytes * EVICTION_DISK_FRACTION;
+  const pidPressure = pressure
+    ? pressure.includes('PIDPressure')
+    : usage.pidMax - usage.pidsUsed < usage.pidMax * EVICTION_PID_FRACTION;
   const ready = health.runtimeReady && health.networkReady;
   let notReadyMessage = '';
   if (!health.runtimeReady) notReadyMessage = `container runtime is down: ${health.message ?? ''}`.trim();
@@ -133,10 +158,10 @@ export function nodeConditions(previous: Obj[] | undefined, texts: ConditionText
 }
 
 /** Everything in status the kubelet owns, except the conditions. */
-export function nodeStatusBase(id: NodeIdentity, facts: HostFacts): Obj {
+export function nodeStatusBase(id: NodeIdentity, facts: HostFacts, reserve?: EvictionReserve): Obj {
   return {
     capacity: capacity(facts),
-    allocatable: allocatable(facts),
+    allocatable: allocatable(facts, reserve),
     addresses: [
       { type: 'InternalIP', address: id.internalIP },
       { type: 'Hostname', address: facts.hostname },
@@ -164,6 +189,8 @@ export function initialNode(
   usage: HostUsage,
   health: RuntimeHealth,
   now: string,
+  pressure?: string[],
+  reserve?: EvictionReserve,
 ): Obj {
   return {
     apiVersion: 'v1',
@@ -171,8 +198,8 @@ export function initialNode(
     metadata: { name: id.name, labels: nodeLabels(id.name, facts) },
     spec: {},
     status: {
-      ...nodeStatusBase(id, facts),
-      conditions: nodeConditions(undefined, nodeConditionTexts(usage, health), now),
+      ...nodeStatusBase(id, facts, reserve),
+      conditions: nodeConditions(undefined, nodeConditionTexts(usage, health, pressure), now),
     },
   };
 }

@@ -302,6 +302,9 @@ export function computePodStatus(input: PodStatusInput): Obj {
   }
   if (initStatuses.length > 0) status.initContainerStatuses = initStatuses;
   if (old.qosClass) status.qosClass = old.qosClass;
+  // Set by whoever failed the pod (the eviction manager, admission): kept, as upstream's status manager does.
+  if (old.reason) status.reason = old.reason;
+  if (old.message) status.message = old.message;
   return status;
 }
 

@@ -8,8 +8,16 @@ import { type Clock, type EventRecorder, isNotFound, type Logger, type RestClien
 import { type CriClient, isCriNotFound } from '../runtime/cri/client.js';
 import type { PodSandboxConfig } from '../runtime/cri/types.js';
 import { Backoff } from './backoff.js';
-import { removeCgroup } from './cgroups.js';
-import { containerConfig, podCgroupParent, podLogDir, sandboxConfig } from './container-config.js';
+import { ensurePodCgroup, removeCgroup } from './cgroups.js';
+import {
+  containerConfig,
+  podCgroupConfig,
+  podCgroupParent,
+  podLogDir,
+  type ResourceOptions,
+  sandboxConfig,
+} from './container-config.js';
+import { type ClusterDnsConfig, podDns } from './dns.js';
 import { ContainerConfigError, type EnvSources, expandCommand, resolveEnv } from './env.js';
 import type { ResolvConf } from './host.js';
 import { ImageError, ImagePuller } from './image-puller.js';
@@ -42,6 +50,8 @@ export interface PodSyncDeps {
   log: Logger;
   dataDir: string;
   dns: ResolvConf;
+  /** The cluster DNS pods with dnsPolicy ClusterFirst use (undefined until the node knows it). */
+  clusterDns?(): ClusterDnsConfig | undefined;
   cgroupRoot?: string;
   hostIPs(): string[];
   /** Pods whose sandbox and containers are being started at once (default 8). */
@@ -51,6 +61,12 @@ export interface PodSyncDeps {
   probes?: ProbeManager;
   /** Secret and projected volumes on tmpfs (the kubelet; unit tests write them to disk). */
   memoryBackedSecrets?: boolean;
+  /** The node's memory capacity (OOM score adjustment) and how swap is held to memory limits. */
+  resources?: ResourceOptions;
+  /** Create each pod's cgroup with its limits before its sandbox (the kubelet; not unit tests). */
+  podCgroups?: boolean;
+  /** Whether a pod the kubelet has not started yet may start (the eviction manager's admission). */
+  admit?(pod: Obj): { admit: true } | { admit: false; reason: string; message: string };
   /** Mirror pods of static pods (without: static pods run but are not shown in the API server). */
   mirrors?: MirrorPods;
   /** Whether the pod network is configured (without: always); pods not on the host network wait for it. */
@@ -121,6 +137,12 @@ export class PodSyncer {
   readonly volumes: VolumeManager;
   /** The ConfigMaps and Secrets the pods use, each watched while some pod uses it. */
   readonly objects: ObjectWatcher;
+  /**
+   * Pods this kubelet failed itself (evicted, or refused at admission): the status they end with and the
+   * grace period to stop them in. Applied over the API server's copy until it shows the terminal phase, so
+   * a sync racing the status write never brings the pod back to Running.
+   */
+  private readonly failed = new Map<string, { status: Obj; graceSeconds?: number }>();
 
   constructor(private readonly d: PodSyncDeps) {
     this.crashBackoff = new Backoff(d.clock);
@@ -172,15 +194,38 @@ export class PodSyncer {
     }
   }
 
+  /** Fails a pod (phase Failed with the given status) and stops its containers in graceSeconds. */
+  failPod(uid: string, status: Obj, graceSeconds?: number): void {
+    this.failed.set(uid, { status, graceSeconds });
+  }
+
   private async syncOnce(
     uid: string,
     pod: Obj | undefined,
     lastKnown: Obj | undefined,
   ): Promise<SyncOutcome> {
-    if (pod && !this.firstSeen.has(uid))
-      this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
+    const firstSight = pod !== undefined && !this.firstSeen.has(uid);
+    if (pod && firstSight) this.firstSeen.set(uid, pod.status?.startTime ?? rfc3339(this.d.clock.now()));
     const rt = await readPodRuntime(this.d.cri, uid);
     traceStep(uid, 'read');
+    // Admission, once, for a pod that has never run here (upstream's HandlePodAdditions). A refused pod gets
+    // only phase, reason and message, as upstream's rejectPod writes it (kubectl then shows the reason).
+    if (pod && firstSight && this.d.admit && rt.sandboxes.length === 0 && rt.containers.length === 0) {
+      const verdict = pod.status?.phase === 'Pending' || !pod.status?.phase ? this.d.admit(pod) : undefined;
+      if (verdict && !verdict.admit) {
+        this.d.recorder.event(pod, 'Warning', verdict.reason, verdict.message);
+        await this.d.status.set(pod, {
+          ...pod.status,
+          phase: 'Failed',
+          reason: verdict.reason,
+          message: `Pod was rejected: ${verdict.message}`,
+        });
+        return {};
+      }
+    }
+    const failed = this.failed.get(uid);
+    if (pod && failed && !isTerminalPhase(pod.status?.phase))
+      pod = { ...pod, status: { ...pod.status, ...failed.status } };
     const step = terminationStep(pod, pod?.status?.phase);
     if (step === 'remove-and-forget') {
       // An API pod already had its grace period during its graceful deletion; a static pod whose file went
@@ -215,11 +260,14 @@ export class PodSyncer {
       return { finished: true };
     }
     if (step === 'stop') {
-      await this.killPod(p, rt, terminationGracePeriod(p), false);
+      await this.killPod(p, rt, failed?.graceSeconds ?? terminationGracePeriod(p), false);
       // A finished pod's volumes go once its containers are stopped (upstream unmounts them too).
       await this.volumes.tearDown(uid);
       this.objects.unregisterPod(uid);
-      await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
+      // A pod that never ran here (refused at admission) keeps the status it was failed with.
+      const neverRan =
+        rt.sandboxes.length === 0 && rt.containers.length === 0 && !p.status?.containerStatuses;
+      if (!neverRan) await this.writeStatus(p, await readPodRuntime(this.d.cri, uid), new Map());
       return {};
     }
 
@@ -285,13 +333,24 @@ export class PodSyncer {
         let config: PodSandboxConfig | undefined;
         let podIPs = actions.sandbox?.ips ?? [];
         if (actions.createSandbox) {
+          const clusterDns = this.d.clusterDns?.();
           config = sandboxConfig(p, {
             dataDir: this.d.dataDir,
             attempt: actions.sandboxAttempt,
             dns: this.d.dns,
+            clusterDns,
             cgroupRoot: this.d.cgroupRoot,
           });
+          for (const w of podDns(p, this.d.dns, clusterDns).warnings)
+            this.d.recorder.event(p, 'Warning', w.reason, w.message);
           mkdirSync(config.logDirectory!, { recursive: true });
+          if (this.d.podCgroups) {
+            try {
+              ensurePodCgroup(config.linux!.cgroupParent!, podCgroupConfig(p));
+            } catch (err) {
+              this.d.log.warn('cannot set up the pod cgroup', { pod: p.metadata.name, error: err });
+            }
+          }
           try {
             sandboxId = await this.d.cri.runPodSandbox(config);
             traceStep(uid, 'sandbox');
@@ -311,6 +370,7 @@ export class PodSyncer {
             dataDir: this.d.dataDir,
             attempt: actions.sandbox!.attempt,
             dns: this.d.dns,
+            clusterDns: this.d.clusterDns?.(),
             cgroupRoot: this.d.cgroupRoot,
           });
         }
@@ -441,6 +501,7 @@ export class PodSyncer {
       args,
       image: imageRef,
       mounts,
+      resources: this.d.resources,
     });
     mkdirSync(join(podLogDir(this.d.dataDir, pod), c.name), { recursive: true });
     let id: string;
@@ -551,6 +612,7 @@ export class PodSyncer {
     this.d.probes?.removePod(uid);
     this.reasons.delete(uid);
     this.firstSeen.delete(uid);
+    this.failed.delete(uid);
     this.crashBackoff.forgetPrefix(`${uid}/`);
     this.d.status.forget(uid);
   }

@@ -1,10 +1,12 @@
-// The kubelet's HTTP server: container logs at upstream's path, and /healthz. The API server proxies
+// The kubelet's HTTP server: container logs at upstream's path, exec/attach/port-forward, /metrics,
+// /metrics/resource, /stats/summary and /healthz. The API server proxies
 // `pods/NAME/log` here. Plain HTTP for now: TLS (the serving certificate) and authenticating the API server
 // as a client arrive with the authentication issue; until then bind it to an address only the control plane
 // reaches.
 import { createServer, type IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, realClock } from '../client/clock.js';
+import { METRICS_CONTENT_TYPE } from '../metrics/process.js';
 import { responseForUpgrade } from '../streams/upgrade-proxy.js';
 import { streamCriLog } from './crilog.js';
 import { LogQueryError, parseLogQuery } from './logquery.js';
@@ -33,8 +35,19 @@ export interface KubeletServerOptions {
   /** exec, attach and port-forward; without it those paths answer 404. */
   streams?: StreamResolver;
   clock?: Clock;
+  /** /metrics, /metrics/resource and /stats/summary; without it those paths answer 404. */
+  metrics?: MetricsSource;
   /** How often a follower looks for new data without a file event (default 1000 ms). */
   followPollMs?: number;
+}
+
+export interface MetricsSource {
+  /** The Prometheus text of /metrics. */
+  metrics(): Promise<string>;
+  /** The Prometheus text of /metrics/resource. */
+  resourceMetrics(): Promise<string>;
+  /** The Summary API document of /stats/summary. */
+  summary(): Promise<object>;
 }
 
 export interface KubeletServer {
@@ -89,6 +102,10 @@ async function handle(
   }
   if (url.pathname === '/healthz') {
     sendText(res, 200, 'ok');
+    return;
+  }
+  if (opts.metrics && (parts[0] === 'metrics' || parts[0] === 'stats')) {
+    await serveMetrics(req, res, url.pathname.replace(/\/+$/, ''), opts.metrics);
     return;
   }
   if (opts.streams && STREAM_PATHS.has(parts[0])) {
@@ -181,6 +198,40 @@ async function handle(
   }
   start();
   res.end();
+}
+
+async function serveMetrics(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  src: MetricsSource,
+): Promise<void> {
+  const route =
+    path === '/metrics'
+      ? 'metrics'
+      : path === '/metrics/resource'
+        ? 'resource'
+        : path === '/stats/summary'
+          ? 'summary'
+          : undefined;
+  if (!route) {
+    sendText(res, 404, `404 page not found: ${path}`);
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET');
+    sendText(res, 405, 'Method Not Allowed');
+    return;
+  }
+  if (route === 'summary') {
+    const body = Buffer.from(JSON.stringify(await src.summary(), null, 2));
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+    res.end(body);
+    return;
+  }
+  const body = Buffer.from(route === 'metrics' ? await src.metrics() : await src.resourceMetrics());
+  res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Content-Length': body.length });
+  res.end(body);
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

@@ -12,6 +12,8 @@ export class StatusManager {
   constructor(
     private readonly rest: RestClient,
     private readonly log: Logger,
+    /** Told of every status written (pod start latency). */
+    private readonly onWritten?: (uid: string, status: Obj) => void,
   ) {}
 
   /**
@@ -33,6 +35,7 @@ export class StatusManager {
         .patch(pod.metadata.name, { status }, { subresource: 'status' });
       this.written.set(uid, text);
       this.writes++;
+      this.onWritten?.(uid, status);
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;

@@ -16,8 +16,8 @@ export interface NodeRuntimeOptions {
   containerd?: Omit<ContainerdOptions, 'dataDir'>;
   /** The static busybox the built-in images are made from (default /bin/busybox). */
   busybox?: string;
-  /** Bridge and network names (defaults k8ts0, k8ts). */
-  cni?: Pick<CniOptions, 'bridge' | 'networkName'>;
+  /** Bridge and network names (defaults k8ts0, k8ts), and whether the CNI plugin masquerades (default yes). */
+  cni?: Pick<CniOptions, 'bridge' | 'networkName' | 'ipMasq'>;
 }
 
 export interface NodeRuntimeTimings {

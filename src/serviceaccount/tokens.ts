@@ -26,6 +26,8 @@ export interface BoundTokenRequest {
   node?: ObjectRef;
   audiences: string[];
   expirationSeconds: number;
+  /** Seconds after issue from which using the token is reported as stale (the `warnafter` claim). */
+  warnAfterSeconds?: number;
   /** Issue time, ms since the epoch. */
   now: number;
 }
@@ -66,6 +68,7 @@ export class TokenSigner {
     if (r.pod) k8s.pod = { name: r.pod.name, uid: r.pod.uid };
     if (r.secret) k8s.secret = { name: r.secret.name, uid: r.secret.uid };
     k8s.serviceaccount = { name: r.serviceAccount.name, uid: r.serviceAccount.uid };
+    if (r.warnAfterSeconds !== undefined) k8s.warnafter = iat + r.warnAfterSeconds;
     const token = await new SignJWT({ 'kubernetes.io': k8s })
       .setProtectedHeader({ alg: 'RS256', kid: this.keys.kid })
       .setIssuer(this.issuer)

@@ -2,6 +2,12 @@
 // movable clock for expiry.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import {
+  checkMaxTokenExpiration,
+  EXTENDED_TOKEN_SECONDS,
+  type TokenLifetimePolicy,
+  WARN_ONLY_BOUND_TOKEN_SECONDS,
+} from '../../src/apiserver/serviceaccounttoken.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 
 const NS = '/api/v1/namespaces/default';
@@ -180,5 +186,93 @@ describe('service account tokens', () => {
       r.body.resources.map((x: any) => [x.name, x.verbs]),
       [['tokenreviews', ['create']]],
     );
+  });
+});
+
+describe('service account token lifetimes', () => {
+  const now = Date.parse('2026-03-01T00:00:00Z');
+  const iat = now / 1000;
+  const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+
+  /** A server with a pod p1 of service account sa1, and a TokenRequest helper bound to that pod. */
+  async function serverWith(tokenLifetime?: TokenLifetimePolicy) {
+    const t = await startTestApi({ now: () => new Date(now), tokenLifetime });
+    assert.equal((await t.req('POST', `${NS}/serviceaccounts`, { metadata: { name: 'sa1' } })).status, 201);
+    const pod = await t.req('POST', `${NS}/pods`, {
+      metadata: { name: 'p1' },
+      spec: { serviceAccountName: 'sa1', containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    assert.equal(pod.status, 201, JSON.stringify(pod.body));
+    const request = (spec: object, bound = true) =>
+      t.req('POST', `${NS}/serviceaccounts/sa1/token`, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: bound ? { ...spec, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p1' } } : spec,
+      });
+    return { t, request };
+  }
+
+  it("extends the kubelet's pod-bound 3607 s tokens to a year with a warnafter claim", async () => {
+    const { t, request } = await serverWith();
+    try {
+      const r = await request({ expirationSeconds: WARN_ONLY_BOUND_TOKEN_SECONDS });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const c = claims(r.body.status.token);
+      assert.equal(c.exp - c.iat, EXTENDED_TOKEN_SECONDS);
+      assert.equal(c['kubernetes.io'].warnafter, iat + 3607);
+      // The client is told the lifetime it asked for, so it refreshes on time.
+      assert.equal(r.body.spec.expirationSeconds, 3607);
+      assert.equal(r.body.status.expirationTimestamp, '2026-03-01T01:00:07Z');
+      const review = await t.req('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        spec: { token: r.body.status.token },
+      });
+      assert.equal(review.body.status.authenticated, true);
+
+      // Not extended: another lifetime, a token bound to no pod, or an audience that is not the API server's.
+      for (const [spec, bound] of [
+        [{ expirationSeconds: 3600 }, true],
+        [{ expirationSeconds: 3607 }, false],
+        [{ expirationSeconds: 3607, audiences: ['vault'] }, true],
+      ] as const) {
+        const other = await request(spec, bound);
+        assert.equal(other.status, 201);
+        const oc = claims(other.body.status.token);
+        assert.equal(oc.exp - oc.iat, spec.expirationSeconds, JSON.stringify(spec));
+        assert.equal(oc['kubernetes.io'].warnafter, undefined);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('caps lifetimes at the maximum with a warning, and can leave extension off', async () => {
+    const { t, request } = await serverWith({ extendExpiration: false, maxExpirationSeconds: 7200 });
+    try {
+      const long = await request({ expirationSeconds: 86400 });
+      assert.equal(long.status, 201);
+      assert.equal(long.body.spec.expirationSeconds, 7200);
+      assert.equal(long.body.status.expirationTimestamp, '2026-03-01T02:00:00Z');
+      const c = claims(long.body.status.token);
+      assert.equal(c.exp - c.iat, 7200);
+      assert.match(
+        long.headers.get('warning') ?? '',
+        /requested expiration of 86400 seconds shortened to 7200 seconds/,
+      );
+      const kubelet = await request({ expirationSeconds: 3607 });
+      const kc = claims(kubelet.body.status.token);
+      assert.equal(kc.exp - kc.iat, 3607);
+      assert.equal(kc['kubernetes.io'].warnafter, undefined);
+      assert.equal(kubelet.headers.get('warning'), null);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses a maximum outside 1 h .. 2^32 s', () => {
+    assert.throws(() => checkMaxTokenExpiration(600), /between 1 hour and 2\^32 seconds/);
+    assert.throws(() => checkMaxTokenExpiration(2 ** 33), /between 1 hour and 2\^32 seconds/);
+    assert.doesNotThrow(() => checkMaxTokenExpiration(3600));
   });
 });

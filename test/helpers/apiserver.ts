@@ -1,6 +1,5 @@
 // Starts an in-process API server on a loopback port over the memory store, for handler tests.
-import { ApiServer } from '../../src/apiserver/server.js';
-import type { TokenSigner } from '../../src/serviceaccount/tokens.js';
+import { ApiServer, type ApiServerOptions } from '../../src/apiserver/server.js';
 import type { Backend } from '../../src/storage/backend.js';
 import { openMemoryBackend } from '../../src/storage/memory/index.js';
 
@@ -19,10 +18,10 @@ export interface TestApi {
 }
 
 export async function startTestApi(
-  opts: { backend?: Backend; now?: () => Date; tokenSigner?: TokenSigner } = {},
+  opts: Partial<Pick<ApiServerOptions, 'backend' | 'now' | 'tokenSigner' | 'tokenLifetime'>> = {},
 ): Promise<TestApi> {
   const backend = opts.backend ?? (await openMemoryBackend());
-  const api = new ApiServer({ backend, now: opts.now, tokenSigner: opts.tokenSigner });
+  const api = new ApiServer({ ...opts, backend });
   const addr = await api.listen(0);
   const url = `http://127.0.0.1:${addr.port}`;
   return {

@@ -42,8 +42,20 @@ export interface ClusterOptions {
   agent?: boolean;
 }
 
+/**
+ * A Service range of its own for a test cluster with a node: each node's kube-proxy programs the host, so two
+ * test clusters running at once must not both claim the same cluster IPs (10.43.0.1 above all).
+ */
+function testServiceCidr(): string {
+  testServiceCidrs++;
+  return `10.96.${(process.pid * 7 + testServiceCidrs) % 256}.0/24`;
+}
+let testServiceCidrs = 0;
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
+  const serviceCidr =
+    opts.agent && !(opts.args ?? []).includes('--service-cidr') ? ['--service-cidr', testServiceCidr()] : [];
   const child = spawn(
     process.execPath,
     [
@@ -54,6 +66,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       '--port',
       '0',
       ...(opts.agent ? [] : ['--disable-agent']),
+      ...serviceCidr,
       ...(opts.args ?? []),
     ],
     {

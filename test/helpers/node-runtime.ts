@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeMasquerade } from '../../src/network/index.js';
 import { enableIpForward, writeCniConfig } from '../../src/runtime/cni.js';
 import {
   type ContainerdHandle,
@@ -63,7 +64,7 @@ export function pickTestPodCidr(slot: number): string {
   throw new Error('no free 10.244.200-249.0/24 range for the test pod network');
 }
 
-/** Removes every pod, stops containerd and its shims by pid, unmounts, deletes the bridge and the dir. */
+/** Removes every pod, stops containerd and its shims by pid, unmounts, deletes the bridge (and its masquerade table) and the dir. */
 export async function teardownTestNode(node: {
   dataDir: string;
   bridge: string;
@@ -94,6 +95,8 @@ export async function teardownTestNode(node: {
     }
   }
   spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
+  // A k8ts node's pod masquerade rule (src/network) is named after its bridge.
+  await removeMasquerade(bridge);
   if (mountsUnder(dataDir).length === 0) rmSync(dataDir, { recursive: true, force: true });
 }
 

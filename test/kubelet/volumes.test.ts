@@ -479,12 +479,12 @@ describe('VolumeManager', () => {
     try {
       await m.setUp(pod);
       await m.setUp(pod); // a second setup does not mount again
-      assert.deepEqual(mountsBelow(podDir), [join(podDir, 'volumes', 'kubernetes.io~secret', 'sec')]);
+      assert.deepEqual(await mountsBelow(podDir), [join(podDir, 'volumes', 'kubernetes.io~secret', 'sec')]);
       assert.equal(readFileSync(join(podDir, 'volumes', 'kubernetes.io~secret', 'sec', 'k'), 'utf8'), 'v');
     } finally {
       await m.tearDown('uid-vol');
     }
-    assert.deepEqual(mountsBelow(podDir), []);
+    assert.deepEqual(await mountsBelow(podDir), []);
     assert.equal(existsSync(podDir), false);
   });
 

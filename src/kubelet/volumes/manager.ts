@@ -150,9 +150,9 @@ export class VolumeManager {
           `emptyDir medium ${JSON.stringify(medium)} is not supported by this kubelet`,
         );
       mkdirSync(dir, { recursive: true });
-      if (medium === 'Memory' && !isMountPoint(dir)) {
+      if (medium === 'Memory' && !(await isMountPoint(dir))) {
         const q = volume.emptyDir.sizeLimit ? parseQuantity(String(volume.emptyDir.sizeLimit)) : undefined;
-        mountTmpfs(dir, q ? Math.ceil(quantityToNumber(q)) : undefined, '0777');
+        await mountTmpfs(dir, q ? Math.ceil(quantityToNumber(q)) : undefined, '0777');
       }
       chmodSync(dir, 0o777); // upstream's emptyDir permissions: any container user may write
       return;
@@ -161,7 +161,7 @@ export class VolumeManager {
       const payload = await apiDataPayload(pod, volume, this.d.sources);
       if (this.d.memoryBackedSecrets && (volume.secret || volume.projected)) {
         mkdirSync(dir, { recursive: true });
-        if (!isMountPoint(dir)) mountTmpfs(dir, undefined);
+        if (!(await isMountPoint(dir))) await mountTmpfs(dir, undefined);
       }
       writeAtomic(dir, payload!, new Date(this.d.clock.now()));
       return;
@@ -304,8 +304,8 @@ export class VolumeManager {
       for (const key of this.claimPaths.keys()) if (key.startsWith(`${uid}/`)) this.claimPaths.delete(key);
       this.d.sources.forget?.(uid);
       const dir = this.podDir(uid);
-      for (const point of mountsBelow(dir)) unmount(point);
-      if (mountsBelow(dir).length > 0) {
+      for (const point of await mountsBelow(dir)) await unmount(point);
+      if ((await mountsBelow(dir)).length > 0) {
         this.d.log.warn('pod volumes still mounted, directory kept', { uid });
         return;
       }

@@ -3,6 +3,7 @@
 import { apiVersionOf } from '../api/registry.js';
 import type { FieldError, Obj, ResourceDef } from '../api/types.js';
 import { isK8tsError, K8tsError } from '../errors.js';
+import { admitDefaultStorageClass } from './defaultstorageclass.js';
 import { buildFilter } from './filter.js';
 import { carryMetadata, generateName, initMetadata, sameObject, timestamp } from './metadata.js';
 import { conflict, listKind, type ObjectStore, qualifiedResource, STALE } from './objectstore.js';
@@ -28,6 +29,9 @@ export interface ApiContext {
   priorityClasses?: ResourceDef;
   /** core/v1 ServiceAccounts, for the ServiceAccount admission plugin on pods. */
   serviceAccounts?: ResourceDef;
+  /** core/v1 PersistentVolumeClaims and storage.k8s.io/v1 StorageClasses (DefaultStorageClass admission). */
+  persistentVolumeClaims?: ResourceDef;
+  storageClasses?: ResourceDef;
 }
 
 /** Allocations the server makes before storing (Service cluster IPs and node ports). */
@@ -201,6 +205,7 @@ export async function createObject(
     await admitPodServiceAccount(ctx, obj);
     await admitPodPriority(ctx, obj, requestedName);
   }
+  if (def === ctx.persistentVolumeClaims) await admitDefaultStorageClass(ctx, obj);
   initMetadata(obj, def, ctx.now());
   if (hasStatusSubresource(def) && !def.keepsStatusOnCreate) delete obj.status;
   def.prepareForCreate?.(obj);

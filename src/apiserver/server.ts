@@ -116,6 +116,8 @@ export class ApiServer {
       pods: this.registry.lookup('', 'v1', 'pods'),
       priorityClasses: this.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses'),
       serviceAccounts: this.registry.lookup('', 'v1', 'serviceaccounts'),
+      persistentVolumeClaims: this.registry.lookup('', 'v1', 'persistentvolumeclaims'),
+      storageClasses: this.registry.lookup('storage.k8s.io', 'v1', 'storageclasses'),
     };
     const nodes = this.registry.lookup('', 'v1', 'nodes');
     this.resourceMetrics = new MetricsScraper({

@@ -1,5 +1,5 @@
 // The kubelet's node-level flags, shared by `k8ts server` and `k8ts agent`, in upstream's syntax: the pods'
-// cluster DNS, eviction thresholds and image GC thresholds.
+// cluster DNS, eviction thresholds, image GC thresholds and static pods.
 
 import { DEFAULT_EVICTION_HARD, parseDuration, parseEvictionConfig } from '../kubelet/eviction/thresholds.js';
 import { DEFAULT_IMAGE_GC_POLICY, validateImageGCPolicy } from '../kubelet/image-gc.js';
@@ -53,9 +53,21 @@ export const KUBELET_FLAGS: FlagSpec = {
     default: '2m0s',
     help: 'how long an unused image is kept before GC may remove it',
   },
+  'pod-manifest-path': {
+    type: 'string',
+    help: 'static pod manifests the kubelet runs without the API server (default: <data-dir>/manifests)',
+  },
+  'file-check-frequency': {
+    type: 'string',
+    default: '20s',
+    help: 'how often the manifest directory is read again (it is also watched)',
+  },
 };
 
-export type KubeletSettings = Pick<KubeletOptions, 'eviction' | 'imageGC'>;
+export type KubeletSettings = Pick<
+  KubeletOptions,
+  'eviction' | 'imageGC' | 'podManifestPath' | 'fileCheckFrequencyMs'
+>;
 
 /** The kubelet options from the flags; throws a one-line error for a bad value. */
 export function kubeletSettings(flags: Flags): KubeletSettings {
@@ -77,6 +89,8 @@ export function kubeletSettings(flags: Flags): KubeletSettings {
       maxPodGracePeriodSeconds: flags['eviction-max-pod-grace-period'] as number,
     },
     imageGC,
+    podManifestPath: flags['pod-manifest-path'] as string | undefined,
+    fileCheckFrequencyMs: parseDuration(flags['file-check-frequency'] as string),
   };
 }
 

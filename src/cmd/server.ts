@@ -1,7 +1,7 @@
 // `k8ts server`: the control plane (API server over the embedded store or etcd), ready for kubectl.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDuration } from '../api/protobuf/timefmt.js';
 import { ApiServer } from '../apiserver/server.js';
 import { checkMaxTokenExpiration } from '../apiserver/serviceaccounttoken.js';
@@ -167,6 +167,7 @@ export async function runServer(args: string[]): Promise<void> {
         config: {
           tokenSigner,
           clusterCidr: flags['cluster-cidr'] as string,
+          localPathDir: resolve(dataDir, 'storage'),
           nodeLifecycle: {
             nodeMonitorPeriodMs: (flags['node-monitor-period'] as number) * 1000,
             nodeMonitorGracePeriodMs: (flags['node-monitor-grace-period'] as number) * 1000,

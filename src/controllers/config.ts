@@ -12,4 +12,6 @@ export interface ControllerConfig {
   clusterCidr?: string;
   nodeLifecycle?: Partial<NodeLifecycleOptions>;
   podGC?: Partial<PodGCOptions>;
+  /** Where local-path volumes are made on the nodes (`k8ts server`: `<data-dir>/storage`). */
+  localPathDir?: string;
 }

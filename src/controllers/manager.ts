@@ -20,9 +20,11 @@ import * as endpointslicemirroring from './endpointslicemirroring/index.js';
 import * as garbagecollector from './garbagecollector/index.js';
 import * as job from './job/index.js';
 import * as legacytoken from './legacytoken/index.js';
+import * as localpath from './localpath/index.js';
 import * as namespace from './namespace/index.js';
 import * as nodeipam from './nodeipam/index.js';
 import * as nodelifecycle from './nodelifecycle/index.js';
+import * as persistentvolume from './persistentvolume/index.js';
 import * as podgc from './podgc/index.js';
 import * as replicaset from './replicaset/index.js';
 import * as rootcacertpublisher from './rootcacertpublisher/index.js';
@@ -61,6 +63,8 @@ const CONTROLLERS: { name: string; start(ctx: ControllerContext): StartedControl
   { name: 'podgc', start: podgc.start },
   { name: 'legacytoken', start: legacytoken.start },
   { name: 'tainteviction', start: tainteviction.start },
+  { name: 'persistentvolume-binder', start: persistentvolume.start },
+  { name: 'local-path-provisioner', start: (ctx) => localpath.start(ctx, { dir: ctx.config.localPathDir }) },
 ];
 
 export function startControllerManager(opts: ControllerManagerOptions): ControllerManager {

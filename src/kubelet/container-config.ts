@@ -121,7 +121,8 @@ export interface SandboxOptions {
 export function sandboxConfig(pod: Obj, o: SandboxOptions): PodSandboxConfig {
   const m = pod.metadata;
   const spec = pod.spec ?? {};
-  const hostname = (spec.hostname || m.name).slice(0, 63).replace(/[-.]+$/, '');
+  // A host-network pod shares the node's UTS namespace: no hostname of its own (as upstream; runc refuses one).
+  const hostname = spec.hostNetwork ? '' : (spec.hostname || m.name).slice(0, 63).replace(/[-.]+$/, '');
   const sc = spec.securityContext ?? {};
   return {
     metadata: { name: m.name, uid: m.uid, namespace: m.namespace, attempt: o.attempt },

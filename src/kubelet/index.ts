@@ -2,6 +2,9 @@
 // to it (spec.nodeName field selector), turning pod specs into CRI sandboxes and containers and their
 // state back into pod status. Everything it knows about running pods it reads back from CRI labels, so a
 // restarted kubelet adopts the containers it left running instead of starting them again.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type Clock,
   consoleLogger,
@@ -33,6 +36,9 @@ import { ProbeManager } from './prober/manager.js';
 import { type Obj, PODS } from './refs.js';
 import { listRuntimePods } from './runtime-state.js';
 import { startKubeletServer } from './server.js';
+import { StaticPodSource } from './static/file-source.js';
+import { isMirrorPod, podFullName } from './static/manifest.js';
+import { MirrorPods } from './static/mirror.js';
 import { StatsProvider } from './stats.js';
 import { StatusManager } from './status-manager.js';
 import { streamResolver } from './streams.js';
@@ -76,6 +82,10 @@ export interface KubeletOptions {
   imageGC?: ImageGCPolicy;
   /** Node and pod usage (default: read from the host, CRI and cgroups). */
   stats?: EvictionStatsProvider;
+  /** Static pod manifests (default `<dataDir>/manifests`; '' turns static pods off). */
+  podManifestPath?: string;
+  /** How often the manifest directory is read again besides watching it (default 20 s, as upstream). */
+  fileCheckFrequencyMs?: number;
   clock?: Clock;
   log?: Logger;
 }
@@ -86,7 +96,15 @@ export interface Kubelet {
   readonly rest: RestClient;
   /** Resolves once the Node exists and its pod network is configured. */
   readonly ready: Promise<void>;
-  stats(): { syncs: number; statusWrites: number; relists: number; evictions: number; imagesRemoved: number };
+  stats(): {
+    syncs: number;
+    statusWrites: number;
+    relists: number;
+    evictions: number;
+    imagesRemoved: number;
+    staticPods: number;
+    mirrorCreates: number;
+  };
   /** Node, pod and container usage (the Summary API); for node-pressure checks too. */
   readonly resourceStats: StatsProvider;
   stop(): Promise<void>;
@@ -129,7 +147,11 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   const facts = hostFacts(opts.dataDir);
 
   const podInformer = informers.informerFor<Obj>(PODS, { fieldSelector: `spec.nodeName=${opts.nodeName}` });
-  const findPod = (ns: string, name: string) => podInformer.store.getByName(ns, name);
+  // logs, exec and port-forward name the mirror pod; the containers belong to its static pod.
+  const findPod = (ns: string, name: string) => {
+    const pod = podInformer.store.getByName(ns, name);
+    return pod && isMirrorPod(pod) ? workers.staticPod(podFullName(pod)) : pod;
+  };
   const server = await startKubeletServer({
     host: opts.bindAddress ?? '0.0.0.0',
     port: opts.port ?? DEFAULT_KUBELET_PORT,
@@ -165,6 +187,14 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     evictionReserve: reserve,
   });
   const status = new StatusManager(rest, log, (uid, st) => podStarts.statusWritten(uid, st.phase));
+  const mirrors = new MirrorPods({
+    rest,
+    nodeName: opts.nodeName,
+    log,
+    lookup: (ns, name) => podInformer.store.getByName(ns, name),
+  });
+  mirrors.watch(podInformer);
+  let networkUp = false;
   // A changed probe result syncs its pod (readiness into status, a failed liveness probe kills).
   const probes = new ProbeManager({
     clock,
@@ -195,10 +225,44 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     resources: { memoryCapacity: facts.memoryBytes, swap: swapControl() },
     admit: (pod) => eviction.admit(pod),
     podCgroups: true,
+    mirrors,
+    networkReady: () => networkUp,
+    // A pod held by a missing ConfigMap or Secret starts as soon as it appears.
+    onObjectChange: (uids) => {
+      for (const uid of uids) workers.enqueue(uid);
+    },
   });
   const workers = new PodWorkers(syncer, clock, log, opts.workers);
   workers.watch(podInformer);
-  const pleg = new Pleg(opts.cri, (uid) => workers.enqueue(uid), clock, log);
+  workers.onOrphanMirror = (mirror) => {
+    mirrors
+      .remove(mirror)
+      .catch((err) => log.warn('orphaned mirror pod not deleted', { pod: podFullName(mirror), error: err }));
+  };
+  const manifestDir = opts.podManifestPath ?? join(opts.dataDir, 'manifests');
+  // The default directory is made so it can be watched from the start (a named one is the admin's).
+  if (opts.podManifestPath === undefined) mkdirSync(manifestDir, { recursive: true });
+  const staticPods = manifestDir
+    ? new StaticPodSource({
+        dir: manifestDir,
+        nodeName: opts.nodeName,
+        clock,
+        log,
+        periodMs: opts.fileCheckFrequencyMs,
+        onUpdate: (pods) => workers.setStaticPods(pods),
+      })
+    : undefined;
+  // Until the API server's pods are known, the runtime wakes only pods we know (static ones): an unknown
+  // uid then is not a leftover yet, just a pod the informer has not delivered.
+  let apiSynced = false;
+  const pleg = new Pleg(
+    opts.cri,
+    (uid) => {
+      if (apiSynced || workers.get(uid)) workers.enqueue(uid);
+    },
+    clock,
+    log,
+  );
 
   const stats =
     opts.stats ??
@@ -248,6 +312,12 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     onConditionsChanged: () => void agent.updateStatus().catch(() => {}),
   });
 
+  // Static pods need no API server: they start now, before the node is even registered.
+  staticPods?.start();
+  workers.start();
+  pleg.start();
+  syncer.volumes.start();
+
   let stopped = false;
   const run = (async () => {
     // The API server may not answer yet (an agent started first): keep trying.
@@ -264,14 +334,13 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     agent.start();
     informers.start();
     if (!(await informers.waitForSync()) || stopped) return;
+    apiSynced = true;
     // Pods deleted while the kubelet was down: their sandboxes are still in the runtime.
     for (const ref of await listRuntimePods(opts.cri)) if (!workers.get(ref.uid)) workers.enqueue(ref.uid);
-    // Pods need the pod network: hold the workers until the podCIDR is known.
+    // Pods off the host network need the pod network: they wait until the podCIDR is known.
     await agent.waitForPodCIDR();
+    networkUp = true;
     if (stopped) return;
-    workers.start();
-    pleg.start();
-    syncer.volumes.start();
     eviction.start();
     imageGC.start();
   })();
@@ -290,14 +359,18 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       relists: pleg.relists,
       evictions: eviction.evictions,
       imagesRemoved: imageGC.removed.length,
+      staticPods: staticPods?.pods().length ?? 0,
+      mirrorCreates: mirrors.creates,
     }),
     async stop() {
       stopped = true;
+      staticPods?.stop();
       pleg.stop();
       eviction.stop();
       imageGC.stop();
       probes.stop();
       syncer.volumes.stop();
+      await syncer.objects.stop();
       agent.stop();
       // A sync in the middle of a graceful stop can take its grace period; do not hold shutdown for it.
       await Promise.race([workers.stop(), new Promise((r) => setTimeout(r, 2_000).unref())]);

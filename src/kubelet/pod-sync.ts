@@ -31,10 +31,13 @@ import {
 import { computePodStatus, isTerminalPhase, rfc3339, type WaitingReason } from './pod-status.js';
 import { runHook, runPreStop } from './prober/hooks.js';
 import type { ProbeManager } from './prober/manager.js';
-import { CONFIGMAPS, type Obj, PODS, SECRETS } from './refs.js';
+import { type Obj, PODS, PVCS, PVS } from './refs.js';
 import { type ContainerRecord, type PodRuntime, readPodRuntime } from './runtime-state.js';
+import { isStaticPod } from './static/manifest.js';
+import type { MirrorPods } from './static/mirror.js';
 import type { StatusManager } from './status-manager.js';
 import { VolumeManager } from './volumes/manager.js';
+import { ObjectWatcher } from './volumes/object-watcher.js';
 import { prepareVolumes } from './volumes/sync.js';
 import { TokenManager } from './volumes/tokens.js';
 
@@ -64,7 +67,18 @@ export interface PodSyncDeps {
   podCgroups?: boolean;
   /** Whether a pod the kubelet has not started yet may start (the eviction manager's admission). */
   admit?(pod: Obj): { admit: true } | { admit: false; reason: string; message: string };
+  /** Mirror pods of static pods (without: static pods run but are not shown in the API server). */
+  mirrors?: MirrorPods;
+  /** Whether the pod network is configured (without: always); pods not on the host network wait for it. */
+  networkReady?(): boolean;
+  /** A ConfigMap or Secret these pods use changed (their volumes are being rewritten; a held start may go). */
+  onObjectChange?(uids: string[]): void;
 }
+
+/** How soon a static pod whose mirror pod could not be made (the API server is away) tries again. */
+export const MIRROR_RETRY_MS = 5_000;
+/** How soon a pod waiting for the pod network looks again. */
+export const NETWORK_WAIT_MS = 1_000;
 
 export interface SyncOutcome {
   requeueAfterMs?: number;
@@ -121,6 +135,8 @@ export class PodSyncer {
   private readonly firstSeen = new Map<string, string>();
   /** Pod volumes: set up before containers start, refreshed, torn down with the pod. */
   readonly volumes: VolumeManager;
+  /** The ConfigMaps and Secrets the pods use, each watched while some pod uses it. */
+  readonly objects: ObjectWatcher;
   /**
    * Pods this kubelet failed itself (evicted, or refused at admission): the status they end with and the
    * grace period to stop them in. Applied over the API server's copy until it shows the terminal phase, so
@@ -132,15 +148,20 @@ export class PodSyncer {
     this.crashBackoff = new Backoff(d.clock);
     this.startSlots = new Semaphore(d.parallelStarts ?? DEFAULT_PARALLEL_STARTS);
     this.images = new ImagePuller(d.cri, d.recorder, d.clock);
-    const get = (ref: typeof CONFIGMAPS) => async (ns: string, name: string) => {
-      try {
-        return await d.rest.resource<Obj>(ref).in(ns).get(name);
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+    // ConfigMaps and Secrets come from a watch per referenced object: an edit rewrites the volumes at once.
+    this.objects = new ObjectWatcher({
+      rest: d.rest,
+      clock: d.clock,
+      log: d.log,
+      onChange: (_key, uids) => {
+        void this.volumes.refreshPods(uids);
+        d.onObjectChange?.(uids);
+      },
+    });
+    this.env = {
+      configMap: (ns, name) => this.objects.get('configmap', ns, name),
+      secret: (ns, name) => this.objects.get('secret', ns, name),
     };
-    this.env = { configMap: get(CONFIGMAPS), secret: get(SECRETS) };
     const tokens = new TokenManager(d.rest, d.clock);
     this.volumes = new VolumeManager({
       dataDir: d.dataDir,
@@ -152,6 +173,8 @@ export class PodSyncer {
         token: (pod, audience, seconds) => tokens.token(pod, audience, seconds),
         nodeAllocatable: () => d.nodeAllocatable(),
         forget: (uid) => tokens.forget(uid),
+        persistentVolumeClaim: (ns, name) => getOrUndefined(d.rest.resource<Obj>(PVCS).in(ns).get(name)),
+        persistentVolume: (name) => getOrUndefined(d.rest.resource<Obj>(PVS).get(name)),
       },
     });
   }
@@ -205,10 +228,14 @@ export class PodSyncer {
       pod = { ...pod, status: { ...pod.status, ...failed.status } };
     const step = terminationStep(pod, pod?.status?.phase);
     if (step === 'remove-and-forget') {
-      await this.killPod(lastKnown, rt, Math.min(terminationGracePeriod(lastKnown), 2));
+      // An API pod already had its grace period during its graceful deletion; a static pod whose file went
+      // away gets its whole grace period now.
+      const grace = terminationGracePeriod(lastKnown);
+      await this.killPod(lastKnown, rt, isStaticPod(lastKnown) ? grace : Math.min(grace, 2));
       await this.removePod(rt);
       this.cleanupPodFiles(lastKnown);
       await this.volumes.tearDown(uid);
+      if (isStaticPod(lastKnown) && this.d.mirrors) await this.d.mirrors.removeFor(lastKnown!);
       this.forget(uid);
       return { finished: true };
     }
@@ -236,6 +263,7 @@ export class PodSyncer {
       await this.killPod(p, rt, failed?.graceSeconds ?? terminationGracePeriod(p), false);
       // A finished pod's volumes go once its containers are stopped (upstream unmounts them too).
       await this.volumes.tearDown(uid);
+      this.objects.unregisterPod(uid);
       // A pod that never ran here (refused at admission) keeps the status it was failed with.
       const neverRan =
         rt.sandboxes.length === 0 && rt.containers.length === 0 && !p.status?.containerStatuses;
@@ -243,6 +271,7 @@ export class PodSyncer {
       return {};
     }
 
+    this.objects.registerPod(p);
     const waiting = new Map<string, WaitingReason>();
     const probes = this.d.probes;
     const actions = computePodActions(
@@ -258,6 +287,17 @@ export class PodSyncer {
     const note = (ms: number | undefined) => {
       if (ms !== undefined) requeue = Math.min(requeue ?? ms, ms);
     };
+    if (isStaticPod(p) && this.d.mirrors) {
+      try {
+        await this.d.mirrors.ensure(p);
+      } catch (err) {
+        this.d.log.warn('mirror pod not created', {
+          pod: `${p.metadata.namespace}/${p.metadata.name}`,
+          error: err,
+        });
+        note(MIRROR_RETRY_MS);
+      }
+    }
     for (const [name, w] of waiting) {
       if (w.reason === 'CrashLoopBackOff')
         this.d.recorder.event(
@@ -273,7 +313,17 @@ export class PodSyncer {
     for (const u of actions.unhealthy)
       await this.stopContainer(p, u.container, probeGracePeriod(p, u.container.name), u.message);
 
-    const starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    let starts = actions.createSandbox || actions.start.length > 0 || actions.startCreated.length > 0;
+    // A static pod may come before the pod network (upstream: "network is not ready"); host network pods do not wait.
+    if (
+      starts &&
+      actions.createSandbox &&
+      p.spec?.hostNetwork !== true &&
+      this.d.networkReady?.() === false
+    ) {
+      starts = false;
+      note(NETWORK_WAIT_MS);
+    }
     // Volumes first: a pod whose volumes cannot be set up stays ContainerCreating (FailedMount events).
     const volumesReady = await prepareVolumes(this.volumes, p, starts, this.d.recorder, note);
     // Starting pods is what loads the runtime: a few at a time; stopping and status are not limited.
@@ -358,6 +408,7 @@ export class PodSyncer {
     if (isTerminalPhase(status.phase)) {
       await this.killPod(p, after, terminationGracePeriod(p), false);
       await this.volumes.tearDown(uid);
+      this.objects.unregisterPod(uid);
       return {};
     }
     return { requeueAfterMs: requeue ?? RESYNC_MS };
@@ -375,6 +426,13 @@ export class PodSyncer {
         ready: (name, id) => this.d.probes!.ready(pod.metadata.uid, name, id),
       },
     });
+    if (isStaticPod(pod)) {
+      // The static pod keeps its own status (conditions, start time); the API server sees it on the mirror pod.
+      pod.status = status;
+      const mirror = this.d.mirrors?.current(pod);
+      if (mirror) await this.d.status.set(mirror, status, pod.metadata.uid);
+      return status;
+    }
     await this.d.status.set(pod, status);
     return status;
   }
@@ -550,12 +608,22 @@ export class PodSyncer {
   }
 
   forget(uid: string): void {
+    this.objects.unregisterPod(uid);
     this.d.probes?.removePod(uid);
     this.reasons.delete(uid);
     this.firstSeen.delete(uid);
     this.failed.delete(uid);
     this.crashBackoff.forgetPrefix(`${uid}/`);
     this.d.status.forget(uid);
+  }
+}
+
+async function getOrUndefined(p: Promise<Obj>): Promise<Obj | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }
 

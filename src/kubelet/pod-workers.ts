@@ -13,6 +13,10 @@ import {
 } from '../client/index.js';
 import type { PodSyncer } from './pod-sync.js';
 import type { Obj } from './refs.js';
+import { isMirrorPod, isStaticPod, podFullName } from './static/manifest.js';
+
+/** How soon a static pod is looked at again while its predecessor of the same name is still stopping. */
+export const STATIC_SUCCESSOR_WAIT_MS = 500;
 
 export class PodWorkers {
   readonly queue: WorkQueue<string>;
@@ -20,7 +24,11 @@ export class PodWorkers {
   private readonly pods = new Map<string, Obj>();
   /** The last object of pods the API server no longer has, until their runtime state is cleaned up. */
   private readonly gone = new Map<string, Obj>();
+  /** Static pods (from manifest files) by full name: their mirror pods wake them. */
+  private readonly staticByName = new Map<string, string>();
   private running: RunningController | undefined;
+  /** A mirror pod no static pod of this node claims (set once the static pods are known). */
+  onOrphanMirror: ((mirror: Obj) => void) | undefined;
   syncs = 0;
 
   constructor(
@@ -35,9 +43,10 @@ export class PodWorkers {
   /** Feeds the worker map from the node's pod informer. */
   watch(informer: SharedInformer<Obj>): void {
     informer.addEventHandler({
-      onAdd: (p) => this.update(p),
-      onUpdate: (_, p) => this.update(p),
+      onAdd: (p) => (isMirrorPod(p) ? this.mirrorChanged(p) : this.update(p)),
+      onUpdate: (_, p) => (isMirrorPod(p) ? this.mirrorChanged(p) : this.update(p)),
       onDelete: (p) => {
+        if (isMirrorPod(p)) return this.mirrorChanged(p, true);
         const uid = p.metadata?.uid;
         if (!uid) return;
         this.pods.delete(uid);
@@ -52,6 +61,46 @@ export class PodWorkers {
     if (!uid) return;
     this.pods.set(uid, p);
     this.queue.add(uid);
+  }
+
+  /** A mirror pod changed or went away: its static pod syncs (and makes it again); an orphan is reported. */
+  private mirrorChanged(mirror: Obj, deleted = false): void {
+    const uid = this.staticByName.get(podFullName(mirror));
+    if (uid) this.queue.add(uid);
+    else if (!deleted) this.onOrphanMirror?.(mirror);
+  }
+
+  /** The complete set of static pods (the file source): new ones start, changed ones restart, gone ones stop. */
+  setStaticPods(pods: Obj[]): void {
+    const next = new Map(pods.map((p) => [p.metadata.uid as string, p]));
+    for (const uid of this.staticByName.values()) {
+      if (next.has(uid)) continue;
+      const p = this.pods.get(uid);
+      this.pods.delete(uid);
+      if (p) this.gone.set(uid, p);
+      this.queue.add(uid);
+    }
+    this.staticByName.clear();
+    for (const [uid, p] of next) {
+      this.staticByName.set(podFullName(p), uid);
+      if (this.pods.get(uid) !== p) {
+        this.pods.set(uid, p);
+        this.queue.add(uid);
+      }
+    }
+  }
+
+  /** The static pod of this full name (what its mirror pod stands for). */
+  staticPod(fullName: string): Obj | undefined {
+    const uid = this.staticByName.get(fullName);
+    return uid ? this.pods.get(uid) : undefined;
+  }
+
+  /** Another pod of the same name (an older version of a static pod) that is still being stopped. */
+  private predecessorStopping(pod: Obj): boolean {
+    const name = podFullName(pod);
+    for (const [uid, p] of this.gone) if (uid !== pod.metadata.uid && podFullName(p) === name) return true;
+    return false;
   }
 
   /** A pod's uid the runtime knows about (a relist change, or a leftover found at start). */
@@ -76,9 +125,16 @@ export class PodWorkers {
       reconcile: async (uid) => {
         this.syncs++;
         const pod = this.pods.get(uid);
+        // A changed manifest: the new pod starts once the old one (same name, maybe same ports) is gone.
+        if (pod && isStaticPod(pod) && this.predecessorStopping(pod))
+          return { requeueAfterMs: STATIC_SUCCESSOR_WAIT_MS };
         const out = await this.syncer.sync(uid, pod, pod ?? this.gone.get(uid));
         if (out.finished) {
+          const was = this.gone.get(uid);
           this.gone.delete(uid);
+          // The new version of a static pod waits for this one: it may start now.
+          const successor = was && isStaticPod(was) ? this.staticByName.get(podFullName(was)) : undefined;
+          if (successor && successor !== uid) this.queue.add(successor);
           return;
         }
         return out.requeueAfterMs !== undefined ? { requeueAfterMs: out.requeueAfterMs } : undefined;

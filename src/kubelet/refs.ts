@@ -23,6 +23,20 @@ export const SECRETS: ResourceRef = {
   namespaced: true,
   kind: 'Secret',
 };
+export const PVCS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'persistentvolumeclaims',
+  namespaced: true,
+  kind: 'PersistentVolumeClaim',
+};
+export const PVS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'persistentvolumes',
+  namespaced: false,
+  kind: 'PersistentVolume',
+};
 export const LEASES: ResourceRef = {
   group: 'coordination.k8s.io',
   version: 'v1',

@@ -16,10 +16,14 @@ export class StatusManager {
     private readonly onWritten?: (uid: string, status: Obj) => void,
   ) {}
 
-  /** Writes status for pod when it differs; answers whether it wrote. */
-  async set(pod: Obj, status: Obj): Promise<boolean> {
-    const uid: string = pod.metadata.uid;
-    const text = canonical(status);
+  /**
+   * Writes status for pod when it differs; answers whether it wrote. key is the uid the kubelet knows the
+   * pod by (a static pod's, when pod is its mirror pod).
+   */
+  async set(pod: Obj, status: Obj, key: string = pod.metadata.uid): Promise<boolean> {
+    const uid = key;
+    // A new mirror pod (same static pod, another uid) needs the status written again.
+    const text = `${pod.metadata.uid}|${canonical(status)}`;
     if (this.written.get(uid) === text || !statusChanged(pod.status, status)) {
       this.written.set(uid, text);
       return false;

@@ -19,6 +19,7 @@ import {
   ALL_NODES_KEY,
   type DefaultSelectorFunc,
 } from './plugins/pod-topology-spread.js';
+import type { VolumeLookup } from './plugins/volume-binding.js';
 import { podPriority } from './queue.js';
 import { newPodInfo } from './resources.js';
 import {
@@ -69,6 +70,8 @@ export interface FrameworkOptions {
   cacheView?: CacheView;
   /** Image spread for ImageLocality (default: the cache view). */
   images?: ImageSpread;
+  /** Claims, volumes and storage classes for VolumeBinding. */
+  volumes?: VolumeLookup;
 }
 
 interface PreFilterMemo {
@@ -110,6 +113,7 @@ export class Framework implements FrameworkHandle {
       random: this.random,
       defaultSelector: opts.defaultSelector,
       images: opts.images ?? opts.cacheView,
+      volumes: opts.volumes,
     };
     this.plugins = buildPlugins(this.profile, pluginRegistry, handle);
     this.percentageOfNodesToScore = opts.percentageOfNodesToScore;

@@ -3,7 +3,7 @@
 // node and binds it in the background, so the next decision never waits for the round trip.
 
 import { isNotFound } from '../client/apierror.js';
-import { type Clock, realClock } from '../client/clock.js';
+import { type Clock, realClock, sleep } from '../client/clock.js';
 import { EventRecorder, restEventSink } from '../client/events.js';
 import type { SharedInformer } from '../client/informer.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
@@ -16,6 +16,7 @@ import { defaultSelector } from './default-selector.js';
 import { Framework, fitErrorMessage } from './framework.js';
 import { Nominator } from './nominator.js';
 import type { SchedulerProfile } from './plugins/index.js';
+import { type VolumeLookup, volumeBinder } from './plugins/volume-binding.js';
 import { podPriority, type QueuedPod, type QueueOptions, SchedulingQueue } from './queue.js';
 import { newPodInfo, podKey } from './resources.js';
 import type { Binder, Node, Pod } from './types.js';
@@ -36,6 +37,27 @@ export const NODES: ResourceRef = {
   kind: 'Node',
 };
 
+const PVCS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'persistentvolumeclaims',
+  namespaced: true,
+  kind: 'PersistentVolumeClaim',
+};
+const PVS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'persistentvolumes',
+  namespaced: false,
+  kind: 'PersistentVolume',
+};
+const STORAGE_CLASSES: ResourceRef = {
+  group: 'storage.k8s.io',
+  version: 'v1',
+  plural: 'storageclasses',
+  namespaced: false,
+  kind: 'StorageClass',
+};
 const PDBS: ResourceRef = {
   group: 'policy',
   version: 'v1',
@@ -142,6 +164,20 @@ export class Scheduler {
     // Namespace labels feed namespaceSelector matching, which reused pre-filter state cannot see change.
     namespaces.addEventHandler({ onUpdate: () => this.framework.invalidateMemos() });
     const pdbs = this.factory.informerFor(PDBS);
+    const claims = this.factory.informerFor(PVCS);
+    const volumeInf = this.factory.informerFor(PVS);
+    const classes = this.factory.informerFor(STORAGE_CLASSES);
+    const volumes: VolumeLookup = {
+      claim: (ns, name) => claims.store.getByName(ns, name),
+      volume: (name) => volumeInf.store.get(name),
+      storageClass: (name) => classes.store.get(name),
+    };
+    // A claim, volume or class that appears may make a waiting pod schedulable.
+    const retry = {
+      onAdd: () => this.queue?.moveAllUnschedulable(),
+      onUpdate: () => this.queue?.moveAllUnschedulable(),
+    };
+    for (const inf of [claims, volumeInf, classes]) inf.addEventHandler(retry);
     const workloads = Object.fromEntries(
       Object.entries(WORKLOADS).map(([kind, ref]) => [kind, this.factory.informerFor(ref)]),
     );
@@ -157,12 +193,20 @@ export class Scheduler {
           services: (ns) => workloads.Service.store.byNamespace(ns),
           get: (kind, ns, name) => workloads[kind]?.store.getByName(ns, name),
         }),
+      volumes,
     });
     this.schedulerName = this.framework.profile.schedulerName;
     this.queue = new SchedulingQueue({ ...opts.queue, clock: this.clock });
     this.maxBinds = opts.maxInFlightBinds ?? 64;
     this.pods = this.rest.resource<Pod>(PODS);
-    this.binder = opts.binder ?? defaultBinder(this.pods);
+    this.binder =
+      opts.binder ??
+      volumeBinder(defaultBinder(this.pods), volumes, {
+        patchClaim: async (ns, name, annotations) => {
+          await this.rest.resource(PVCS).in(ns).patch(name, { metadata: { annotations } });
+        },
+        sleep: (ms) => sleep(this.clock, ms),
+      });
     this.recorder = new EventRecorder({
       sink: restEventSink(this.rest),
       component: this.schedulerName,

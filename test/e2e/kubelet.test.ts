@@ -3,7 +3,9 @@
 // pod backs off; a failing liveness probe restarts its container; a readiness probe holds Ready back until
 // it passes; preStop and postStart hooks run; a Job completes; deleting a Deployment stops its containers;
 // volumes (configMap with an edit reaching the file, a missing one holding the pod with FailedMount, a
-// shared emptyDir and tmpfs, the service account token passing a TokenReview); kill -9 of the server and a
+// shared emptyDir and tmpfs, the service account token passing a TokenReview); a static pod from
+// <data-dir>/manifests with its mirror pod (deleted and made again, changed, removed); a local-path
+// PersistentVolumeClaim provisioned, bound, mounted and reclaimed; kill -9 of the server and a
 // restart keep the running containers; exec (exit codes, stdin, a TTY), cp, attach and port-forward with
 // kubectl 1.27 (SPDY) and 1.33 (websocket v5, SPDY tunnelled in a websocket) and client-node. Teardown stops
 // every process by pid and removes pods, shims, mounts, the bridge, the cgroups and the data dir.
@@ -567,7 +569,8 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     await eventually(
       'the edit to reach the mounted file',
       async () => ((await logsOf('cm-reader')).includes('greeting=bonjour\n') ? true : undefined),
-      { timeoutMs: 60_000 },
+      // Watched, not polled: the edit is in the file within moments (the reader looks every second).
+      { timeoutMs: 5_000 },
     );
     console.log(`# configMap edit reached the file in ${Date.now() - changedAfter} ms`);
     await deletePodAndCheckVolumesGone('cm-reader');
@@ -938,6 +941,173 @@ describe('kubelet e2e: k8ts server with its node', { skip: skip ?? false, timeou
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /got one\ngot two\nbye\n$/);
     await kubectl(['delete', 'pod', 'talker', '--grace-period=1']);
+  });
+
+  it('runs a pod on a local-path PersistentVolumeClaim: provisioned on its node, bound, removed with the claim', async () => {
+    await eventually('the default local-path StorageClass', async () => {
+      const r = await cluster!.kubectl('1.33', ['get', 'storageclass']);
+      return /local-path \(default\)\s+rancher\.io\/local-path\s+Delete\s+WaitForFirstConsumer/.test(r.stdout)
+        ? true
+        : undefined;
+    });
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } },
+      }),
+    );
+    const pending = await getJson(['get', 'pvc', 'data']);
+    assert.equal(pending.spec.storageClassName, 'local-path', 'the default class');
+    assert.equal(pending.status.phase, 'Pending');
+    await runPod({
+      metadata: { name: 'pvc-writer' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'w',
+            image: 'k8ts.local/busybox:latest',
+            command: ['sh', '-c', 'echo kept > /data/file; exec sleep 3600'],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+        ],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+    });
+    const created = Date.now();
+    await eventually('pvc-writer to run', podRunning('pvc-writer'), { timeoutMs: 60_000 });
+    console.log(`# pod with a new local-path claim Running in ${Date.now() - created} ms`);
+    const pvc = await getJson(['get', 'pvc', 'data']);
+    assert.equal(pvc.status.phase, 'Bound');
+    assert.equal(pvc.metadata.annotations['volume.kubernetes.io/selected-node'], nodeName);
+    assert.equal(pvc.status.capacity.storage, '64Mi');
+    const pv = await getJson(['get', 'pv', pvc.spec.volumeName]);
+    assert.equal(pv.status.phase, 'Bound');
+    assert.equal(pv.spec.claimRef.uid, pvc.metadata.uid);
+    assert.equal(pv.metadata.annotations['pv.kubernetes.io/provisioned-by'], 'rancher.io/local-path');
+    assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values, [
+      nodeName,
+    ]);
+    const path: string = pv.spec.hostPath.path;
+    assert.ok(path.startsWith(`${join(dataDir, 'storage')}/pvc-`), path);
+    await eventually('the file on the node', async () =>
+      existsSync(join(path, 'file')) && readFileSync(join(path, 'file'), 'utf8') === 'kept\n'
+        ? true
+        : undefined,
+    );
+    // The claim deleted after its pod: the helper pod empties the directory and the volume goes.
+    await kubectl(['delete', 'pod', 'pvc-writer', '--grace-period=1']);
+    await kubectl(['delete', 'pvc', 'data']);
+    await eventually(
+      'the volume and its directory gone',
+      async () => {
+        const r = await cluster!.kubectl('1.33', ['get', 'pv', pv.metadata.name]);
+        return r.code !== 0 && !existsSync(path) ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+  });
+
+  it('runs a static pod from <data-dir>/manifests and mirrors it; a deleted mirror comes back', async () => {
+    const file = join(dataDir, 'manifests', 'static-web.yaml');
+    const name = `static-web-${nodeName}`;
+    const manifest = (word: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: static-web
+  labels: {tier: static}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: k8ts.local/busybox:latest
+    command: [sh, -c, 'echo ${word}; exec sleep 3600']
+`;
+    const running = async () =>
+      (
+        await cri.listContainers({
+          labelSelector: { 'io.kubernetes.pod.name': name },
+          state: { state: 'CONTAINER_RUNNING' },
+        })
+      ).map((c) => c.id);
+    const mirror = async (): Promise<Obj | undefined> => {
+      const r = await cluster!.kubectl('1.33', ['get', 'pod', name, '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    };
+    const runningMirror = (not?: Obj) => async () => {
+      const m = await mirror();
+      return m?.status?.phase === 'Running' &&
+        !m.metadata.deletionTimestamp &&
+        m.metadata.uid !== not?.metadata?.uid
+        ? m
+        : undefined;
+    };
+    const written = Date.now();
+    writeFileSync(file, manifest('one'));
+    const m1 = await eventually('the mirror pod Running', runningMirror(), { timeoutMs: 60_000 });
+    console.log(`# static pod file to mirror pod Running in ${Date.now() - written} ms`);
+    const hash = m1.metadata.annotations['kubernetes.io/config.mirror'];
+    assert.match(hash, /^[0-9a-f]{32}$/);
+    assert.equal(m1.metadata.annotations['kubernetes.io/config.hash'], hash);
+    assert.equal(m1.metadata.annotations['kubernetes.io/config.source'], 'file');
+    assert.ok(m1.metadata.annotations['kubernetes.io/config.seen']);
+    assert.equal(m1.metadata.ownerReferences[0].kind, 'Node');
+    assert.equal(m1.metadata.ownerReferences[0].name, nodeName);
+    assert.equal(m1.status.containerStatuses[0].ready, true);
+    const [container] = await running();
+    assert.ok(container);
+    // logs and exec name the mirror pod and reach the static pod's container.
+    assert.equal(await kubectl(['logs', name]), 'one\n');
+    assert.equal(await kubectl(['exec', name, '--', 'cat', '/proc/1/comm']), 'sleep\n');
+
+    // kubectl delete: the kubelet makes the mirror pod again, the container keeps running.
+    await kubectl(['delete', 'pod', name, '--wait=false']);
+    const m2 = await eventually(
+      'a new mirror pod',
+      async () => {
+        const m = await mirror();
+        return m && m.metadata.uid !== m1.metadata.uid && !m.metadata.deletionTimestamp ? m : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(m2.metadata.annotations['kubernetes.io/config.mirror'], hash);
+    await eventually('the new mirror Running', runningMirror(m1), { timeoutMs: 30_000 });
+    assert.deepEqual(await running(), [container]);
+
+    // A changed manifest: a new pod (new hash) with a new container.
+    writeFileSync(file, manifest('two'));
+    const m3 = await eventually(
+      'the changed pod Running',
+      async () => {
+        const m = await mirror();
+        return m?.status?.phase === 'Running' &&
+          m.metadata.annotations['kubernetes.io/config.mirror'] !== hash
+          ? m
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.notEqual(m3.metadata.uid, m2.metadata.uid);
+    const now = await running();
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], container);
+    assert.equal(await kubectl(['logs', name]), 'two\n');
+
+    // The file removed: the pod stops and its mirror pod goes.
+    rmSync(file);
+    await eventually('the mirror pod gone', async () => ((await mirror()) ? undefined : true), {
+      timeoutMs: 30_000,
+    });
+    await eventually(
+      'the container stopped',
+      async () => ((await running()).length === 0 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
   });
 
   it('keeps running containers across kill -9 of the server and a restart, then catches up', async () => {

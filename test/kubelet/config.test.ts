@@ -271,6 +271,17 @@ describe('CRI configs', () => {
     assert.equal(sb.logDirectory, '/d/pods/default_p_uid-1');
     assert.equal(sb.metadata.attempt, 2);
     assert.equal(sb.hostname, 'p');
+    // A host-network pod keeps the node's hostname (upstream sets none; runc refuses one without a UTS namespace).
+    const hostNet = sandboxConfig(
+      { ...p, spec: { ...p.spec, hostNetwork: true } },
+      {
+        dataDir: '/d',
+        attempt: 0,
+        dns: parseResolvConf('nameserver 1.1.1.1\n'),
+      },
+    );
+    assert.equal(hostNet.hostname, '');
+    assert.equal(hostNet.linux?.securityContext?.namespaceOptions?.network, 'NODE');
     assert.deepEqual(sb.dnsConfig, { servers: ['1.1.1.1'], searches: ['a', 'b'], options: ['ndots:2'] });
     assert.equal(sb.labels?.['io.kubernetes.pod.uid'], 'uid-1');
     const cc = containerConfig(

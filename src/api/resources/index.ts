@@ -35,6 +35,7 @@ import { secrets } from './secret.js';
 import { services } from './service.js';
 import { serviceAccounts } from './serviceaccount.js';
 import { statefulSets } from './statefulset.js';
+import { storageClasses } from './storageclass.js';
 import { tokenReviews } from './tokenreview.js';
 
 const kinds: ResourceDef[] = [
@@ -81,6 +82,8 @@ const kinds: ResourceDef[] = [
   leases,
   // discovery.k8s.io/v1
   endpointSlices,
+  // storage.k8s.io/v1
+  storageClasses,
 ];
 
 export const allResources: readonly ResourceDef[] = kinds.map(hardened);

@@ -4,6 +4,7 @@ import { list } from '../guards.js';
 import { podSummary, podWideCells } from '../pod-status.js';
 import { addDefaultTolerationSeconds, defaultServiceAccountName } from '../podspec/admission.js';
 import { defaultPodSpec } from '../podspec/defaults.js';
+import { isMirrorPodObject, validateMirrorPodCreate, validateMirrorPodUpdate } from '../podspec/mirror.js';
 import { validatePodSpecUpdate } from '../podspec/update.js';
 import { validatePodSpec } from '../podspec/validation.js';
 import { computePodQOS } from '../qos.js';
@@ -36,7 +37,8 @@ function prepareForCreate(pod: Obj): void {
     else if (pcn in systemPriorities) pod.spec.priority = systemPriorities[pcn];
   }
   if (pod.spec.priority !== undefined) pod.spec.preemptionPolicy ??= 'PreemptLowerPriority';
-  defaultServiceAccountName(pod.spec);
+  // A mirror pod's spec stays what its manifest says: no service account (upstream's admission skips it).
+  if (!isMirrorPodObject(pod)) defaultServiceAccountName(pod.spec);
   addDefaultTolerationSeconds(pod.spec);
 }
 
@@ -66,13 +68,17 @@ export const pods: ResourceDef = {
     defaultPodSpec(obj.spec, true);
   },
   validate(obj) {
-    const errs = validatePodSpec(obj.spec, 'spec', { isPod: true });
+    const errs = [...validatePodSpec(obj.spec, 'spec', { isPod: true }), ...validateMirrorPodCreate(obj)];
     if (list(obj.spec?.ephemeralContainers).length > 0)
       errs.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
     return errs;
   },
   validateUpdate(obj, old) {
-    return [...validatePodSpec(obj.spec, 'spec', { isPod: true }), ...validatePodSpecUpdate(obj, old)];
+    return [
+      ...validatePodSpec(obj.spec, 'spec', { isPod: true }),
+      ...validateMirrorPodUpdate(obj, old),
+      ...validatePodSpecUpdate(obj, old),
+    ];
   },
   prepareForCreate,
   prepareForUpdate(obj, old) {

@@ -1,9 +1,11 @@
 // The kubelet's volume manager: before a pod's containers start, each of its volumes is set up under
 // `<dataDir>/pods/<uid>/volumes/kubernetes.io~<plugin>/<name>` (hostPath volumes stay where they are);
 // each container's volumeMounts become CRI mounts (subPath, subPathExpr, readOnly, propagation). API data
-// volumes (configMap, secret, downwardAPI, projected) are written again every refresh period from the
-// latest objects, so edits reach the files and tokens are renewed. When the pod is gone its tmpfs mounts
-// are unmounted and the directory removed. One pod's setups never overlap (a chain per pod uid).
+// volumes (configMap, secret, downwardAPI, projected) are rewritten as soon as what they show changes (the
+// caller reports watched ConfigMap and Secret edits through refreshPods; a label or annotation change of the
+// pod rewrites its downward API files) and every refresh period (upstream's sync period, 1 min) from the
+// cached objects, which renews tokens. When the pod is gone its tmpfs mounts are unmounted and the
+// directory removed. One pod's setups never overlap (a chain per pod uid).
 import { chmodSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseQuantity, quantityToNumber } from '../../api/quantity.js';
@@ -17,8 +19,8 @@ import { cleanPath, VolumeSetupError } from './paths.js';
 import { apiDataPayload, type VolumeSources } from './sources.js';
 import { isMountPoint, mountsBelow, mountTmpfs, unmount } from './tmpfs.js';
 
-/** How often API data volumes are rewritten from the API server (upstream: the sync period, ~1 min). */
-export const DEFAULT_REFRESH_MS = 10_000;
+/** How often API data volumes are rewritten anyway (upstream: the sync period, 1 min); edits come sooner. */
+export const DEFAULT_REFRESH_MS = 60_000;
 
 /** One volume that could not be set up, with upstream's wording of why. */
 export interface MountFailure {
@@ -31,6 +33,19 @@ export class VolumeSetupFailed extends Error {
     super(failures.map((f) => `${f.volume}: ${f.message}`).join('; '));
   }
 }
+
+/** PersistentVolume spec fields that are not a volume source. */
+const NON_SOURCE_PV_FIELDS = new Set([
+  'capacity',
+  'accessModes',
+  'claimRef',
+  'persistentVolumeReclaimPolicy',
+  'storageClassName',
+  'mountOptions',
+  'volumeMode',
+  'nodeAffinity',
+  'volumeAttributesClassName',
+]);
 
 const API_DATA_KINDS = ['configMap', 'secret', 'downwardAPI', 'projected'] as const;
 
@@ -69,6 +84,8 @@ export class VolumeManager {
   /** The latest pod object of every pod whose volumes are set up. */
   private readonly pods = new Map<string, Obj>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** `<pod uid>/<volume>` -> the node path of the PersistentVolume its claim is bound to. */
+  private readonly claimPaths = new Map<string, string>();
   private timer: ReturnType<Clock['setTimeout']> | undefined;
   private stopped = false;
 
@@ -81,6 +98,7 @@ export class VolumeManager {
   /** Where a volume's files are on the node. */
   volumePath(pod: Obj, volume: Obj): string {
     if (volume.hostPath) return volume.hostPath.path;
+    if (volume.persistentVolumeClaim) return this.claimPaths.get(`${pod.metadata.uid}/${volume.name}`) ?? '';
     const plugin = pluginOf(volume) ?? 'unsupported';
     return join(this.podDir(pod.metadata.uid), 'volumes', `kubernetes.io~${plugin}`, volume.name);
   }
@@ -121,6 +139,10 @@ export class VolumeManager {
       checkHostPathType(volume.hostPath.path, volume.hostPath.type);
       return;
     }
+    if (volume.persistentVolumeClaim) {
+      this.claimPaths.set(`${pod.metadata.uid}/${volume.name}`, await this.claimPath(pod, volume));
+      return;
+    }
     if (volume.emptyDir) {
       const medium = volume.emptyDir.medium ?? '';
       if (medium !== '' && medium !== 'Memory')
@@ -148,13 +170,49 @@ export class VolumeManager {
     throw new VolumeSetupError(`volume type ${kind} is not supported by this kubelet`);
   }
 
+  /** The node path behind a persistentVolumeClaim volume: its bound volume's hostPath or local path. */
+  private async claimPath(pod: Obj, volume: Obj): Promise<string> {
+    const ns: string = pod.metadata.namespace;
+    const claimName = String(volume.persistentVolumeClaim.claimName ?? '');
+    const s = this.d.sources;
+    if (!s.persistentVolumeClaim || !s.persistentVolume)
+      throw new VolumeSetupError('persistentVolumeClaim volumes are not supported by this kubelet');
+    const pvc = await s.persistentVolumeClaim(ns, claimName);
+    if (!pvc) throw new VolumeSetupError(`persistentvolumeclaim "${claimName}" not found`);
+    const pvName: string | undefined = pvc.spec?.volumeName;
+    if (!pvName || pvc.status?.phase !== 'Bound')
+      throw new VolumeSetupError(`error processing PVC ${ns}/${claimName}: PVC is not bound`);
+    const pv = await s.persistentVolume(pvName);
+    if (!pv)
+      throw new VolumeSetupError(
+        `error processing PVC ${ns}/${claimName}: failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`,
+      );
+    if (pv.spec?.hostPath?.path) {
+      checkHostPathType(pv.spec.hostPath.path, pv.spec.hostPath.type);
+      return pv.spec.hostPath.path;
+    }
+    if (pv.spec?.local?.path) {
+      checkHostPathType(pv.spec.local.path, 'Directory');
+      return pv.spec.local.path;
+    }
+    const kind = Object.keys(pv.spec ?? {}).find((k) => !NON_SOURCE_PV_FIELDS.has(k)) ?? 'unknown';
+    throw new VolumeSetupError(
+      `volume type ${kind} of PersistentVolume ${pvName} is not supported by this kubelet`,
+    );
+  }
+
   knows(uid: string): boolean {
     return this.pods.has(uid);
   }
 
-  /** Records the latest pod object (labels and annotations feed downwardAPI files on refresh). */
+  /** Records the latest pod object; changed labels or annotations rewrite its downward API files. */
   observe(pod: Obj): void {
-    if (this.pods.has(pod.metadata.uid)) this.pods.set(pod.metadata.uid, pod);
+    const uid = pod.metadata.uid;
+    const prev = this.pods.get(uid);
+    if (!prev) return;
+    this.pods.set(uid, pod);
+    const shown = (p: Obj) => JSON.stringify([p.metadata?.labels ?? {}, p.metadata?.annotations ?? {}]);
+    if (shown(prev) !== shown(pod)) void this.refreshPods([uid]);
   }
 
   /**
@@ -197,7 +255,8 @@ export class VolumeManager {
         containerPath: vm.mountPath,
         hostPath,
         // API data volumes are always read-only in the container (upstream since 1.10).
-        readonly: vm.readOnly === true || isApiDataVolume(volume),
+        readonly:
+          vm.readOnly === true || isApiDataVolume(volume) || volume.persistentVolumeClaim?.readOnly === true,
         selinuxRelabel: false,
         propagation: propagationOf(vm.mountPropagation),
       });
@@ -206,13 +265,20 @@ export class VolumeManager {
   }
 
   /** Rewrites the API data volumes of every set-up pod; failures keep the previous files. */
-  async refreshAll(): Promise<void> {
+  refreshAll(): Promise<void> {
+    return this.refreshPods([...this.pods.keys()]);
+  }
+
+  /** Rewrites the API data volumes of these pods (an object they use changed); failures keep the files. */
+  async refreshPods(uids: Iterable<string>): Promise<void> {
     await Promise.all(
-      [...this.pods.values()].map(async (pod) => {
+      [...new Set(uids)].map(async (uid) => {
+        const pod = this.pods.get(uid);
+        if (!pod) return;
         const volumes = ((pod.spec?.volumes ?? []) as Obj[]).filter(isApiDataVolume);
         if (volumes.length === 0) return;
-        await this.serialized(pod.metadata.uid, async () => {
-          const latest = this.pods.get(pod.metadata.uid);
+        await this.serialized(uid, async () => {
+          const latest = this.pods.get(uid);
           if (!latest || this.stopped) return;
           for (const v of volumes) {
             try {
@@ -235,6 +301,7 @@ export class VolumeManager {
   tearDown(uid: string): Promise<void> {
     return this.serialized(uid, async () => {
       this.pods.delete(uid);
+      for (const key of this.claimPaths.keys()) if (key.startsWith(`${uid}/`)) this.claimPaths.delete(key);
       this.d.sources.forget?.(uid);
       const dir = this.podDir(uid);
       for (const point of await mountsBelow(dir)) await unmount(point);

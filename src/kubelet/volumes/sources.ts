@@ -14,6 +14,9 @@ export interface VolumeSources {
   nodeAllocatable(): Record<string, string>;
   /** Drops what was cached for a pod that is gone (its tokens). */
   forget?(uid: string): void;
+  /** A PersistentVolumeClaim and a PersistentVolume, undefined when missing (persistentVolumeClaim volumes). */
+  persistentVolumeClaim?(namespace: string, name: string): Promise<Obj | undefined>;
+  persistentVolume?(name: string): Promise<Obj | undefined>;
 }
 
 type Entries = Map<string, Buffer>;

@@ -18,6 +18,7 @@ import {
   podTopologySpread,
 } from './pod-topology-spread.js';
 import { TAINT_TOLERATION, taintToleration } from './taint-toleration.js';
+import { VOLUME_BINDING, type VolumeLookup, volumeBinding } from './volume-binding.js';
 
 /** What the scheduler lends plugins beyond their own args. */
 export interface PluginHandle {
@@ -30,6 +31,8 @@ export interface PluginHandle {
   defaultSelector?: DefaultSelectorFunc;
   /** Image spread over the cluster's nodes (ImageLocality). */
   images?: ImageSpread;
+  /** Claims, volumes and storage classes (VolumeBinding). */
+  volumes?: VolumeLookup;
 }
 
 export type PluginFactory = (args: any, handle: PluginHandle) => Plugin;
@@ -47,6 +50,7 @@ export const pluginRegistry: Record<string, PluginFactory> = {
   [INTER_POD_AFFINITY]: (_args, handle) => interPodAffinity({ namespaceLabels: handle.namespaceLabels }),
   [IMAGE_LOCALITY]: (_args, handle) => imageLocality(handle.images),
   [DEFAULT_PREEMPTION]: (args: DefaultPreemptionArgs | undefined, handle) => defaultPreemption(args, handle),
+  [VOLUME_BINDING]: (_args, handle) => volumeBinding(handle.volumes),
 };
 
 export interface PluginConfig {
@@ -70,6 +74,7 @@ export const defaultProfile: SchedulerProfile = {
     { name: NODE_RESOURCES_FIT, weight: 1 },
     { name: NODE_AFFINITY, weight: 2 },
     { name: NODE_PORTS },
+    { name: VOLUME_BINDING },
     { name: BALANCED_ALLOCATION, weight: 1 },
     { name: IMAGE_LOCALITY, weight: 1 },
     { name: POD_TOPOLOGY_SPREAD, weight: 2 },

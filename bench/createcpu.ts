@@ -124,8 +124,8 @@ async function main(): Promise<void> {
     await post(url, '/api/v1/nodes', nodeBody);
     // Warm the JIT on both paths before measuring.
     await closedLoop(2000, async (i) => {
-      await post(url, '/api/v1/namespaces/default/configmaps', cmBody(`warm${i}`));
-      await post(url, '/api/v1/namespaces/default/pods', podBody(`warm${i}`));
+      if (flags.only !== 'pod') await post(url, '/api/v1/namespaces/default/configmaps', cmBody(`warm${i}`));
+      if (flags.only !== 'configmap') await post(url, '/api/v1/namespaces/default/pods', podBody(`warm${i}`));
     });
     await new Promise((r) => setTimeout(r, 3000));
     const idle0 = cpuMicros(pid);

@@ -232,6 +232,59 @@ export class Typed {
     }
   }
 
+  /**
+   * The added and modified paths of `compare({}, rhs, node)`, computed without building the other sets:
+   * what a write onto an empty object changes (a create). Mirrors cmp() with a left side that is always
+   * `{}` or absent, so the result is the same set.
+   */
+  changedFromEmpty(rhs: unknown, node: SchemaNode | undefined): FieldSet {
+    const out = new FieldSet();
+    this.fromEmpty({}, rhs, node, [], out);
+    return out;
+  }
+
+  private fromEmpty(
+    l: JsonObject | undefined,
+    r: unknown,
+    node: SchemaNode | undefined,
+    path: FieldPath,
+    out: FieldSet,
+  ): void {
+    const info = nodeInfo(node);
+    const shape = pairShape(info, l, r);
+    if (shape === 'leaf') {
+      if (l === undefined) {
+        if (r !== undefined) out.insert(path);
+      } else if (r !== undefined && !deepEqual(l, r)) {
+        out.insert(path);
+      }
+      return;
+    }
+    if (shape === 'map') {
+      // The left side has no keys, so the keys are the right side's.
+      if (isObject(r)) {
+        for (const key of Object.keys(r)) {
+          const childNode = this.field(node, key);
+          const lv = this.member(l, node, key, childNode) as JsonObject | undefined;
+          const rv = this.member(r, node, key, childNode);
+          if (lv === undefined && rv === undefined) continue;
+          path.push(fieldElement(key));
+          this.fromEmpty(lv, rv, childNode, path, out);
+          path.pop();
+        }
+      }
+    } else {
+      // The left side is not a list: every item of the right side is added.
+      const itemNode = this.items(node);
+      for (const [pe, item] of this.indexItems(info, itemNode, r)) {
+        path.push(pe);
+        this.fromEmpty(undefined, item, itemNode, path, out);
+        path.pop();
+      }
+    }
+    if (path.length > 0 && l === undefined) out.insert(path);
+  }
+
   // ---- merge ----
 
   /** Merges `rhs` (an applied configuration) into `lhs` (the live object); `rhs` wins at leaves. */

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { schemaResolver } from '../../../src/apiserver/patch.js';
 import { trackUpdate } from '../../../src/apiserver/patch/managedfields.js';
-import { untypedResolver } from '../../../src/apiserver/patch/schema.js';
+import { createSchemaResolver, untypedResolver } from '../../../src/apiserver/patch/schema.js';
 import { Typed } from '../../../src/apiserver/patch/typed.js';
+import { DEPLOYMENT, definitions, POD } from './fixtures.js';
 
 type Obj = Record<string, any>;
 
@@ -47,7 +48,7 @@ const pod: Obj = {
         resources: {},
         securityContext: null,
       },
-      { name: 'c', image: 'duplicate-name' },
+      { name: 'c', image: 'duplicate-name', workingDir: '/only-in-the-duplicate' },
       { image: 'no-name' },
       'not-an-object',
     ],
@@ -114,6 +115,25 @@ describe('Typed.changedFromEmpty', () => {
     );
   });
 
+  it('matches under schemas whose struct fields default to {} (they count as present on both sides)', () => {
+    const fixtures = new Typed(createSchemaResolver(definitions));
+    assertSame(fixtures, pod, POD);
+    assertSame(fixtures, { metadata: { name: 'x' }, spec: { containers: [{ name: 'c' }] } }, POD);
+    assertSame(
+      fixtures,
+      {
+        spec: {
+          containers: [
+            { name: 'c', resources: {} },
+            { name: 'd', resources: { limits: { cpu: '1' } } },
+          ],
+        },
+      },
+      POD,
+    );
+    assertSame(fixtures, { spec: { template: { spec: pod.spec }, replicas: 1 } }, DEPLOYMENT);
+  });
+
   it('matches on values that do not fit the schema, and without a schema', () => {
     assertSame(typed, { metadata: 'not-an-object', spec: [], status: null }, 'io.k8s.api.core.v1.Pod');
     assertSame(typed, { spec: { containers: { name: 'c' } } }, 'io.k8s.api.core.v1.Pod');
@@ -153,6 +173,11 @@ describe('Typed.changedFromEmpty', () => {
       );
       assertSame(typed, { metadata: { name: 'g' }, spec }, 'io.k8s.api.core.v1.Pod');
       assertSame(new Typed(untypedResolver), { spec }, undefined);
+      assertSame(
+        new Typed(createSchemaResolver(definitions)),
+        { spec: { containers: [spec, { name: 'c', resources: spec }] } },
+        POD,
+      );
     }
   });
 });

@@ -4,6 +4,7 @@
 // 64-connection keep-alive client, and prints CPU microseconds per create.
 //
 //   npm run build && node dist/bench/createcpu.js [--n 20000] [--only configmap|pod] [--cpu-prof DIR]
+//     [--node-flag=--some-v8-flag ...] [--server path/to/k8ts.js] (another build's server, to compare two builds under the same load)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -15,6 +16,8 @@ const { values: flags } = parseArgs({
   options: {
     n: { type: 'string', default: '20000' },
     only: { type: 'string' },
+    server: { type: 'string', default: 'dist/src/cmd/k8ts.js' },
+    'node-flag': { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -98,7 +101,12 @@ const nodeBody = JSON.stringify({
 });
 
 /** Creates `n` objects and returns the server's CPU microseconds per create, after a settle pause. */
-async function measure(pid: number, base: string, path: string, body: (i: number) => string): Promise<number> {
+async function measure(
+  pid: number,
+  base: string,
+  path: string,
+  body: (i: number) => string,
+): Promise<number> {
   const before = cpuMicros(pid);
   await closedLoop(N, async (i) => {
     const status = await post(base, path, body(i));
@@ -111,10 +119,13 @@ async function measure(pid: number, base: string, path: string, body: (i: number
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'k8ts-createcpu-'));
-  const nodeArgs = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', flags['cpu-prof']] : [];
+  const nodeArgs = [
+    ...flags['node-flag'],
+    ...(flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', flags['cpu-prof']] : []),
+  ];
   const server = spawn(
     process.execPath,
-    [...nodeArgs, resolve('dist/src/cmd/k8ts.js'), 'server', '--data-dir', dataDir, '--port', '0', '--disable-agent'],
+    [...nodeArgs, resolve(flags.server), 'server', '--data-dir', dataDir, '--port', '0', '--disable-agent'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   try {

@@ -239,27 +239,30 @@ export class Typed {
    */
   changedFromEmpty(rhs: unknown, node: SchemaNode | undefined): FieldSet {
     const out = new FieldSet();
-    this.fromEmpty({}, rhs, node, [], out);
+    this.fromEmpty({}, rhs, node, out, undefined);
     return out;
   }
 
+  /**
+   * cmp(l, r) for a left side that is `{}` or absent, keeping added and modified paths. `set` is the
+   * set node of the parent path and `pe` the element of this value (undefined at the root, where
+   * `set` is the result itself); nodes are built in place instead of inserting whole paths.
+   */
   private fromEmpty(
     l: JsonObject | undefined,
     r: unknown,
     node: SchemaNode | undefined,
-    path: FieldPath,
-    out: FieldSet,
+    set: FieldSet,
+    pe: PathElement | undefined,
   ): void {
     const info = nodeInfo(node);
     const shape = pairShape(info, l, r);
     if (shape === 'leaf') {
-      if (l === undefined) {
-        if (r !== undefined) out.insert(path);
-      } else if (r !== undefined && !deepEqual(l, r)) {
-        out.insert(path);
-      }
+      if (pe !== undefined && r !== undefined && (l === undefined || !deepEqual(l, r))) set.members.add(pe);
       return;
     }
+    // Children go in a node of their own, attached only when not empty (sets never hold empty children).
+    const below = pe === undefined ? set : new FieldSet();
     if (shape === 'map') {
       // The left side has no keys, so the keys are the right side's.
       if (isObject(r)) {
@@ -268,21 +271,19 @@ export class Typed {
           const lv = this.member(l, node, key, childNode) as JsonObject | undefined;
           const rv = this.member(r, node, key, childNode);
           if (lv === undefined && rv === undefined) continue;
-          path.push(fieldElement(key));
-          this.fromEmpty(lv, rv, childNode, path, out);
-          path.pop();
+          this.fromEmpty(lv, rv, childNode, below, fieldElement(key));
         }
       }
     } else {
       // The left side is not a list: every item of the right side is added.
       const itemNode = this.items(node);
-      for (const [pe, item] of this.indexItems(info, itemNode, r)) {
-        path.push(pe);
-        this.fromEmpty(undefined, item, itemNode, path, out);
-        path.pop();
+      for (const [itemPe, item] of this.indexItems(info, itemNode, r)) {
+        this.fromEmpty(undefined, item, itemNode, below, itemPe);
       }
     }
-    if (path.length > 0 && l === undefined) out.insert(path);
+    if (pe === undefined) return;
+    if (!below.isEmpty()) set.children.set(pe, below);
+    if (l === undefined) set.members.add(pe);
   }
 
   // ---- merge ----

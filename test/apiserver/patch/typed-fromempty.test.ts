@@ -2,10 +2,10 @@
 // added and modified paths of compare({}, value), for real schemas and for odd values.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { schemaResolver } from '../../../src/apiserver/patch.js';
 import { trackUpdate } from '../../../src/apiserver/patch/managedfields.js';
 import { createSchemaResolver, untypedResolver } from '../../../src/apiserver/patch/schema.js';
 import { Typed } from '../../../src/apiserver/patch/typed.js';
+import { schemaResolver } from '../../../src/apiserver/patch.js';
 import { DEPLOYMENT, definitions, POD } from './fixtures.js';
 
 type Obj = Record<string, any>;

@@ -265,14 +265,20 @@ export interface RecordUpdate {
 /** The field-manager step of an Update, on decoded managers (mutated). */
 export function recordUpdate(typed: Typed, managers: Managers, u: RecordUpdate): void {
   const root = typed.root(u.schemaName);
-  const c = typed.compare(u.old, u.updated, root);
-  const changed = c.added.union(c.modified).recursiveDifference(u.ignored);
-  const removed = c.removed.recursiveDifference(u.ignored);
-  const lost = changed.union(removed);
-
-  for (const [id, m] of managers) {
-    m.fields = m.fields.difference(lost);
-    if (m.fields.isEmpty()) managers.delete(id);
+  let changed: FieldSet;
+  if (managers.size === 0 && Object.keys(u.old).length === 0) {
+    // A create with no managers yet: only the changed set matters (nobody can lose fields), and it can
+    // be computed without a full comparison.
+    changed = typed.changedFromEmpty(u.updated, root).recursiveDifference(u.ignored);
+  } else {
+    const c = typed.compare(u.old, u.updated, root);
+    changed = c.added.union(c.modified).recursiveDifference(u.ignored);
+    const removed = c.removed.recursiveDifference(u.ignored);
+    const lost = changed.union(removed);
+    for (const [id, m] of managers) {
+      m.fields = m.fields.difference(lost);
+      if (m.fields.isEmpty()) managers.delete(id);
+    }
   }
 
   const own = changed.difference(STRIPPED_FIELDS);

@@ -232,6 +232,60 @@ export class Typed {
     }
   }
 
+  /**
+   * The added and modified paths of `compare({}, rhs, node)`, computed without building the other sets:
+   * what a write onto an empty object changes (a create). Mirrors cmp() with a left side that is always
+   * `{}` or absent, so the result is the same set.
+   */
+  changedFromEmpty(rhs: unknown, node: SchemaNode | undefined): FieldSet {
+    const out = new FieldSet();
+    this.fromEmpty({}, rhs, node, out, undefined);
+    return out;
+  }
+
+  /**
+   * cmp(l, r) for a left side that is `{}` or absent, keeping added and modified paths. `set` is the
+   * set node of the parent path and `pe` the element of this value (undefined at the root, where
+   * `set` is the result itself); nodes are built in place instead of inserting whole paths.
+   */
+  private fromEmpty(
+    l: JsonObject | undefined,
+    r: unknown,
+    node: SchemaNode | undefined,
+    set: FieldSet,
+    pe: PathElement | undefined,
+  ): void {
+    const info = nodeInfo(node);
+    const shape = pairShape(info, l, r);
+    if (shape === 'leaf') {
+      if (pe !== undefined && r !== undefined && (l === undefined || !deepEqual(l, r))) set.members.add(pe);
+      return;
+    }
+    // Children go in a node of their own, attached only when not empty (sets never hold empty children).
+    const below = pe === undefined ? set : new FieldSet();
+    if (shape === 'map') {
+      // The left side has no keys, so the keys are the right side's.
+      if (isObject(r)) {
+        for (const key of Object.keys(r)) {
+          const childNode = this.field(node, key);
+          const lv = this.member(l, node, key, childNode) as JsonObject | undefined;
+          const rv = this.member(r, node, key, childNode);
+          if (lv === undefined && rv === undefined) continue;
+          this.fromEmpty(lv, rv, childNode, below, fieldElement(key));
+        }
+      }
+    } else {
+      // The left side is not a list: every item of the right side is added.
+      const itemNode = this.items(node);
+      for (const [itemPe, item] of this.indexItems(info, itemNode, r)) {
+        this.fromEmpty(undefined, item, itemNode, below, itemPe);
+      }
+    }
+    if (pe === undefined) return;
+    if (!below.isEmpty()) set.children.set(pe, below);
+    if (l === undefined) set.members.add(pe);
+  }
+
   // ---- merge ----
 
   /** Merges `rhs` (an applied configuration) into `lhs` (the live object); `rhs` wins at leaves. */

@@ -15,11 +15,11 @@
 //     victims' graceful deletion at once.
 import { fork } from 'node:child_process';
 import { isNotFound } from '../src/client/apierror.js';
+import { NODES, PODS } from '../src/client/index.js';
 import { SharedInformerFactory } from '../src/client/informer-factory.js';
 import { silentLogger } from '../src/client/log.js';
 import { RestClient } from '../src/client/rest.js';
 import { startScheduler } from '../src/scheduler/index.js';
-import { NODES, PODS } from '../src/scheduler/scheduler.js';
 import { openMemoryBackend } from '../src/storage/memory/index.js';
 
 type CaseName = 'plain' | 'spread' | 'anti' | 'preempt';

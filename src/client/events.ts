@@ -8,7 +8,7 @@ import { isNotFound } from './apierror.js';
 import { type Clock, realClock } from './clock.js';
 import { consoleLogger, type Logger } from './log.js';
 import { TokenBucket } from './ratelimit.js';
-import type { ResourceRef } from './resource.js';
+import { EVENTS } from './refs.js';
 import type { RestClient } from './rest.js';
 
 type Obj = Record<string, any>;
@@ -30,14 +30,6 @@ export interface EventSink {
   create(namespace: string, event: Obj): Promise<Obj>;
   patch(namespace: string, name: string, patch: Obj): Promise<Obj>;
 }
-
-export const EVENTS: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'events',
-  namespaced: true,
-  kind: 'Event',
-};
 
 export function restEventSink(rest: RestClient): EventSink {
   const events = rest.resource(EVENTS);

@@ -8,6 +8,7 @@ export * from './informer-factory.js';
 export * from './leaderelection.js';
 export * from './log.js';
 export * from './ratelimit.js';
+export * from './refs.js';
 export * from './resource.js';
 export * from './rest.js';
 export * from './store.js';

@@ -5,7 +5,7 @@
 import { isAlreadyExists, isConflict, isNotFound } from './apierror.js';
 import { type Clock, realClock, sleep } from './clock.js';
 import { consoleLogger, type Logger } from './log.js';
-import type { ResourceRef } from './resource.js';
+import { LEASES } from './refs.js';
 import type { RestClient } from './rest.js';
 
 export interface LeaseSpec {
@@ -30,14 +30,6 @@ export interface LeaseClient {
   create(lease: Lease, signal?: AbortSignal): Promise<Lease>;
   update(lease: Lease, signal?: AbortSignal): Promise<Lease>;
 }
-
-export const LEASES: ResourceRef = {
-  group: 'coordination.k8s.io',
-  version: 'v1',
-  plural: 'leases',
-  namespaced: true,
-  kind: 'Lease',
-};
 
 export function restLeaseClient(rest: RestClient): LeaseClient {
   const leases = rest.resource<Lease>(LEASES);

@@ -3,9 +3,11 @@
 import {
   type Clock,
   consoleLogger,
+  ENDPOINT_SLICES,
   type Logger,
-  type ResourceRef,
+  NAMESPACES,
   type RestClient,
+  SERVICES,
   SharedInformerFactory,
 } from '../client/index.js';
 import { Forwarder, type Upstream } from './forward.js';
@@ -18,28 +20,6 @@ export { DnsServer } from './server.js';
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 export const DNS_PORT = 53;
-
-const SERVICES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'services',
-  namespaced: true,
-  kind: 'Service',
-};
-const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  namespaced: false,
-  kind: 'Namespace',
-};
-const ENDPOINT_SLICES: ResourceRef = {
-  group: 'discovery.k8s.io',
-  version: 'v1',
-  plural: 'endpointslices',
-  namespaced: true,
-  kind: 'EndpointSlice',
-};
 
 export interface ClusterDNSOptions {
   rest: RestClient;

@@ -5,7 +5,7 @@ import {
   type Clock,
   consoleLogger,
   type Logger,
-  type ResourceRef,
+  NODES,
   type RestClient,
   realClock,
   runController,
@@ -17,7 +17,6 @@ import { desiredRoutes, ipRouteTable, nodePodCIDRs, type RouteTable, syncRoutes 
 
 export { removeMasquerade } from './masquerade.js';
 
-const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false, kind: 'Node' };
 /** Routes and rules are checked again this often even when no Node changes (someone may flush them). */
 const RESYNC_MS = 60_000;
 

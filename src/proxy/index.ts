@@ -6,9 +6,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   type Clock,
   consoleLogger,
+  ENDPOINT_SLICES,
   type Logger,
   RestClient,
   realClock,
+  SERVICES,
   SharedInformerFactory,
 } from '../client/index.js';
 import { DEFAULT_NFT, type NftRunner, nftAvailable, nftRunner } from './nft.js';
@@ -19,15 +21,6 @@ export { nftAvailable, nftRunner } from './nft.js';
 export { Proxier, type SyncResult } from './proxier.js';
 
 type Obj = Record<string, any>;
-
-const SERVICES = { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' };
-const ENDPOINT_SLICES = {
-  group: 'discovery.k8s.io',
-  version: 'v1',
-  plural: 'endpointslices',
-  namespaced: true,
-  kind: 'EndpointSlice',
-};
 
 export const DEFAULT_TABLE = 'k8ts-proxy';
 const BRIDGE_NF_CALL = '/proc/sys/net/bridge/bridge-nf-call-iptables';

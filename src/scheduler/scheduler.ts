@@ -8,6 +8,19 @@ import { EventRecorder, restEventSink } from '../client/events.js';
 import type { SharedInformer } from '../client/informer.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
 import { consoleLogger, type Logger } from '../client/log.js';
+import {
+  NAMESPACES,
+  NODES,
+  PDBS,
+  PODS,
+  PVCS,
+  PVS,
+  REPLICASETS,
+  REPLICATION_CONTROLLERS,
+  SERVICES,
+  STATEFULSETS,
+  STORAGE_CLASSES,
+} from '../client/refs.js';
 import type { ResourceClient, ResourceRef } from '../client/resource.js';
 import { RestClient } from '../client/rest.js';
 import { defaultBinder } from './binder.js';
@@ -21,68 +34,12 @@ import { podPriority, type QueuedPod, type QueueOptions, SchedulingQueue } from 
 import { newPodInfo, podKey } from './resources.js';
 import type { Binder, Node, Pod } from './types.js';
 
-export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
-export const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  namespaced: false,
-  kind: 'Namespace',
-};
-export const NODES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'nodes',
-  namespaced: false,
-  kind: 'Node',
-};
-
-const PVCS: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'persistentvolumeclaims',
-  namespaced: true,
-  kind: 'PersistentVolumeClaim',
-};
-const PVS: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'persistentvolumes',
-  namespaced: false,
-  kind: 'PersistentVolume',
-};
-const STORAGE_CLASSES: ResourceRef = {
-  group: 'storage.k8s.io',
-  version: 'v1',
-  plural: 'storageclasses',
-  namespaced: false,
-  kind: 'StorageClass',
-};
-const PDBS: ResourceRef = {
-  group: 'policy',
-  version: 'v1',
-  plural: 'poddisruptionbudgets',
-  namespaced: true,
-  kind: 'PodDisruptionBudget',
-};
 /** What default topology spread constraints read: Services and the controllers that own pods. */
 const WORKLOADS: Record<string, ResourceRef> = {
-  Service: { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' },
-  ReplicationController: {
-    group: '',
-    version: 'v1',
-    plural: 'replicationcontrollers',
-    namespaced: true,
-    kind: 'ReplicationController',
-  },
-  ReplicaSet: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true, kind: 'ReplicaSet' },
-  StatefulSet: {
-    group: 'apps',
-    version: 'v1',
-    plural: 'statefulsets',
-    namespaced: true,
-    kind: 'StatefulSet',
-  },
+  Service: SERVICES,
+  ReplicationController: REPLICATION_CONTROLLERS,
+  ReplicaSet: REPLICASETS,
+  StatefulSet: STATEFULSETS,
 };
 
 export interface SchedulerOptions {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '../../src/client/apierror.js';
 import { FakeClock } from '../../src/client/clock.js';
+import { LEASES } from '../../src/client/index.js';
 import {
-  LEASES,
   LeaderElector,
   type Lease,
   type LeaseClient,

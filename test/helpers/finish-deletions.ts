@@ -2,10 +2,10 @@
 // at once (delete with gracePeriodSeconds 0), as a kubelet does once its containers stopped. Records
 // each such pod as last seen, so tests can check what was set on it before it went.
 import { isNotFound } from '../../src/client/apierror.js';
+import { PODS } from '../../src/client/index.js';
 import { SharedInformerFactory } from '../../src/client/informer-factory.js';
 import { silentLogger } from '../../src/client/log.js';
 import { RestClient } from '../../src/client/rest.js';
-import { PODS } from '../../src/scheduler/scheduler.js';
 
 export interface DeletionFinisher {
   /** namespace/name -> the pod as it was when its deletion began. */

@@ -2,11 +2,11 @@
 // binding that fails once (the assumption is forgotten and the pod requeued).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PODS } from '../../src/client/index.js';
 import { silentLogger } from '../../src/client/log.js';
 import { RestClient } from '../../src/client/rest.js';
 import { defaultBinder } from '../../src/scheduler/binder.js';
 import { type RunningScheduler, Status, startScheduler } from '../../src/scheduler/index.js';
-import { PODS } from '../../src/scheduler/scheduler.js';
 import type { Binder } from '../../src/scheduler/types.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 import { eventually } from '../helpers/eventually.js';

@@ -3,27 +3,21 @@
 // suspend and concurrencyPolicy (Allow, Forbid, Replace), keeps status.active/lastScheduleTime/
 // lastSuccessfulTime and deletes finished Jobs beyond the history limits. Wakes itself for the next time.
 import {
+  CRONJOBS,
   enqueueObject,
   enqueueOwner,
   isAlreadyExists,
   isNotFound,
-  type ResourceRef,
+  JOBS,
   WorkQueue,
 } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
-import { condition, JOBS, jobFinished } from '../job/index.js';
+import { condition, jobFinished } from '../job/index.js';
 import { runWhenSynced } from '../run.js';
 import { mostRecentSchedule, parseSchedule } from './schedule.js';
 
 type Obj = Record<string, any>;
 
-export const CRONJOBS: ResourceRef = {
-  group: 'batch',
-  version: 'v1',
-  plural: 'cronjobs',
-  namespaced: true,
-  kind: 'CronJob',
-};
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
 /** RFC 3339 with whole seconds, as metav1.Time marshals. */

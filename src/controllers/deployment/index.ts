@@ -4,27 +4,20 @@
 
 import { isEmptyLabelSelector, matchesLabelSelector } from '../../api/labels.js';
 import { intOrPercentValue } from '../../api/workloads.js';
-import { enqueueObject, enqueueOwner, isNotFound, type ResourceRef, WorkQueue } from '../../client/index.js';
+import {
+  DEPLOYMENTS,
+  enqueueObject,
+  enqueueOwner,
+  isNotFound,
+  REPLICASETS,
+  WorkQueue,
+} from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 import { podTemplateHash } from './hash.js';
 
 type Obj = Record<string, any>;
 
-export const DEPLOYMENTS: ResourceRef = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'deployments',
-  namespaced: true,
-  kind: 'Deployment',
-};
-const REPLICASETS: ResourceRef = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'replicasets',
-  namespaced: true,
-  kind: 'ReplicaSet',
-};
 export const HASH_LABEL = 'pod-template-hash';
 export const REVISION = 'deployment.kubernetes.io/revision';
 /** The Deployment's replicas, and replicas + maxSurge, when a ReplicaSet was last scaled for it. */

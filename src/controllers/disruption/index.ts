@@ -7,37 +7,27 @@
 import { isDeepStrictEqual } from 'node:util';
 import { matchesLabelSelector } from '../../api/labels.js';
 import { intOrPercentValue } from '../../api/workloads.js';
-import { isNotFound, WorkQueue } from '../../client/index.js';
+import {
+  DEPLOYMENTS,
+  isNotFound,
+  PDBS,
+  PODS,
+  REPLICASETS,
+  REPLICATION_CONTROLLERS,
+  STATEFULSETS,
+  WorkQueue,
+} from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
-import { condition, PODS } from '../nodelifecycle/taints.js';
+import { condition } from '../nodelifecycle/taints.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
 
-export const PDBS = {
-  group: 'policy',
-  version: 'v1',
-  plural: 'poddisruptionbudgets',
-  namespaced: true,
-  kind: 'PodDisruptionBudget',
-};
 const WORKLOADS = {
-  ReplicationController: {
-    group: '',
-    version: 'v1',
-    plural: 'replicationcontrollers',
-    namespaced: true,
-    kind: 'ReplicationController',
-  },
-  ReplicaSet: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true, kind: 'ReplicaSet' },
-  Deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true, kind: 'Deployment' },
-  StatefulSet: {
-    group: 'apps',
-    version: 'v1',
-    plural: 'statefulsets',
-    namespaced: true,
-    kind: 'StatefulSet',
-  },
+  ReplicationController: REPLICATION_CONTROLLERS,
+  ReplicaSet: REPLICASETS,
+  Deployment: DEPLOYMENTS,
+  StatefulSet: STATEFULSETS,
 };
 /** How long an eviction recorded in disruptedPods waits for the pod's deletion (upstream's DeletionTimeout). */
 export const DELETION_TIMEOUT_MS = 2 * 60_000;

@@ -3,17 +3,22 @@
 // Selector-less and ExternalName Services are left alone (hand-written Endpoints stay); the Endpoints of
 // a deleted Service are deleted. Event-driven: pod and Service changes queue the Services concerned.
 import { isDeepStrictEqual } from 'node:util';
-import { isAlreadyExists, isForbidden, isNotFound, WorkQueue } from '../../client/index.js';
+import {
+  ENDPOINTS,
+  isAlreadyExists,
+  isForbidden,
+  isNotFound,
+  PODS,
+  SERVICES,
+  WorkQueue,
+} from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 import {
-  ENDPOINTS,
   HEADLESS_LABEL,
   isServiceIPSet,
   LAST_CHANGE_TRIGGER_TIME,
-  PODS,
   queueServicesOnChange,
-  SERVICES,
   servicesSelecting,
 } from './pods.js';
 import { desiredSubsets, OVER_CAPACITY_ANNOTATION, truncateSubsets } from './subsets.js';

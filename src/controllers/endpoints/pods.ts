@@ -7,24 +7,6 @@ import type { SharedInformer, WorkQueue } from '../../client/index.js';
 
 type Obj = Record<string, any>;
 
-export const SERVICES = { group: '', version: 'v1', plural: 'services', namespaced: true, kind: 'Service' };
-export const PODS = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
-export const NODES = { group: '', version: 'v1', plural: 'nodes', namespaced: false, kind: 'Node' };
-export const ENDPOINTS = {
-  group: '',
-  version: 'v1',
-  plural: 'endpoints',
-  namespaced: true,
-  kind: 'Endpoints',
-};
-export const ENDPOINT_SLICES = {
-  group: 'discovery.k8s.io',
-  version: 'v1',
-  plural: 'endpointslices',
-  namespaced: true,
-  kind: 'EndpointSlice',
-};
-
 /** Annotation with the time of the oldest change not yet published (RFC 3339 with nanoseconds). */
 export const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
 /** Label set on Endpoints and EndpointSlices of a Service without a cluster IP. */

@@ -3,17 +3,19 @@
 // that the garbage collector removes them with it. The plan comes from reconciler.ts; this file wires the
 // informers, the work queue and the writes. Event-driven: pod, Service and slice changes queue the
 // Services concerned.
-import { isAlreadyExists, isConflict, isForbidden, isNotFound, WorkQueue } from '../../client/index.js';
-import type { ControllerContext, StartedController } from '../context.js';
 import {
   ENDPOINT_SLICES,
-  LAST_CHANGE_TRIGGER_TIME,
+  isAlreadyExists,
+  isConflict,
+  isForbidden,
+  isNotFound,
   NODES,
   PODS,
-  queueServicesOnChange,
   SERVICES,
-  servicesSelecting,
-} from '../endpoints/pods.js';
+  WorkQueue,
+} from '../../client/index.js';
+import type { ControllerContext, StartedController } from '../context.js';
+import { LAST_CHANGE_TRIGGER_TIME, queueServicesOnChange, servicesSelecting } from '../endpoints/pods.js';
 import { formatTriggerTime, TriggerTimeTracker } from '../endpoints/triggertime.js';
 import { runWhenSynced } from '../run.js';
 import {

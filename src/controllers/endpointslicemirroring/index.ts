@@ -3,9 +3,16 @@
 // owned by the Endpoints). Endpoints labelled `endpointslice.kubernetes.io/skip-mirror: "true"` (the
 // `kubernetes` Service's) and leader-election ones are not mirrored; mirrored slices go when the Service
 // gains a selector, the Service goes, or the Endpoints go.
-import { isAlreadyExists, isForbidden, isNotFound, WorkQueue } from '../../client/index.js';
+import {
+  ENDPOINT_SLICES,
+  ENDPOINTS,
+  isAlreadyExists,
+  isForbidden,
+  isNotFound,
+  SERVICES,
+  WorkQueue,
+} from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
-import { ENDPOINT_SLICES, ENDPOINTS, SERVICES } from '../endpoints/pods.js';
 import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '../endpointslice/reconciler.js';
 import { SliceTracker } from '../endpointslice/tracker.js';
 import { runWhenSynced } from '../run.js';

@@ -7,6 +7,7 @@
 // The graph is the informer caches indexed by owner uid; one queue carries `plural.group|ns/name` items.
 import { registry } from '../../api/registry.js';
 import {
+  CRDS,
   isNotFound,
   type ResourceRef,
   type SharedInformer,
@@ -41,13 +42,6 @@ const WATCHED: [string, string, string][] = [
 ];
 
 /** The CRDs, read through the API: their custom resources are watched like the built-in kinds. */
-const CRDS: ResourceRef = {
-  group: 'apiextensions.k8s.io',
-  version: 'v1',
-  plural: 'customresourcedefinitions',
-  namespaced: false,
-  kind: 'CustomResourceDefinition',
-};
 
 /** The version of an established CRD to watch its custom resources through (undefined: not served). */
 function customResourceRef(crd: Obj): ResourceRef | undefined {

@@ -3,10 +3,9 @@
 // the `batch.kubernetes.io/job-tracking` finalizer; a finished pod is first recorded in
 // status.uncountedTerminatedPods, then loses the finalizer, then moves into status.succeeded/failed, so a
 // deleted pod is never lost nor counted twice (upstream's two-phase tracking).
-import { enqueueObject, enqueueOwner, isNotFound, type ResourceRef, WorkQueue } from '../../client/index.js';
+import { enqueueObject, enqueueOwner, isNotFound, JOBS, PODS, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { Expectations } from '../replicaset/expectations.js';
-import { PODS } from '../replicaset/index.js';
 import { isPodReady, lessValuableFirst } from '../replicaset/pods.js';
 import { runWhenSynced } from '../run.js';
 import { type BackoffRecord, finishedTimeMs, nextBackoffRecord, remainingBackoffMs } from './backoff.js';
@@ -15,13 +14,6 @@ import { formatIndexes, parseIndexes } from './indexes.js';
 
 type Obj = Record<string, any>;
 
-export const JOBS: ResourceRef = {
-  group: 'batch',
-  version: 'v1',
-  plural: 'jobs',
-  namespaced: true,
-  kind: 'Job',
-};
 export const TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 const COMPLETION_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';

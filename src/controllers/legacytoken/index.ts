@@ -2,20 +2,12 @@
 // `kubernetes.io/service-account-token` made by hand gets `token`, `ca.crt` and `namespace` data and the
 // service account's uid annotation; a token Secret whose service account is gone (or was recreated with
 // another uid) is deleted, and deleting a service account deletes its token Secrets.
-import { isConflict, isNotFound, WorkQueue } from '../../client/index.js';
+import { isConflict, isNotFound, SECRETS, SERVICE_ACCOUNTS, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
 
-export const SECRETS = { group: '', version: 'v1', plural: 'secrets', namespaced: true, kind: 'Secret' };
-const SERVICE_ACCOUNTS = {
-  group: '',
-  version: 'v1',
-  plural: 'serviceaccounts',
-  namespaced: true,
-  kind: 'ServiceAccount',
-};
 export const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 export const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
 export const SA_UID_ANNOTATION = 'kubernetes.io/service-account.uid';

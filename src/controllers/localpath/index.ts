@@ -8,17 +8,21 @@
 // the controller never touches a node's disk itself), then deleted.
 import { basename, dirname } from 'node:path';
 import { DEFAULT_CLASS_ANNOTATION } from '../../api/resources/storageclass.js';
-import { isAlreadyExists, isNotFound, WorkQueue } from '../../client/index.js';
-import type { ResourceRef } from '../../client/resource.js';
+import {
+  isAlreadyExists,
+  isNotFound,
+  PODS,
+  PVCS,
+  PVS,
+  STORAGE_CLASSES,
+  WorkQueue,
+} from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import {
   ANN_PROVISIONED_BY,
   ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   claimClass,
-  PVCS,
-  PVS,
-  STORAGE_CLASSES,
 } from '../persistentvolume/index.js';
 import { runWhenSynced } from '../run.js';
 
@@ -30,7 +34,6 @@ export const LOCAL_PATH_CLASS = 'local-path';
 export const DEFAULT_LOCAL_PATH_DIR = '/opt/local-path-provisioner';
 const HELPER_NAMESPACE = 'kube-system';
 const HELPER_IMAGE = 'k8ts.local/busybox:latest';
-const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
 
 export function localPathClass(): Obj {
   return {

@@ -3,21 +3,13 @@
 // removes the namespace.
 import { registry } from '../../api/registry.js';
 import type { ResourceDef } from '../../api/types.js';
-import { enqueueObject, isNotFound, WorkQueue } from '../../client/index.js';
+import { CRDS, enqueueObject, isNotFound, NAMESPACES, WorkQueue } from '../../client/index.js';
 import type { ResourceRef } from '../../client/resource.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
 
-const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false, kind: 'Namespace' };
-const CRDS = {
-  group: 'apiextensions.k8s.io',
-  version: 'v1',
-  plural: 'customresourcedefinitions',
-  namespaced: false,
-  kind: 'CustomResourceDefinition',
-};
 const DEFAULT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 /** How soon to look again while objects are still going away (pods with grace periods, finalizers). */
 const RECHECK_MS = 2_000;

@@ -1,20 +1,13 @@
 // The node IPAM controller (upstream's range allocator): gives every Node without one a podCIDR, a /24
 // (or --node-cidr-mask-size) out of the cluster CIDR. Ranges in use are learnt from the nodes themselves,
 // so a restarted controller hands out the same ranges again and never a taken one.
-import { enqueueObject, isNotFound, type ResourceRef, WorkQueue } from '../../client/index.js';
+import { enqueueObject, isNotFound, NODES, WorkQueue } from '../../client/index.js';
 import { K8tsError } from '../../errors.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
 
-export const NODES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'nodes',
-  namespaced: false,
-  kind: 'Node',
-};
 export const DEFAULT_CLUSTER_CIDR = '10.42.0.0/16';
 export const DEFAULT_NODE_MASK = 24;
 

@@ -3,7 +3,7 @@
 // condition taints and `unschedulable` in step with the node, and puts the NoExecute `not-ready` /
 // `unreachable` taints on unhealthy nodes through per-zone rate-limited queues (evictions stop when every
 // zone is fully disrupted). Pod eviction itself is the taint eviction controller's job.
-import { type Clock, isConflict, isNotFound, WorkQueue } from '../../client/index.js';
+import { type Clock, isConflict, isNotFound, LEASES, NODES, PODS, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runPassesWhenSynced, runWhenSynced } from '../run.js';
 import { computeZoneState, type NodeHealth, tryUpdateNodeHealth, type ZoneState, zoneKey } from './health.js';
@@ -13,10 +13,8 @@ import {
   CONDITION_TAINTS,
   condition,
   hasTaint,
-  NODES,
   NOT_READY_NO_EXECUTE,
   POD_NODE_INDEX,
-  PODS,
   podNodeIndexer,
   sameTaint,
   swapTaints,
@@ -27,13 +25,6 @@ import {
 
 type Obj = Record<string, any>;
 
-const LEASES = {
-  group: 'coordination.k8s.io',
-  version: 'v1',
-  plural: 'leases',
-  namespaced: true,
-  kind: 'Lease',
-};
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 const ts = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 

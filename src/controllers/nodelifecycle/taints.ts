@@ -1,5 +1,5 @@
 // Taints the node controllers own, toleration matching, and taint changes written through the API.
-import { isConflict, isNotFound, type RestClient } from '../../client/index.js';
+import { isConflict, isNotFound, NODES, type RestClient } from '../../client/index.js';
 
 type Obj = Record<string, any>;
 
@@ -25,9 +25,6 @@ export const CONDITION_TAINTS: Record<string, Record<string, string>> = {
   NetworkUnavailable: { True: 'node.kubernetes.io/network-unavailable' },
   PIDPressure: { True: 'node.kubernetes.io/pid-pressure' },
 };
-
-export const NODES = { group: '', version: 'v1', plural: 'nodes', namespaced: false, kind: 'Node' };
-export const PODS = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
 
 /** Index name and function for pods by spec.nodeName, shared by the node controllers. */
 export const POD_NODE_INDEX = 'spec.nodeName';

@@ -7,34 +7,19 @@
 // statuses to Bound; a volume whose claim is gone is Released.
 
 import { compareQuantities, parseQuantity } from '../../api/quantity.js';
-import { enqueueObject, isConflict, isNotFound, WorkQueue } from '../../client/index.js';
-import type { ResourceRef } from '../../client/resource.js';
+import {
+  enqueueObject,
+  isConflict,
+  isNotFound,
+  PVCS,
+  PVS,
+  STORAGE_CLASSES,
+  WorkQueue,
+} from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
-
-export const PVCS: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'persistentvolumeclaims',
-  namespaced: true,
-  kind: 'PersistentVolumeClaim',
-};
-export const PVS: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'persistentvolumes',
-  namespaced: false,
-  kind: 'PersistentVolume',
-};
-export const STORAGE_CLASSES: ResourceRef = {
-  group: 'storage.k8s.io',
-  version: 'v1',
-  plural: 'storageclasses',
-  namespaced: false,
-  kind: 'StorageClass',
-};
 
 export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 export const ANN_STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';

@@ -2,16 +2,9 @@
 // fleet: pods bound to a Node that no longer exists (checked live after a quarantine) are marked Failed
 // with the DisruptionTarget condition (DeletionByPodGC) and force-deleted; terminating pods that were never
 // scheduled, and terminating pods on a not-Ready node with the out-of-service taint, are force-deleted.
-import { type Clock, isNotFound } from '../../client/index.js';
+import { type Clock, isNotFound, NODES, PODS } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
-import {
-  condition,
-  NODES,
-  POD_NODE_INDEX,
-  PODS,
-  podNodeIndexer,
-  type Taint,
-} from '../nodelifecycle/taints.js';
+import { condition, POD_NODE_INDEX, podNodeIndexer, type Taint } from '../nodelifecycle/taints.js';
 import { runPassesWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;

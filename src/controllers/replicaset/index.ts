@@ -3,7 +3,7 @@
 // slow-start batches, deletes the least valuable pods first, and waits on expectations so that it never
 // acts twice on one change its cache has not seen yet.
 import { isEmptyLabelSelector, matchesLabelSelector } from '../../api/labels.js';
-import { enqueueObject, enqueueOwner, isNotFound, type ResourceRef, WorkQueue } from '../../client/index.js';
+import { enqueueObject, enqueueOwner, isNotFound, PODS, REPLICASETS, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 import { Expectations } from './expectations.js';
@@ -11,14 +11,6 @@ import { activePod, isPodReady, lessValuableFirst, podAvailable } from './pods.j
 
 type Obj = Record<string, any>;
 
-export const REPLICASETS: ResourceRef = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'replicasets',
-  namespaced: true,
-  kind: 'ReplicaSet',
-};
-export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true, kind: 'Pod' };
 /** Upstream's cap on creations or deletions per sync. */
 const BURST_REPLICAS = 500;
 

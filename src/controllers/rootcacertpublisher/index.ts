@@ -3,14 +3,12 @@
 // projected API access volume of every pod reads it. Recreated when deleted, put back when edited.
 // The API server speaks plain HTTP for now, so the bundle is empty until it serves TLS.
 import { ROOT_CA_CONFIGMAP } from '../../api/podspec/admission.js';
-import { isAlreadyExists, isNotFound, WorkQueue } from '../../client/index.js';
+import { CONFIGMAPS, isAlreadyExists, isNotFound, NAMESPACES, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
 
-const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false, kind: 'Namespace' };
-const CONFIGMAPS = { group: '', version: 'v1', plural: 'configmaps', namespaced: true, kind: 'ConfigMap' };
 const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
 const DESCRIPTION =
   'The CA bundle that verifies the API server at its in-cluster addresses (kubernetes.default.svc, the service IP).';

@@ -1,19 +1,11 @@
 // The service account controller: every namespace that is not being deleted has a `default`
 // ServiceAccount, recreated when someone deletes it. Reconciles per namespace (key = namespace name).
-import { isAlreadyExists, isNotFound, WorkQueue } from '../../client/index.js';
+import { isAlreadyExists, isNotFound, NAMESPACES, SERVICE_ACCOUNTS, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;
 
-const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false, kind: 'Namespace' };
-const SERVICE_ACCOUNTS = {
-  group: '',
-  version: 'v1',
-  plural: 'serviceaccounts',
-  namespaced: true,
-  kind: 'ServiceAccount',
-};
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 
 function terminating(ns: Obj): boolean {

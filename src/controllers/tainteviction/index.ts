@@ -3,16 +3,9 @@
 // many seconds after the controller first saw it exposed (the smallest such value wins); tolerations
 // without seconds keep it forever. Before deleting, the pod gets the DisruptionTarget condition. A taint
 // removed in time cancels the pending deletion.
-import { isNotFound, WorkQueue } from '../../client/index.js';
+import { isNotFound, NODES, PODS, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
-import {
-  NODES,
-  POD_NODE_INDEX,
-  PODS,
-  podNodeIndexer,
-  type Taint,
-  tolerates,
-} from '../nodelifecycle/taints.js';
+import { POD_NODE_INDEX, podNodeIndexer, type Taint, tolerates } from '../nodelifecycle/taints.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;

@@ -1,9 +1,9 @@
 // The TTL-after-finished controller: deletes a finished Job (Complete or Failed condition) once
 // spec.ttlSecondsAfterFinished have passed since that condition's lastTransitionTime, with Background
 // propagation so the garbage collector removes its pods. Wakes itself when the TTL runs out.
-import { enqueueObject, isNotFound, WorkQueue } from '../../client/index.js';
+import { enqueueObject, isNotFound, JOBS, WorkQueue } from '../../client/index.js';
 import type { ControllerContext, StartedController } from '../context.js';
-import { condition, JOBS } from '../job/index.js';
+import { condition } from '../job/index.js';
 import { runWhenSynced } from '../run.js';
 
 type Obj = Record<string, any>;

@@ -140,22 +140,27 @@ export function v2Document(reg: Registry): Record<string, unknown> {
 
 // ---- shared: the transitive closure of referenced definitions ----
 
+/** The definition names a schema value refers to through `$ref`. */
+function refNames(value: unknown): string[] {
+  const found = new Set<string>();
+  const scan = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(scan);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === '$ref' && typeof x === 'string' && x.startsWith(REF_PREFIX))
+          found.add(x.slice(REF_PREFIX.length));
+        else scan(x);
+      }
+  };
+  scan(value);
+  return [...found];
+}
+
 const refsOf = new Map<string, string[]>();
 function directRefs(name: string): string[] {
   let refs = refsOf.get(name);
   if (!refs) {
-    const found = new Set<string>();
-    const scan = (v: unknown): void => {
-      if (Array.isArray(v)) v.forEach(scan);
-      else if (v && typeof v === 'object')
-        for (const [k, x] of Object.entries(v)) {
-          if (k === '$ref' && typeof x === 'string' && x.startsWith(REF_PREFIX))
-            found.add(x.slice(REF_PREFIX.length));
-          else scan(x);
-        }
-    };
-    scan(definitions()[name]);
-    refs = [...found];
+    refs = refNames(definitions()[name]);
     refsOf.set(name, refs);
   }
   return refs;
@@ -188,22 +193,6 @@ function ownSchemas(defs: readonly ResourceDef[]): Record<string, Schema> {
   return out;
 }
 
-/** Generated definitions a set of schemas refers to. */
-function refsIn(schemas: Record<string, Schema>): string[] {
-  const found = new Set<string>();
-  const scan = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(scan);
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) {
-        if (k === '$ref' && typeof x === 'string' && x.startsWith(REF_PREFIX))
-          found.add(x.slice(REF_PREFIX.length));
-        else scan(x);
-      }
-  };
-  scan(schemas);
-  return [...found];
-}
-
 /** Definitions for a document, with the per-group-version GVKs upstream puts on shared meta types. */
 function documentSchemas(
   items: PathItem[],
@@ -212,7 +201,7 @@ function documentSchemas(
 ): Record<string, Schema> {
   const defs = definitions();
   const out: Record<string, Schema> = { ...own };
-  for (const name of schemaClosure([...referencedSchemas(items), ...META_ROOTS, ...refsIn(own)])) {
+  for (const name of schemaClosure([...referencedSchemas(items), ...META_ROOTS, ...refNames(own)])) {
     let s = defs[name];
     if (name === DELETE_OPTIONS || name === WATCH_EVENT) {
       const kind = name === DELETE_OPTIONS ? 'DeleteOptions' : 'WatchEvent';

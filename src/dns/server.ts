@@ -60,8 +60,22 @@ export class DnsServer {
     return this.opts.host;
   }
 
-  /** Binds UDP, then TCP on the port UDP got (so port 0 means one free port for both). */
+  /**
+   * Binds UDP, then TCP on the port UDP got (so port 0 means one free port for both). With port 0 the TCP
+   * side of the port UDP got may be taken (another socket's ephemeral port): then another port is tried.
+   */
   async listen(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.bindBoth();
+      } catch (err) {
+        const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (this.opts.port !== 0 || !taken || attempt >= 10) throw err;
+      }
+    }
+  }
+
+  private async bindBoth(): Promise<void> {
     const udp = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4' });
     udp.on('message', (msg, rinfo) => {
       this.handle(msg, false)
@@ -82,17 +96,18 @@ export class DnsServer {
       throw err;
     }
     udp.on('error', (err) => this.log.warn('dns: UDP socket error', { error: err }));
-    this.udp = udp;
-    this.boundPort = udp.address().port;
+    const port = udp.address().port;
     const tcp = createServer((sock) => this.serveTcp(sock));
-    tcp.listen(this.boundPort, this.opts.host);
+    tcp.listen(port, this.opts.host);
     try {
       await Promise.race([once(tcp, 'listening'), once(tcp, 'error').then(([e]) => Promise.reject(e))]);
     } catch (err) {
       udp.close();
       throw err;
     }
+    this.udp = udp;
     this.tcp = tcp;
+    this.boundPort = port;
   }
 
   async close(): Promise<void> {

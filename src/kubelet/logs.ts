@@ -1,24 +1,15 @@
 // Finds a container's CRI log file for the log server: the current instance's, or with previous the one
-// before it (what `kubectl logs --previous` shows), from the runtime's state for the pod.
+// before it (what `kubectl logs --previous` shows), from the runtime's state for the pod, and whether the
+// newest instance still runs (so `logs -f` ends once it has stopped).
 import type { CriClient } from '../runtime/cri/client.js';
 import type { Obj } from './refs.js';
 import { instancesOf, readPodRuntime } from './runtime-state.js';
-
-export interface LogResolver {
-  resolve(
-    namespace: string,
-    podName: string,
-    container: string,
-    previous: boolean,
-  ): Promise<string | undefined>;
-  /** Whether the container's newest instance still runs: `logs -f` ends once it has stopped. */
-  running(namespace: string, podName: string, container: string): Promise<boolean>;
-}
+import type { LogResolver } from './server.js';
 
 export function logResolver(
   cri: CriClient,
   findPod: (namespace: string, name: string) => Obj | undefined,
-): LogResolver {
+): Required<LogResolver> {
   return {
     async resolve(namespace, podName, container, previous) {
       const pod = findPod(namespace, podName);

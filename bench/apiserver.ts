@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cmBody, waitForLine } from './lib/load.js';
 
 const quick = process.argv.includes('--quick');
 const CONCURRENCY = 64;
@@ -90,20 +91,6 @@ async function openLoop(rate: number, seconds: number, op: (i: number) => Promis
   return lat.sort((a, b) => a - b);
 }
 
-function waitForLine(child: ChildProcess, re: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((res, rej) => {
-    let out = '';
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(re);
-      if (m) res(m);
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (c) => rej(new Error(`exited ${c}: ${out}`)));
-  });
-}
-
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
@@ -131,8 +118,6 @@ const podBody = (ns: string, name: string) =>
     metadata: { name, namespace: ns, labels: { app: 'bench' } },
     spec: { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'] }] },
   });
-const cmBody = (name: string) =>
-  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: 'x'.repeat(200) } });
 
 async function main(): Promise<void> {
   const n = quick ? 2000 : 10000;

@@ -5,12 +5,13 @@
 //
 //   npm run build && node dist/bench/createcpu.js [--n 20000] [--only configmap|pod] [--cpu-prof DIR]
 //     [--node-flag=--some-v8-flag ...] [--server path/to/k8ts.js] (another build's server, to compare two builds under the same load)
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cmBody, waitForLine } from './lib/load.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -65,22 +66,6 @@ async function closedLoop(total: number, op: (i: number) => Promise<void>): Prom
   );
 }
 
-function waitForLine(child: ChildProcess, re: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((res, rej) => {
-    let out = '';
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(re);
-      if (m) res(m);
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (c) => rej(new Error(`exited ${c}: ${out}`)));
-  });
-}
-
-const cmBody = (name: string) =>
-  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: 'x'.repeat(200) } });
 // Pods name their node, so the measure is the create and the controllers' reaction to it, not the
 // scheduler's retries of pods that fit nowhere (the server runs no node here).
 const podBody = (name: string) =>

@@ -92,7 +92,7 @@ export class ServiceAccountTokens {
       bound.pod !== undefined &&
       expirationSeconds === WARN_ONLY_BOUND_TOKEN_SECONDS &&
       audiences.every((a) => this.apiAudiences.includes(a));
-    const { token } = await this.signerOf().issueBound({
+    const { token, issuedAt } = await this.signerOf().issueBound({
       namespace,
       serviceAccount: saRef,
       ...bound,
@@ -104,7 +104,7 @@ export class ServiceAccountTokens {
     const outSpec: Obj = { audiences, expirationSeconds };
     if (spec.boundObjectRef) outSpec.boundObjectRef = spec.boundObjectRef;
     // The status reports the lifetime asked for (so the kubelet refreshes on time), even when extended.
-    const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + expirationSeconds * 1000);
+    const expiresAt = new Date(issuedAt + expirationSeconds * 1000);
     return {
       kind: 'TokenRequest',
       apiVersion: 'authentication.k8s.io/v1',

@@ -59,8 +59,8 @@ export class TokenSigner {
     readonly issuer = DEFAULT_ISSUER,
   ) {}
 
-  /** A bound token with the `kubernetes.io` private claim; returns it with its expiry (ms). */
-  async issueBound(r: BoundTokenRequest): Promise<{ token: string; expiresAt: number }> {
+  /** A bound token with the `kubernetes.io` private claim; returns it with its issue time and expiry (ms). */
+  async issueBound(r: BoundTokenRequest): Promise<{ token: string; issuedAt: number; expiresAt: number }> {
     const iat = Math.floor(r.now / 1000);
     const exp = iat + r.expirationSeconds;
     const k8s: Record<string, unknown> = { namespace: r.namespace };
@@ -79,7 +79,7 @@ export class TokenSigner {
       .setExpirationTime(exp)
       .setJti(randomUUID())
       .sign(this.keys.privateKey);
-    return { token, expiresAt: exp * 1000 };
+    return { token, issuedAt: iat * 1000, expiresAt: exp * 1000 };
   }
 
   /** A non-expiring token for a `kubernetes.io/service-account-token` Secret (upstream's legacy claims). */

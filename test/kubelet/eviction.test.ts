@@ -3,14 +3,11 @@
 // transition period, one eviction per pass, soft grace periods, image reclaim before evicting for disk,
 // critical pods spared, admission under pressure), and the pod worker failing an evicted pod.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
 import type { EventRecorder } from '../../src/client/events.js';
 import { silentLogger } from '../../src/client/log.js';
-import { RestClient } from '../../src/client/rest.js';
+import type { RestClient } from '../../src/client/rest.js';
 import { EvictionManager, type EvictionRequest } from '../../src/kubelet/eviction/manager.js';
 import {
   binaryQuantity,
@@ -28,9 +25,8 @@ import {
 } from '../../src/kubelet/eviction/thresholds.js';
 import type { PodSyncer } from '../../src/kubelet/pod-sync.js';
 import { PODS } from '../../src/kubelet/refs.js';
-import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+import { type KubeletUnitEnv, startKubeletUnitEnv } from '../helpers/kubelet-unit-env.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
-import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
 import { unitPodSyncer } from './unit-syncer.js';
 
@@ -515,7 +511,7 @@ describe('EvictionManager on a FakeClock', () => {
 });
 
 describe('the pod worker fails evicted and refused pods', () => {
-  let api: TestApi;
+  let env: KubeletUnitEnv;
   let rest: RestClient;
   let dataDir: string;
   const clock = new FakeClock(Date.parse('2025-01-01T00:00:00Z'));
@@ -526,11 +522,9 @@ describe('the pod worker fails evicted and refused pods', () => {
   let verdict: { admit: true } | { admit: false; reason: string; message: string } = { admit: true };
 
   before(async () => {
-    api = await startTestApi();
-    rest = new RestClient({ baseUrl: api.url });
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-evict-'));
+    env = await startKubeletUnitEnv('k8ts-evict-', events);
+    ({ rest, dataDir, recorder } = env);
     cri = new FakeCri(() => clock.now());
-    recorder = capturingKubeletRecorder(events);
     syncer = unitPodSyncer({
       cri: cri.asClient(),
       rest,
@@ -544,10 +538,7 @@ describe('the pod worker fails evicted and refused pods', () => {
   });
 
   after(async () => {
-    await recorder.close();
-    rest.close();
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env.close();
   });
 
   const pods = () => rest.resource<Obj>(PODS).in('default');

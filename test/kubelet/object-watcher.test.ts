@@ -3,8 +3,7 @@
 // with the last of them; reads come from the watch cache, not GETs; an edit of a ConfigMap rewrites the
 // mounted file of a running pod at once; a pod held by a missing ConfigMap is woken when it appears.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
@@ -17,8 +16,8 @@ import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { ObjectWatcher, podObjectRefs } from '../../src/kubelet/volumes/object-watcher.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 import { eventually } from '../helpers/eventually.js';
+import { type KubeletUnitEnv, startKubeletUnitEnv } from '../helpers/kubelet-unit-env.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
-import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
 
 type Obj = Record<string, any>;
@@ -141,7 +140,7 @@ describe('ObjectWatcher against an in-process API server', () => {
 });
 
 describe('ConfigMap edits reach mounted files through the watch', () => {
-  let api: TestApi;
+  let env: KubeletUnitEnv;
   let rest: RestClient;
   let dataDir: string;
   let recorder: EventRecorder;
@@ -150,10 +149,8 @@ describe('ConfigMap edits reach mounted files through the watch', () => {
   const woken: string[] = [];
 
   before(async () => {
-    api = await startTestApi();
-    rest = new RestClient({ baseUrl: api.url });
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-objwatch-'));
-    recorder = capturingKubeletRecorder([]);
+    env = await startKubeletUnitEnv('k8ts-objwatch-', []);
+    ({ rest, dataDir, recorder } = env);
     const cri = new FakeCri(() => clock.now());
     syncer = new PodSyncer({
       cri: cri.asClient(),
@@ -173,10 +170,7 @@ describe('ConfigMap edits reach mounted files through the watch', () => {
   });
   after(async () => {
     await syncer.objects.stop();
-    await recorder.close();
-    rest.close();
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env.close();
   });
 
   const createPod = (name: string, cm: string) =>

@@ -3,25 +3,21 @@
 // deleted pod's containers are stopped with its grace period, removed, and the deletion confirmed with
 // the uid precondition; leftovers of pods the API server no longer has are removed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
 import type { EventRecorder } from '../../src/client/events.js';
-import { RestClient } from '../../src/client/rest.js';
+import type { RestClient } from '../../src/client/rest.js';
 import { type PodSyncer, Semaphore } from '../../src/kubelet/pod-sync.js';
 import { PODS } from '../../src/kubelet/refs.js';
-import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+import { type KubeletUnitEnv, startKubeletUnitEnv } from '../helpers/kubelet-unit-env.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
-import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
 import { unitPodSyncer } from './unit-syncer.js';
 
 type Obj = Record<string, any>;
 
 describe('PodSyncer over a fake CRI', () => {
-  let api: TestApi;
+  let env: KubeletUnitEnv;
   let rest: RestClient;
   let dataDir: string;
   const clock = new FakeClock(Date.parse('2025-01-01T00:00:00Z'));
@@ -31,11 +27,9 @@ describe('PodSyncer over a fake CRI', () => {
   let recorder: EventRecorder;
 
   before(async () => {
-    api = await startTestApi();
-    rest = new RestClient({ baseUrl: api.url });
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-sync-'));
+    env = await startKubeletUnitEnv('k8ts-sync-', events);
+    ({ rest, dataDir, recorder } = env);
     cri = new FakeCri(() => clock.now());
-    recorder = capturingKubeletRecorder(events);
     syncer = unitPodSyncer({
       cri: cri.asClient(),
       rest,
@@ -48,10 +42,7 @@ describe('PodSyncer over a fake CRI', () => {
   });
 
   after(async () => {
-    await recorder.close();
-    rest.close();
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env.close();
   });
 
   const pods = () => rest.resource<Obj>(PODS).in('default');

@@ -3,20 +3,16 @@
 // container (Killing with upstream's message) and the next sync restarts it; a failing postStart hook
 // kills the container; preStop runs before StopContainer on deletion.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../src/client/clock.js';
 import type { EventRecorder } from '../../src/client/events.js';
-import { RestClient } from '../../src/client/rest.js';
+import type { RestClient } from '../../src/client/rest.js';
 import type { PodSyncer } from '../../src/kubelet/pod-sync.js';
 import { ProbeManager } from '../../src/kubelet/prober/manager.js';
 import type { ProbeResult } from '../../src/kubelet/prober/probe.js';
 import { PODS } from '../../src/kubelet/refs.js';
-import { startTestApi, type TestApi } from '../helpers/apiserver.js';
+import { type KubeletUnitEnv, startKubeletUnitEnv } from '../helpers/kubelet-unit-env.js';
 import { createNamespaceBasics } from '../helpers/namespace-basics.js';
-import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
 import { unitPodSyncer } from './unit-syncer.js';
 
@@ -38,7 +34,7 @@ class ExecFakeCri extends FakeCri {
 }
 
 describe('probes and hooks through the pod sync', () => {
-  let api: TestApi;
+  let env: KubeletUnitEnv;
   let rest: RestClient;
   let dataDir: string;
   const clock = new FakeClock(Date.parse('2025-01-01T00:00:00Z'));
@@ -51,12 +47,10 @@ describe('probes and hooks through the pod sync', () => {
   let probes: ProbeManager;
 
   before(async () => {
-    api = await startTestApi();
-    rest = new RestClient({ baseUrl: api.url });
+    env = await startKubeletUnitEnv('k8ts-probe-sync-', events);
+    ({ rest, dataDir, recorder } = env);
     await createNamespaceBasics(rest, 'default');
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-probe-sync-'));
     cri = new ExecFakeCri(() => clock.now());
-    recorder = capturingKubeletRecorder(events);
     probes = new ProbeManager({
       clock,
       target: cri.asClient(),
@@ -81,10 +75,7 @@ describe('probes and hooks through the pod sync', () => {
 
   after(async () => {
     probes.stop();
-    await recorder.close();
-    rest.close();
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env.close();
   });
 
   const pods = () => rest.resource<Obj>(PODS).in('default');

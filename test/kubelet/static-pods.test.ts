@@ -35,6 +35,7 @@ import { MirrorPods } from '../../src/kubelet/static/mirror.js';
 import { StatusManager } from '../../src/kubelet/status-manager.js';
 import { startTestApi, type TestApi } from '../helpers/apiserver.js';
 import { eventually } from '../helpers/eventually.js';
+import { type KubeletUnitEnv, startKubeletUnitEnv } from '../helpers/kubelet-unit-env.js';
 import { capturingKubeletRecorder } from '../helpers/recorder.js';
 import { FakeCri } from './fake-cri.js';
 
@@ -206,7 +207,7 @@ describe('StaticPodSource on a FakeClock', () => {
 });
 
 describe('static pods through the pod workers, a fake CRI and an in-process API server', () => {
-  let api: TestApi;
+  let env: KubeletUnitEnv;
   let rest: RestClient;
   let dataDir: string;
   const clock = new FakeClock(Date.parse('2025-01-01T00:00:00Z'));
@@ -224,11 +225,9 @@ describe('static pods through the pod workers, a fake CRI and an in-process API 
     cri.running().filter((c) => c.config.labels?.['io.kubernetes.pod.name'] === name);
 
   before(async () => {
-    api = await startTestApi();
-    rest = new RestClient({ baseUrl: api.url });
-    dataDir = mkdtempSync(join(tmpdir(), 'k8ts-static-'));
+    env = await startKubeletUnitEnv('k8ts-static-', events);
+    ({ rest, dataDir, recorder } = env);
     cri = new FakeCri(() => clock.now());
-    recorder = capturingKubeletRecorder(events);
     await rest.resource<Obj>(NODES).create({ metadata: { name: node } });
     informers = new SharedInformerFactory(rest, { clock, log: silentLogger });
     const podInformer = informers.informerFor<Obj>(PODS, { fieldSelector: `spec.nodeName=${node}` });
@@ -271,10 +270,7 @@ describe('static pods through the pod workers, a fake CRI and an in-process API 
     source.stop();
     await workers.stop();
     await informers.stop();
-    await recorder.close();
-    rest.close();
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env.close();
   });
 
   const mirror = async () => {
